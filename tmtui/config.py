@@ -1,0 +1,294 @@
+"""Configuration: TOML read with tomllib into frozen dataclasses, strictly.
+
+Every key has a default, so no file is needed. Unknown keys and wrong types are errors
+that name the key and the file, so a typo never silently falls back to a default.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, get_type_hints
+
+import platformdirs
+
+from tmtui.models import ConfigError
+
+APP_NAME = "tmtui"
+ENV_VAR = "TMTUI_CONFIG"
+
+
+@dataclass(frozen=True)
+class ListenerConfig:
+    host: str = "127.0.0.1"
+    port: int = 8787
+    path: str = "/webhook"
+    secret: str = ""
+    allow_ips: tuple[str, ...] = ()
+    trust_forwarded: bool = False
+    max_body_bytes: int = 65536
+    rate_limit_per_min: int = 60
+    max_qty: int = 100
+
+
+@dataclass(frozen=True)
+class FeedConfig:
+    source: str = "tradingview-ws"
+    ws_url: str = "wss://data.tradingview.com/socket.io/websocket?from=chart&type=chart"
+    scanner_url: str = "https://scanner.tradingview.com/futures/scan"
+    auth_token: str = ""
+    poll_interval: float = 1.0
+    stale_after: float = 15.0
+    replay_file: str = ""
+    replay_speed: float = 1.0
+    mark: str = "last"
+    watchlist: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LedgerConfig:
+    path: str = ""
+
+    def resolved_path(self) -> Path:
+        if self.path:
+            return Path(self.path).expanduser()
+        return Path(platformdirs.user_data_dir(APP_NAME)) / "ledger.db"
+
+
+@dataclass(frozen=True)
+class SessionConfig:
+    timezone: str = "America/Chicago"
+    day_start: str = "17:00"
+    roll_weekends: bool = True
+
+
+@dataclass(frozen=True)
+class StrategiesConfig:
+    disabled: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class UIConfig:
+    refresh: float = 1.0
+    max_log_lines: int = 2000
+    sparkline_points: int = 120
+
+
+@dataclass(frozen=True)
+class ContractOverride:
+    point_value: Decimal | None = None
+    tick_size: Decimal | None = None
+    tv_symbol: str | None = None
+    allow_negative: bool | None = None
+
+
+@dataclass(frozen=True)
+class Config:
+    listener: ListenerConfig = field(default_factory=ListenerConfig)
+    feed: FeedConfig = field(default_factory=FeedConfig)
+    ledger: LedgerConfig = field(default_factory=LedgerConfig)
+    session: SessionConfig = field(default_factory=SessionConfig)
+    strategies: StrategiesConfig = field(default_factory=StrategiesConfig)
+    ui: UIConfig = field(default_factory=UIConfig)
+    commissions: dict[str, Decimal] = field(default_factory=dict)
+    contracts: dict[str, ContractOverride] = field(default_factory=dict)
+    keymap: dict[str, str] = field(default_factory=dict)
+    source: Path | None = None
+
+    def commission_for(self, root: str) -> Decimal:
+        """Commission per side per contract: the root's own, else `default`, else zero."""
+        return self.commissions.get(root, self.commissions.get("default", Decimal(0)))
+
+
+FEED_SOURCES = ("tradingview-ws", "tradingview-scanner", "replay")
+MARK_MODES = ("last", "mid", "bid_ask")
+
+
+def default_config_path() -> Path:
+    return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
+
+
+def find_config_path(explicit: str | Path | None = None) -> Path:
+    """`--config PATH` beats `TMTUI_CONFIG`, which beats the user config dir."""
+    if explicit:
+        return Path(explicit).expanduser()
+    env = os.environ.get(ENV_VAR)
+    if env:
+        return Path(env).expanduser()
+    return default_config_path()
+
+
+def load_config(explicit: str | Path | None = None) -> Config:
+    """Load the config; a missing file is fine only when no path was asked for explicitly."""
+    path = find_config_path(explicit)
+    if not path.exists():
+        if explicit or os.environ.get(ENV_VAR):
+            raise ConfigError(f"config file {path} does not exist")
+        return Config()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from exc
+    return config_from_dict(data, path)
+
+
+def config_from_dict(data: dict[str, Any], path: Path | None = None) -> Config:
+    where = str(path) if path else "<config>"
+    known = {f.name for f in dataclasses.fields(Config)} - {"source"}
+    for key in data:
+        if key not in known:
+            raise ConfigError(f"{where}: unknown section [{key}] (known: {', '.join(sorted(known))})")
+    kwargs: dict[str, Any] = {"source": path}
+    hints = get_type_hints(Config)
+    for name in ("listener", "feed", "ledger", "session", "strategies", "ui"):
+        if name in data:
+            kwargs[name] = _build(hints[name], _table(data[name], name, where), name, where)
+    if "commissions" in data:
+        kwargs["commissions"] = {
+            k: _coerce(Decimal, v, f"commissions.{k}", where)
+            for k, v in _table(data["commissions"], "commissions", where).items()
+        }
+        for key, value in kwargs["commissions"].items():
+            if value < 0:
+                raise ConfigError(f"{where}: commissions.{key} must be >= 0, got {value}")
+    if "contracts" in data:
+        kwargs["contracts"] = {
+            root.upper(): _build(
+                ContractOverride, _table(spec, f"contracts.{root}", where), f"contracts.{root}", where
+            )
+            for root, spec in _table(data["contracts"], "contracts", where).items()
+        }
+    if "keymap" in data:
+        kwargs["keymap"] = {
+            k: _coerce(str, v, f"keymap.{k}", where)
+            for k, v in _table(data["keymap"], "keymap", where).items()
+        }
+    config = Config(**kwargs)
+    _check_values(config, where)
+    return config
+
+
+def _table(value: Any, name: str, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: [{name}] must be a table, got {type(value).__name__}")
+    return value
+
+
+def _build(cls: Any, table: dict[str, Any], section: str, where: str) -> Any:
+    hints = get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}
+    kwargs = {}
+    for key, value in table.items():
+        if key not in names:
+            raise ConfigError(
+                f"{where}: unknown key {section}.{key} (known: {', '.join(sorted(names))})"
+            )
+        kwargs[key] = _coerce(hints[key], value, f"{section}.{key}", where)
+    return cls(**kwargs)
+
+
+def _coerce(tp: Any, value: Any, key: str, where: str) -> Any:
+    """Check one TOML value against a field type; ints and floats are interchangeable."""
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        return _coerce(args[0], value, key, where)
+    if origin is tuple:
+        if not isinstance(value, list):
+            raise ConfigError(f"{where}: {key} must be a list, got {_tname(value)}")
+        inner = typing.get_args(tp)[0]
+        return tuple(_coerce(inner, v, f"{key}[{i}]", where) for i, v in enumerate(value))
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}: {key} must be true or false, got {_tname(value)}")
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"{where}: {key} must be a whole number, got {_tname(value)}")
+        if isinstance(value, float) and not value.is_integer():
+            raise ConfigError(f"{where}: {key} must be a whole number, got {value}")
+        return int(value)
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"{where}: {key} must be a number, got {_tname(value)}")
+        return float(value)
+    if tp is Decimal:
+        if isinstance(value, str):
+            try:
+                return _finite(Decimal(value), key, where)
+            except ArithmeticError:
+                raise ConfigError(f"{where}: {key} must be a number, got {value!r}") from None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"{where}: {key} must be a number, got {_tname(value)}")
+        return _finite(Decimal(str(value)), key, where)
+    if tp is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{where}: {key} must be a string, got {_tname(value)}")
+        return value
+    raise ConfigError(f"{where}: {key}: unsupported value {value!r}")  # pragma: no cover
+
+
+def _finite(value: Decimal, key: str, where: str) -> Decimal:
+    if not value.is_finite():
+        raise ConfigError(f"{where}: {key} must be a finite number, got {value}")
+    return value
+
+
+def _tname(value: Any) -> str:
+    return {
+        str: "a string", bool: "a boolean", int: "an integer", float: "a float",
+        list: "a list", dict: "a table",
+    }.get(type(value), type(value).__name__)
+
+
+def _check_values(config: Config, where: str) -> None:
+    """Range checks that types alone cannot express."""
+    from tmtui.trading_day import parse_day_start, zone
+
+    lst, feed, ui = config.listener, config.feed, config.ui
+    checks: list[tuple[bool, str]] = [
+        (1 <= lst.port <= 65535 or lst.port == 0, f"listener.port must be 0-65535, got {lst.port}"),
+        (lst.path.startswith("/"), f"listener.path must start with '/', got {lst.path!r}"),
+        (lst.max_body_bytes > 0, "listener.max_body_bytes must be > 0"),
+        (lst.rate_limit_per_min >= 0, "listener.rate_limit_per_min must be >= 0 (0 = off)"),
+        (lst.max_qty >= 1, "listener.max_qty must be >= 1"),
+        (feed.source in FEED_SOURCES, f"feed.source must be one of {', '.join(FEED_SOURCES)}"),
+        (feed.mark in MARK_MODES, f"feed.mark must be one of {', '.join(MARK_MODES)}"),
+        (feed.poll_interval > 0, "feed.poll_interval must be > 0"),
+        (feed.stale_after > 0, "feed.stale_after must be > 0"),
+        (feed.replay_speed > 0, "feed.replay_speed must be > 0"),
+        (ui.refresh > 0, "ui.refresh must be > 0"),
+        (ui.max_log_lines > 0, "ui.max_log_lines must be > 0"),
+        (ui.sparkline_points > 1, "ui.sparkline_points must be > 1"),
+    ]
+    for ok, message in checks:
+        if not ok:
+            raise ConfigError(f"{where}: {message}")
+    try:
+        zone(config.session.timezone)
+    except ValueError as exc:
+        raise ConfigError(f"{where}: session.timezone: {exc}") from None
+    try:
+        parse_day_start(config.session.day_start)
+    except ValueError as exc:
+        raise ConfigError(f"{where}: session.day_start: {exc}") from None
+    for root, spec in config.contracts.items():
+        if spec.point_value is not None and spec.point_value <= 0:
+            raise ConfigError(f"{where}: contracts.{root}.point_value must be > 0")
+        if spec.tick_size is not None and spec.tick_size <= 0:
+            raise ConfigError(f"{where}: contracts.{root}.tick_size must be > 0")
+
+
+def example_config_text() -> str:
+    """The shipped, commented example (also what `tmtui config init` writes)."""
+    from importlib import resources
+
+    return resources.files("tmtui").joinpath("config.example.toml").read_text(encoding="utf-8")

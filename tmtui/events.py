@@ -1,0 +1,32 @@
+"""AutoTrader log entries: one per thing that happened, shown on screen and kept in the ledger."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+
+class EventKind(StrEnum):
+    ALERT_ACCEPTED = "alert_accepted"
+    ALERT_DUPLICATE = "alert_duplicate"
+    ALERT_IGNORED = "alert_ignored"
+    ALERT_REJECTED = "alert_rejected"
+    POSITION = "position"
+    DRIFT = "drift"
+    MANUAL_CLOSE = "manual_close"
+    FLATTEN = "flatten"
+    STRATEGY = "strategy"
+    FEED = "feed"
+    LISTENER = "listener"
+    ERROR = "error"
+    INFO = "info"
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    kind: EventKind
+    message: str
+    time: datetime = field(default_factory=lambda: datetime.now(UTC))
+    data: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,1 @@
+"""Price feeds: TradingView quote websocket, TradingView scanner, and replay."""

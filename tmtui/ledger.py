@@ -1,0 +1,526 @@
+"""The durable record: SQLite in WAL mode through aiosqlite.
+
+Signals are the source of truth and append-only; fills, trades, events and P&L samples are
+written alongside so other processes (`tmtui positions`, `tmtui report`) can read live
+figures while `tmtui run` writes. A signal, its fills and its closed trades commit in one
+transaction with `synchronous=FULL`, before the webhook is acknowledged.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from tmtui.events import Event, EventKind
+from tmtui.models import Fill, LedgerUnavailable, Outcome, Side, Signal, Trade
+from tmtui.signal_rules import signal_from_dict, signal_to_dict
+
+log = logging.getLogger("tmtui.ledger")
+
+SCHEMA_VERSION = 1
+
+_MIGRATIONS: dict[int, str] = {
+    1: """
+    CREATE TABLE signals (
+        id INTEGER PRIMARY KEY,
+        received_at TEXT NOT NULL,
+        source TEXT NOT NULL,
+        peer TEXT,
+        raw TEXT,
+        parsed TEXT,
+        strategy TEXT,
+        root TEXT,
+        action TEXT,
+        qty INTEGER,
+        price TEXT,
+        idem_key TEXT,
+        outcome TEXT NOT NULL
+            CHECK (outcome IN ('accepted', 'duplicate', 'ignored', 'rejected')),
+        reason TEXT
+    );
+    CREATE UNIQUE INDEX signals_idem ON signals (idem_key)
+        WHERE idem_key IS NOT NULL AND outcome IN ('accepted', 'ignored');
+    CREATE TRIGGER signals_no_update BEFORE UPDATE ON signals
+        BEGIN SELECT RAISE(ABORT, 'signals are append-only'); END;
+    CREATE TRIGGER signals_no_delete BEFORE DELETE ON signals
+        BEGIN SELECT RAISE(ABORT, 'signals are append-only'); END;
+    CREATE TABLE fills (
+        id INTEGER PRIMARY KEY,
+        signal_id INTEGER REFERENCES signals (id),
+        time TEXT NOT NULL,
+        strategy TEXT NOT NULL,
+        root TEXT NOT NULL,
+        qty INTEGER NOT NULL,
+        price TEXT NOT NULL,
+        commission TEXT NOT NULL,
+        realized TEXT NOT NULL,
+        closing_qty INTEGER NOT NULL,
+        trade_id INTEGER NOT NULL
+    );
+    CREATE INDEX fills_time ON fills (time);
+    CREATE TABLE trades (
+        trade_id INTEGER PRIMARY KEY,
+        strategy TEXT NOT NULL,
+        root TEXT NOT NULL,
+        side TEXT NOT NULL,
+        qty INTEGER NOT NULL,
+        entry_time TEXT NOT NULL,
+        exit_time TEXT NOT NULL,
+        entry_price TEXT NOT NULL,
+        exit_price TEXT NOT NULL,
+        gross TEXT NOT NULL,
+        commission TEXT NOT NULL,
+        mae TEXT NOT NULL,
+        mfe TEXT NOT NULL
+    );
+    CREATE INDEX trades_exit ON trades (exit_time);
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        time TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        message TEXT NOT NULL,
+        data TEXT
+    );
+    CREATE TABLE position_samples (
+        ts INTEGER NOT NULL,
+        strategy TEXT NOT NULL,
+        root TEXT NOT NULL,
+        trade_id INTEGER NOT NULL,
+        mark TEXT NOT NULL,
+        open_pnl TEXT NOT NULL,
+        mae TEXT NOT NULL,
+        mfe TEXT NOT NULL,
+        PRIMARY KEY (strategy, root, ts)
+    );
+    CREATE TABLE account_samples (
+        ts INTEGER PRIMARY KEY,
+        day TEXT NOT NULL,
+        realized TEXT NOT NULL,
+        open TEXT NOT NULL,
+        total TEXT NOT NULL,
+        peak TEXT NOT NULL,
+        max_mtm TEXT NOT NULL,
+        min_mtm TEXT NOT NULL,
+        max_drawdown TEXT NOT NULL,
+        max_time TEXT,
+        min_time TEXT
+    );
+    CREATE INDEX account_samples_day ON account_samples (day, ts);
+    CREATE TABLE strategy_switches (
+        strategy TEXT PRIMARY KEY,
+        enabled INTEGER NOT NULL,
+        time TEXT NOT NULL
+    );
+    """,
+}
+
+
+def iso(moment: datetime) -> str:
+    """Fixed-width UTC text, so string order is time order in SQL."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+
+
+def parse_time(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+@dataclass(frozen=True, slots=True)
+class SignalRecord:
+    """One row to append to the signals table."""
+
+    received: datetime
+    source: str
+    outcome: Outcome
+    raw: str | None = None
+    peer: str | None = None
+    signal: Signal | None = None
+    idem_key: str | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PositionSample:
+    ts: int
+    strategy: str
+    root: str
+    trade_id: int
+    mark: Decimal
+    open_pnl: Decimal
+    mae: Decimal
+    mfe: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class AccountSample:
+    ts: int
+    day: str
+    realized: Decimal
+    open: Decimal
+    total: Decimal
+    peak: Decimal
+    max_mtm: Decimal
+    min_mtm: Decimal
+    max_drawdown: Decimal
+    max_time: datetime | None
+    min_time: datetime | None
+
+
+class Ledger:
+    """Owns one aiosqlite connection; every write goes through an explicit transaction."""
+
+    def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
+        self._db = db
+        self.path = path
+
+    @classmethod
+    async def open(cls, path: str | Path) -> Ledger:
+        path = Path(path)
+        if str(path) != ":memory:":
+            path.parent.mkdir(parents=True, exist_ok=True)
+        db = await aiosqlite.connect(str(path), isolation_level=None)
+        try:
+            await db.execute("PRAGMA busy_timeout = 5000")
+            await db.execute("PRAGMA journal_mode = WAL")
+            await db.execute("PRAGMA synchronous = FULL")
+            await db.execute("PRAGMA foreign_keys = ON")
+            ledger = cls(db, path)
+            await ledger._migrate()
+        except BaseException:
+            await db.close()
+            raise
+        return ledger
+
+    async def close(self) -> None:
+        await self._db.close()
+
+    async def __aenter__(self) -> Ledger:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def _migrate(self) -> None:
+        async with self._db.execute("PRAGMA user_version") as cur:
+            row = await cur.fetchone()
+        version = row[0] if row else 0
+        if version > SCHEMA_VERSION:
+            raise LedgerUnavailable(
+                f"ledger {self.path} has schema v{version}, newer than this tmtui "
+                f"(v{SCHEMA_VERSION}): upgrade tmtui"
+            )
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in _split_sql(_MIGRATIONS[target]):
+                    await self._db.execute(statement)
+                await self._db.execute(f"PRAGMA user_version = {target}")
+                await self._db.execute("COMMIT")
+            except BaseException:
+                await self._db.execute("ROLLBACK")
+                raise
+
+    async def schema_version(self) -> int:
+        async with self._db.execute("PRAGMA user_version") as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    # --- writes -----------------------------------------------------------------------
+
+    async def record_signal(
+        self,
+        record: SignalRecord,
+        fills: Sequence[Fill] = (),
+        closed_trades: Sequence[Trade] = (),
+        events: Sequence[Event] = (),
+    ) -> int:
+        """Append a signal with what it caused, atomically; returns the signal id.
+
+        Raises LedgerUnavailable if it could not be committed: nothing was recorded then.
+        """
+        try:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                signal_id = await self._insert_signal(record)
+                for fill in fills:
+                    await self._insert_fill(fill, signal_id)
+                for trade in closed_trades:
+                    await self._insert_trade(trade)
+                for event in events:
+                    await self._insert_event(event, signal_id)
+                await self._db.execute("COMMIT")
+            except BaseException:
+                await self._db.execute("ROLLBACK")
+                raise
+        except LedgerUnavailable:
+            raise
+        except Exception as exc:
+            log.exception("could not record signal")
+            raise LedgerUnavailable(f"could not record the signal: {exc}") from exc
+        return signal_id
+
+    async def _insert_signal(self, r: SignalRecord) -> int:
+        s = r.signal
+        cur = await self._db.execute(
+            "INSERT INTO signals (received_at, source, peer, raw, parsed, strategy, root, action,"
+            " qty, price, idem_key, outcome, reason) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                iso(r.received), r.source, r.peer, r.raw,
+                json.dumps(signal_to_dict(s)) if s else None,
+                s.strategy if s else None, s.root if s else None,
+                s.action.value if s else None, s.qty if s else None,
+                str(s.price) if s and s.price is not None else None,
+                r.idem_key if r.outcome in (Outcome.ACCEPTED, Outcome.IGNORED) else None,
+                r.outcome.value, r.reason,
+            ),
+        )
+        assert cur.lastrowid is not None
+        return cur.lastrowid
+
+    async def _insert_fill(self, f: Fill, signal_id: int) -> None:
+        await self._db.execute(
+            "INSERT INTO fills (signal_id, time, strategy, root, qty, price, commission,"
+            " realized, closing_qty, trade_id) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (signal_id, iso(f.time), f.strategy, f.root, f.qty, str(f.price), str(f.commission),
+             str(f.realized), f.closing_qty, f.trade_id),
+        )
+
+    async def _insert_trade(self, t: Trade) -> None:
+        assert t.exit_time is not None and t.exit_price is not None
+        await self._db.execute(
+            "INSERT OR REPLACE INTO trades (trade_id, strategy, root, side, qty, entry_time,"
+            " exit_time, entry_price, exit_price, gross, commission, mae, mfe)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (t.trade_id, t.strategy, t.root, t.side.value, t.qty, iso(t.entry_time),
+             iso(t.exit_time), str(t.entry_price), str(t.exit_price), str(t.gross),
+             str(t.commission), str(t.mae), str(t.mfe)),
+        )
+
+    async def _insert_event(self, e: Event, signal_id: int | None = None) -> None:
+        data = dict(e.data)
+        if signal_id is not None:
+            data.setdefault("signal_id", signal_id)
+        await self._db.execute(
+            "INSERT INTO events (time, kind, message, data) VALUES (?,?,?,?)",
+            (iso(e.time), e.kind.value, e.message, json.dumps(data, default=str)),
+        )
+
+    async def add_events(self, events: Iterable[Event]) -> None:
+        await self._write_many(self._insert_event, events)
+
+    async def add_position_samples(self, samples: Iterable[PositionSample]) -> None:
+        async def insert(s: PositionSample) -> None:
+            await self._db.execute(
+                "INSERT OR REPLACE INTO position_samples VALUES (?,?,?,?,?,?,?,?)",
+                (s.ts, s.strategy, s.root, s.trade_id, str(s.mark), str(s.open_pnl),
+                 str(s.mae), str(s.mfe)),
+            )
+        await self._write_many(insert, samples)
+
+    async def add_account_sample(self, s: AccountSample) -> None:
+        async def insert(s: AccountSample) -> None:
+            await self._db.execute(
+                "INSERT OR REPLACE INTO account_samples VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (s.ts, s.day, str(s.realized), str(s.open), str(s.total), str(s.peak),
+                 str(s.max_mtm), str(s.min_mtm), str(s.max_drawdown),
+                 iso(s.max_time) if s.max_time else None,
+                 iso(s.min_time) if s.min_time else None),
+            )
+        await self._write_many(insert, [s])
+
+    async def set_strategy_enabled(self, strategy: str, enabled: bool, when: datetime) -> None:
+        async def upsert(_: None) -> None:
+            await self._db.execute(
+                "INSERT OR REPLACE INTO strategy_switches VALUES (?,?,?)",
+                (strategy, int(enabled), iso(when)),
+            )
+        await self._write_many(upsert, [None])
+
+    async def _write_many(self, insert: Any, items: Iterable[Any]) -> None:
+        items = list(items)
+        if not items:
+            return
+        await self._db.execute("BEGIN IMMEDIATE")
+        try:
+            for item in items:
+                await insert(item)
+            await self._db.execute("COMMIT")
+        except BaseException:
+            await self._db.execute("ROLLBACK")
+            raise
+
+    # --- reads ------------------------------------------------------------------------
+
+    async def find_by_idem_key(self, key: str) -> int | None:
+        async with self._db.execute(
+            "SELECT id FROM signals WHERE idem_key = ? AND outcome IN ('accepted', 'ignored')",
+            (key,),
+        ) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else None
+
+    async def accepted_signals(self) -> list[tuple[int, Signal]]:
+        """Every applied signal in order, with the price it filled at: the replay input."""
+        async with self._db.execute(
+            "SELECT id, parsed FROM signals WHERE outcome = 'accepted' ORDER BY id"
+        ) as cur:
+            rows = await cur.fetchall()
+        return [(int(r[0]), signal_from_dict(json.loads(r[1]))) for r in rows]
+
+    async def signals(self, limit: int = 1000) -> list[dict[str, Any]]:
+        return await self._dicts(
+            "SELECT * FROM (SELECT * FROM signals ORDER BY id DESC LIMIT ?) ORDER BY id", (limit,)
+        )
+
+    async def count_signals(self, outcome: Outcome | None = None) -> int:
+        sql, args = "SELECT COUNT(*) FROM signals", ()
+        if outcome is not None:
+            sql, args = sql + " WHERE outcome = ?", (outcome.value,)  # type: ignore[assignment]
+        async with self._db.execute(sql, args) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def fills(
+        self, start: datetime | None = None, end: datetime | None = None
+    ) -> list[Fill]:
+        sql = "SELECT * FROM fills"
+        sql, args = _time_range(sql, "time", start, end)
+        rows = await self._dicts(sql + " ORDER BY id", args)
+        return [
+            Fill(r["strategy"], r["root"], r["qty"], Decimal(r["price"]), parse_time(r["time"]),
+                 Decimal(r["commission"]), Decimal(r["realized"]), r["closing_qty"],
+                 r["trade_id"], r["signal_id"])
+            for r in rows
+        ]
+
+    async def trades(
+        self, start: datetime | None = None, end: datetime | None = None
+    ) -> list[Trade]:
+        """Closed round trips by exit time."""
+        sql, args = _time_range("SELECT * FROM trades", "exit_time", start, end)
+        rows = await self._dicts(sql + " ORDER BY exit_time, trade_id", args)
+        return [_trade_from_row(r) for r in rows]
+
+    async def events(self, limit: int = 500) -> list[Event]:
+        rows = await self._dicts(
+            "SELECT * FROM (SELECT * FROM events ORDER BY id DESC LIMIT ?) ORDER BY id", (limit,)
+        )
+        return [
+            Event(EventKind(r["kind"]), r["message"], parse_time(r["time"]),
+                  json.loads(r["data"]) if r["data"] else {})
+            for r in rows
+        ]
+
+    async def latest_position_samples(self) -> dict[tuple[str, str, int], PositionSample]:
+        """The newest sample of each (strategy, root, trade)."""
+        rows = await self._dicts(
+            "SELECT p.* FROM position_samples p JOIN (SELECT strategy, root, trade_id,"
+            " MAX(ts) AS ts FROM position_samples GROUP BY strategy, root, trade_id) m"
+            " USING (strategy, root, trade_id, ts)",
+            (),
+        )
+        return {
+            (r["strategy"], r["root"], r["trade_id"]): PositionSample(
+                r["ts"], r["strategy"], r["root"], r["trade_id"], Decimal(r["mark"]),
+                Decimal(r["open_pnl"]), Decimal(r["mae"]), Decimal(r["mfe"]))
+            for r in rows
+        }
+
+    async def position_samples(
+        self, strategy: str, root: str, trade_id: int, limit: int = 500
+    ) -> list[PositionSample]:
+        rows = await self._dicts(
+            "SELECT * FROM (SELECT * FROM position_samples WHERE strategy=? AND root=? AND"
+            " trade_id=? ORDER BY ts DESC LIMIT ?) ORDER BY ts",
+            (strategy, root, trade_id, limit),
+        )
+        return [
+            PositionSample(r["ts"], r["strategy"], r["root"], r["trade_id"], Decimal(r["mark"]),
+                           Decimal(r["open_pnl"]), Decimal(r["mae"]), Decimal(r["mfe"]))
+            for r in rows
+        ]
+
+    async def account_samples(self, day: str, limit: int | None = None) -> list[AccountSample]:
+        sql = "SELECT * FROM account_samples WHERE day = ? ORDER BY ts"
+        args: tuple[Any, ...] = (day,)
+        if limit is not None:
+            sql = ("SELECT * FROM (SELECT * FROM account_samples WHERE day = ? ORDER BY ts DESC"
+                   " LIMIT ?) ORDER BY ts")
+            args = (day, limit)
+        rows = await self._dicts(sql, args)
+        return [_account_from_row(r) for r in rows]
+
+    async def last_account_sample(self, day: str) -> AccountSample | None:
+        rows = await self.account_samples(day, limit=1)
+        return rows[-1] if rows else None
+
+    async def strategy_switches(self) -> dict[str, bool]:
+        rows = await self._dicts("SELECT strategy, enabled FROM strategy_switches", ())
+        return {r["strategy"]: bool(r["enabled"]) for r in rows}
+
+    async def _dicts(self, sql: str, args: tuple[Any, ...]) -> list[dict[str, Any]]:
+        async with self._db.execute(sql, args) as cur:
+            names = [d[0] for d in cur.description]
+            rows = await cur.fetchall()
+        return [dict(zip(names, row, strict=True)) for row in rows]
+
+
+def _time_range(
+    sql: str, column: str, start: datetime | None, end: datetime | None
+) -> tuple[str, tuple[Any, ...]]:
+    clauses, args = [], []
+    if start is not None:
+        clauses.append(f"{column} >= ?")
+        args.append(iso(start))
+    if end is not None:
+        clauses.append(f"{column} < ?")
+        args.append(iso(end))
+    if clauses:
+        sql += " WHERE " + " AND ".join(clauses)
+    return sql, tuple(args)
+
+
+def _trade_from_row(r: dict[str, Any]) -> Trade:
+    qty = int(r["qty"])
+    trade = Trade(
+        trade_id=r["trade_id"], strategy=r["strategy"], root=r["root"], side=Side(r["side"]),
+        entry_time=parse_time(r["entry_time"]), qty=qty,
+        gross=Decimal(r["gross"]), commission=Decimal(r["commission"]),
+        mae=Decimal(r["mae"]), mfe=Decimal(r["mfe"]), exit_time=parse_time(r["exit_time"]),
+    )
+    # Stored averages are exact; keep them exact by storing them over a unit quantity.
+    trade.entry_qty, trade.entry_value = 1, Decimal(r["entry_price"])
+    trade.exit_qty, trade.exit_value = 1, Decimal(r["exit_price"])
+    return trade
+
+
+def _account_from_row(r: dict[str, Any]) -> AccountSample:
+    return AccountSample(
+        r["ts"], r["day"], Decimal(r["realized"]), Decimal(r["open"]), Decimal(r["total"]),
+        Decimal(r["peak"]), Decimal(r["max_mtm"]), Decimal(r["min_mtm"]),
+        Decimal(r["max_drawdown"]),
+        parse_time(r["max_time"]) if r["max_time"] else None,
+        parse_time(r["min_time"]) if r["min_time"] else None,
+    )
+
+
+def _split_sql(script: str) -> list[str]:
+    """Split a migration into statements; triggers keep their inner `;`."""
+    statements, current = [], []
+    for line in script.strip().splitlines():
+        current.append(line)
+        text = "\n".join(current).strip()
+        if text.endswith(";") and (not text.upper().startswith("CREATE TRIGGER")
+                                   or text.upper().endswith("END;")):
+            statements.append(text)
+            current = []
+    if "\n".join(current).strip():
+        statements.append("\n".join(current).strip())
+    return statements

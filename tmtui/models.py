@@ -1,0 +1,197 @@
+"""Plain data the rest of tmtui passes around: signals, fills, trades, errors.
+
+Pure: no I/O, no Textual. Prices and money are `Decimal`; times are aware datetimes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+
+class Action(StrEnum):
+    """What an alert asks for, with its aliases folded."""
+
+    BUY = "buy"
+    SELL = "sell"
+    CLOSE = "close"
+
+    @classmethod
+    def parse(cls, text: str) -> Action:
+        """Map an alert's action word (buy, long, sell, short, close, exit, flatten)."""
+        word = text.strip().lower()
+        if word in ("buy", "long"):
+            return cls.BUY
+        if word in ("sell", "short"):
+            return cls.SELL
+        if word in ("close", "exit", "flatten", "flat"):
+            return cls.CLOSE
+        raise InvalidSignal(
+            f"unknown action {text!r}: use buy, sell, long, short, close, exit or flatten"
+        )
+
+
+class Side(StrEnum):
+    LONG = "long"
+    SHORT = "short"
+
+    @property
+    def sign(self) -> int:
+        return 1 if self is Side.LONG else -1
+
+    @classmethod
+    def of(cls, signed_qty: int) -> Side:
+        return cls.LONG if signed_qty > 0 else cls.SHORT
+
+
+class Outcome(StrEnum):
+    ACCEPTED = "accepted"
+    DUPLICATE = "duplicate"
+    IGNORED = "ignored"
+    REJECTED = "rejected"
+
+
+class TmtuiError(Exception):
+    """Base for errors a trader should read: the message says what to do."""
+
+
+class ConfigError(TmtuiError):
+    """The configuration file is wrong; the message names the key and the file."""
+
+
+class UnknownContract(TmtuiError):
+    """A ticker whose root is not in the contract table."""
+
+
+class InvalidSignal(TmtuiError):
+    """An alert field is malformed (HTTP 400)."""
+
+
+class UnusableSignal(TmtuiError):
+    """A well-formed alert tmtui cannot apply (HTTP 422)."""
+
+
+class LedgerUnavailable(TmtuiError):
+    """The signal could not be recorded durably (HTTP 503: TradingView resends)."""
+
+
+@dataclass(frozen=True, slots=True)
+class AlertFields:
+    """What a webhook body said, aliases folded, values still as sent (strings or numbers).
+
+    Produced by `tmtui.alert_parsing`; validated into a `Signal` by the engine, which knows
+    the contracts and limits.
+    """
+
+    action: str | None = None
+    ticker: str | None = None
+    qty: object = None
+    price: object = None
+    strategy: str | None = None
+    alert_id: str | None = None
+    time: str | None = None
+    secret: str | None = None
+    position_size: object = None
+    market_position: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    """A validated instruction for one (strategy, root) position.
+
+    `qty` is None for a close. `target` is the signed position the strategy says it holds
+    afterwards, when the alert carried one.
+    """
+
+    strategy: str
+    root: str
+    action: Action
+    qty: int | None
+    price: Decimal | None
+    time: datetime
+    target: int | None = None
+    source: str = "webhook"
+    alert_id: str | None = None
+    ticker: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Fill:
+    """One execution derived from a signal: signed qty at a price, with its commission."""
+
+    strategy: str
+    root: str
+    qty: int
+    price: Decimal
+    time: datetime
+    commission: Decimal
+    realized: Decimal
+    closing_qty: int
+    trade_id: int
+    signal_id: int | None = None
+
+
+@dataclass(slots=True)
+class Trade:
+    """A round trip, flat to flat. `exit_time` is None while it is open."""
+
+    trade_id: int
+    strategy: str
+    root: str
+    side: Side
+    entry_time: datetime
+    qty: int = 0
+    entry_qty: int = 0
+    entry_value: Decimal = Decimal(0)
+    exit_qty: int = 0
+    exit_value: Decimal = Decimal(0)
+    gross: Decimal = Decimal(0)
+    commission: Decimal = Decimal(0)
+    mae: Decimal = Decimal(0)
+    mfe: Decimal = Decimal(0)
+    exit_time: datetime | None = None
+
+    @property
+    def entry_price(self) -> Decimal:
+        return self.entry_value / self.entry_qty if self.entry_qty else Decimal(0)
+
+    @property
+    def exit_price(self) -> Decimal | None:
+        return self.exit_value / self.exit_qty if self.exit_qty else None
+
+    @property
+    def net(self) -> Decimal:
+        return self.gross - self.commission
+
+    @property
+    def is_open(self) -> bool:
+        return self.exit_time is None
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingAlert:
+    """An authenticated, parsed webhook alert on its way to the engine.
+
+    `raw` is the body with the secret redacted; `idem_key` is the explicit id, or a hash of
+    the raw body when it carries a time field, else None (no dedupe).
+    """
+
+    fields: AlertFields
+    raw: str
+    peer: str
+    received: datetime
+    idem_key: str | None = None
+    source: str = "webhook"
+
+
+@dataclass(frozen=True, slots=True)
+class AlertReply:
+    """What the engine did with an alert, once it is committed to the ledger."""
+
+    signal_id: int
+    duplicate: bool
+    outcome: Outcome
+    message: str
+    position: dict[str, object] | None = None
