@@ -30,9 +30,9 @@ class DayCurve:
 
     def observe(self, total: Decimal, when: datetime) -> None:
         self.last = total
-        if total > self.max_mtm or self.max_time is None and total == self.max_mtm:
+        if total > self.max_mtm or (self.max_time is None and total == self.max_mtm):
             self.max_mtm, self.max_time = total, when
-        if total < self.min_mtm or self.min_time is None and total == self.min_mtm:
+        if total < self.min_mtm or (self.min_time is None and total == self.min_mtm):
             self.min_mtm, self.min_time = total, when
         self.peak = max(self.peak, total)
         self.max_drawdown = min(self.max_drawdown, total - self.peak)

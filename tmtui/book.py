@@ -147,8 +147,16 @@ class Book:
         current = self.positions.get(key)
         before = current.signed_qty if current else 0
         after, drift = self._resulting_qty(signal, before)
-        plan = Plan(signal, key, before, after, signal.price, current, drift=drift,
-                    next_trade_id=self.next_trade_id)
+        plan = Plan(
+            signal,
+            key,
+            before,
+            after,
+            signal.price,
+            current,
+            drift=drift,
+            next_trade_id=self.next_trade_id,
+        )
         if after == before:
             return plan
         price = signal.price if signal.price is not None else self._mark_for(current, signal.root)
@@ -211,7 +219,7 @@ class Book:
             assert expected is not None, "buy/sell without qty needs a target"
             return expected, None
         drift = (expected, signal.target) if expected not in (None, signal.target) else None
-        return signal.target, drift  # type: ignore[return-value]
+        return signal.target, drift
 
     def _fill(
         self,
@@ -245,9 +253,20 @@ class Book:
             trade.exit_value += price * closing
             trade.gross += realized
             trade.commission += commission
-            plan.fills.append(Fill(signal.strategy, signal.root, direction * closing, price,
-                                   signal.time, commission, realized, closing, trade.trade_id,
-                                   signal_id))
+            plan.fills.append(
+                Fill(
+                    signal.strategy,
+                    signal.root,
+                    direction * closing,
+                    price,
+                    signal.time,
+                    commission,
+                    realized,
+                    closing,
+                    trade.trade_id,
+                    signal_id,
+                )
+            )
             remaining -= closing
             if position.lots:
                 position.observe(price)
@@ -259,11 +278,17 @@ class Book:
                 position = None
         if remaining:
             if position is None:
-                trade = Trade(plan.next_trade_id, signal.strategy, signal.root,
-                              Side.of(direction), signal.time)
+                trade = Trade(
+                    plan.next_trade_id,
+                    signal.strategy,
+                    signal.root,
+                    Side.of(direction),
+                    signal.time,
+                )
                 plan.next_trade_id += 1
-                position = Position(signal.strategy, signal.root, spec.point_value, direction,
-                                    deque(), trade)
+                position = Position(
+                    signal.strategy, signal.root, spec.point_value, direction, deque(), trade
+                )
             trade = position.trade
             commission = per_contract * remaining
             position.lots.append(Lot(remaining, price))
@@ -271,8 +296,20 @@ class Book:
             trade.entry_value += price * remaining
             trade.commission += commission
             trade.qty = max(trade.qty, position.qty)
-            plan.fills.append(Fill(signal.strategy, signal.root, direction * remaining, price,
-                                   signal.time, commission, ZERO, 0, trade.trade_id, signal_id))
+            plan.fills.append(
+                Fill(
+                    signal.strategy,
+                    signal.root,
+                    direction * remaining,
+                    price,
+                    signal.time,
+                    commission,
+                    ZERO,
+                    0,
+                    trade.trade_id,
+                    signal_id,
+                )
+            )
             position.observe(price)
         return position
 

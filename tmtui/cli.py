@@ -13,7 +13,7 @@ from collections.abc import Coroutine
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import simplejson
 import typer
@@ -52,14 +52,21 @@ T = TypeVar("T")
 
 ConfigOpt = Annotated[
     Path | None,
-    typer.Option("--config", "-c", help="Config file (default: $TMTUI_CONFIG or the user config dir)."),
+    typer.Option(
+        "--config", "-c", help="Config file (default: $TMTUI_CONFIG or the user config dir)."
+    ),
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of a table.")]
+JsonOpt = Annotated[
+    bool, typer.Option("--json", help="Print one JSON document instead of a table.")
+]
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.WARNING,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     app()
 
 
@@ -71,8 +78,12 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                          help="Show the version and exit.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
 ) -> None:
     """tmtui: TradingView alerts in, positions and live P&L out."""
 
@@ -84,7 +95,7 @@ def _load(config_path: Path | None) -> Config:
         _fail(str(exc))
 
 
-def _fail(message: str, code: int = 2) -> Any:
+def _fail(message: str, code: int = 2) -> NoReturn:
     err.print(f"[bold red]error:[/] {message}", highlight=False)
     raise typer.Exit(code)
 
@@ -93,7 +104,7 @@ def _run(coro: Coroutine[Any, Any, T]) -> T:
     try:
         return asyncio.run(coro)
     except TmtuiError as exc:
-        return _fail(str(exc))  # type: ignore[no-any-return]
+        return _fail(str(exc))
 
 
 def _emit_json(document: Any) -> None:
@@ -118,8 +129,12 @@ def _fmt_price(value: Decimal | None) -> str:
 @app.command()
 def run(
     config: ConfigOpt = None,
-    headless: Annotated[bool, typer.Option("--headless", help="No screen: one line per event on stdout.")] = False,
-    demo: Annotated[bool, typer.Option("--demo", help="Throwaway ledger, replay prices and scripted alerts.")] = False,
+    headless: Annotated[
+        bool, typer.Option("--headless", help="No screen: one line per event on stdout.")
+    ] = False,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Throwaway ledger, replay prices and scripted alerts.")
+    ] = False,
 ) -> None:
     """Run the listener, the price feed and the trading screen in one event loop."""
     cfg = _load(config)
@@ -161,7 +176,9 @@ def signal_cmd(
     price_: Annotated[str | None, typer.Option("--price", help="Fill price.")] = None,
     strategy: Annotated[str | None, typer.Option("--strategy", help="Strategy name.")] = None,
     alert_id: Annotated[str | None, typer.Option("--id", help="Alert id (dedupe key).")] = None,
-    url: Annotated[str | None, typer.Option("--url", help="Listener URL (default: from config).")] = None,
+    url: Annotated[
+        str | None, typer.Option("--url", help="Listener URL (default: from config).")
+    ] = None,
     config: ConfigOpt = None,
 ) -> None:
     """Post a TradingView-shaped alert to the listener and print its reply."""
@@ -171,8 +188,9 @@ def signal_cmd(
     lst = cfg.listener
     host = "127.0.0.1" if lst.host in ("0.0.0.0", "::", "") else lst.host
     target = url or f"http://{host}:{lst.port}{lst.path}"
-    payload = build_alert_payload(action, ticker, qty, price_, strategy, alert_id, lst.secret,
-                                  datetime.now(UTC))
+    payload = build_alert_payload(
+        action, ticker, qty, price_, strategy, alert_id, lst.secret, datetime.now(UTC)
+    )
     try:
         status, body = asyncio.run(post_signal(target, payload))
     except Exception as exc:
@@ -208,14 +226,34 @@ def positions(config: ConfigOpt = None, json: JsonOpt = False) -> None:
         _emit_json([position_json(v) for v in views])
         return
     table = Table(title="Open positions")
-    for col in ("Strategy", "Symbol", "Side", "Qty", "Avg", "Last", "Open P&L", "Trade DD",
-                "Run-up", "Stale"):
-        table.add_column(col, justify="right" if col not in ("Strategy", "Symbol", "Side") else "left")
+    for col in (
+        "Strategy",
+        "Symbol",
+        "Side",
+        "Qty",
+        "Avg",
+        "Last",
+        "Open P&L",
+        "Trade DD",
+        "Run-up",
+        "Stale",
+    ):
+        table.add_column(
+            col, justify="right" if col not in ("Strategy", "Symbol", "Side") else "left"
+        )
     for v in views:
-        table.add_row(v.strategy, v.symbol, v.side, str(v.qty), _fmt_price(v.avg_price),
-                      _fmt_price(v.last_price), _fmt_money(v.open_pnl),
-                      _fmt_money(v.trade_drawdown), _fmt_money(v.trade_runup),
-                      "STALE" if v.stale else "")
+        table.add_row(
+            v.strategy,
+            v.symbol,
+            v.side,
+            str(v.qty),
+            _fmt_price(v.avg_price),
+            _fmt_price(v.last_price),
+            _fmt_money(v.open_pnl),
+            _fmt_money(v.trade_drawdown),
+            _fmt_money(v.trade_runup),
+            "STALE" if v.stale else "",
+        )
     out.print(table if views else "No open positions.")
 
 
@@ -223,7 +261,10 @@ def positions(config: ConfigOpt = None, json: JsonOpt = False) -> None:
 def trades(
     config: ConfigOpt = None,
     json: JsonOpt = False,
-    day: Annotated[str | None, typer.Option("--day", help="Only trades closed on this trading day (YYYY-MM-DD).")] = None,
+    day: Annotated[
+        str | None,
+        typer.Option("--day", help="Only trades closed on this trading day (YYYY-MM-DD)."),
+    ] = None,
     strategy: Annotated[str | None, typer.Option("--strategy", help="Only this strategy.")] = None,
 ) -> None:
     """Closed round-trip trades."""
@@ -239,15 +280,37 @@ def trades(
         _emit_json([trade_json(t, calendar.tz) for t in rows])
         return
     table = Table(title="Trades")
-    for col in ("Exit", "Strategy", "Symbol", "Side", "Qty", "Entry", "Exit px", "P&L",
-                "Comm", "Net", "MAE", "MFE"):
+    for col in (
+        "Exit",
+        "Strategy",
+        "Symbol",
+        "Side",
+        "Qty",
+        "Entry",
+        "Exit px",
+        "P&L",
+        "Comm",
+        "Net",
+        "MAE",
+        "MFE",
+    ):
         table.add_column(col)
     for t in rows:
         assert t.exit_time is not None
-        table.add_row(t.exit_time.astimezone(calendar.tz).strftime("%Y-%m-%d %H:%M:%S"),
-                      t.strategy, t.root, t.side.value, str(t.qty), _fmt_price(t.entry_price),
-                      _fmt_price(t.exit_price), _fmt_money(t.gross), _fmt_money(t.commission),
-                      _fmt_money(t.net), _fmt_money(t.mae), _fmt_money(t.mfe))
+        table.add_row(
+            t.exit_time.astimezone(calendar.tz).strftime("%Y-%m-%d %H:%M:%S"),
+            t.strategy,
+            t.root,
+            t.side.value,
+            str(t.qty),
+            _fmt_price(t.entry_price),
+            _fmt_price(t.exit_price),
+            _fmt_money(t.gross),
+            _fmt_money(t.commission),
+            _fmt_money(t.net),
+            _fmt_money(t.mae),
+            _fmt_money(t.mfe),
+        )
     out.print(table if rows else "No closed trades.")
 
 
@@ -255,7 +318,9 @@ def trades(
 def report(
     config: ConfigOpt = None,
     json: JsonOpt = False,
-    day: Annotated[str | None, typer.Option("--day", help="Trading day YYYY-MM-DD (default: today's session).")] = None,
+    day: Annotated[
+        str | None, typer.Option("--day", help="Trading day YYYY-MM-DD (default: today's session).")
+    ] = None,
 ) -> None:
     """A trading day's realized, open and total P&L with max/min and drawdown."""
     cfg = _load(config)
@@ -280,9 +345,14 @@ def report(
     table = Table(title=f"Trading day {view.day.isoformat()}", show_header=False)
     table.add_column("")
     table.add_column("", justify="right")
-    for label, value in (("Realized (net)", view.realized), ("Open", view.open),
-                         ("Total", view.total), ("Max MTM", view.max_mtm),
-                         ("Min MTM", view.min_mtm), ("Max drawdown", view.max_drawdown)):
+    for label, value in (
+        ("Realized (net)", view.realized),
+        ("Open", view.open),
+        ("Total", view.total),
+        ("Max MTM", view.max_mtm),
+        ("Min MTM", view.min_mtm),
+        ("Max drawdown", view.max_drawdown),
+    ):
         table.add_row(label, _fmt_money(value))
     table.add_row("Trades", str(view.trades))
     out.print(table)
@@ -292,7 +362,9 @@ def report(
 def calendar(
     config: ConfigOpt = None,
     json: JsonOpt = False,
-    month: Annotated[str | None, typer.Option("--month", help="YYYY-MM (default: this month).")] = None,
+    month: Annotated[
+        str | None, typer.Option("--month", help="YYYY-MM (default: this month).")
+    ] = None,
 ) -> None:
     """Net P&L and trade count for each trading day of a month."""
     cfg = _load(config)
@@ -314,8 +386,11 @@ def calendar(
     for d in days:
         table.add_row(f"{d.day:%a %Y-%m-%d}", _fmt_money(d.net_pnl), str(d.trades))
     if days:
-        table.add_row("[b]Month[/]", _fmt_money(sum((d.net_pnl for d in days), Decimal(0))),
-                      str(sum(d.trades for d in days)))
+        table.add_row(
+            "[b]Month[/]",
+            _fmt_money(sum((d.net_pnl for d in days), Decimal(0))),
+            str(sum(d.trades for d in days)),
+        )
     out.print(table if days else f"No trading in {first:%Y-%m}.")
 
 
@@ -323,14 +398,14 @@ def _parse_day(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        return _fail(f"--day must be YYYY-MM-DD, got {text!r}")  # type: ignore[no-any-return]
+        return _fail(f"--day must be YYYY-MM-DD, got {text!r}")
 
 
 def _parse_month(text: str) -> date:
     try:
         return datetime.strptime(text, "%Y-%m").date()
     except ValueError:
-        return _fail(f"--month must be YYYY-MM, got {text!r}")  # type: ignore[no-any-return]
+        return _fail(f"--month must be YYYY-MM, got {text!r}")
 
 
 # --- config -----------------------------------------------------------------------------------

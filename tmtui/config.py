@@ -145,7 +145,9 @@ def config_from_dict(data: dict[str, Any], path: Path | None = None) -> Config:
     known = {f.name for f in dataclasses.fields(Config)} - {"source"}
     for key in data:
         if key not in known:
-            raise ConfigError(f"{where}: unknown section [{key}] (known: {', '.join(sorted(known))})")
+            raise ConfigError(
+                f"{where}: unknown section [{key}] (known: {', '.join(sorted(known))})"
+            )
     kwargs: dict[str, Any] = {"source": path}
     hints = get_type_hints(Config)
     for name in ("listener", "feed", "ledger", "session", "strategies", "ui"):
@@ -162,7 +164,10 @@ def config_from_dict(data: dict[str, Any], path: Path | None = None) -> Config:
     if "contracts" in data:
         kwargs["contracts"] = {
             root.upper(): _build(
-                ContractOverride, _table(spec, f"contracts.{root}", where), f"contracts.{root}", where
+                ContractOverride,
+                _table(spec, f"contracts.{root}", where),
+                f"contracts.{root}",
+                where,
             )
             for root, spec in _table(data["contracts"], "contracts", where).items()
         }
@@ -244,8 +249,12 @@ def _finite(value: Decimal, key: str, where: str) -> Decimal:
 
 def _tname(value: Any) -> str:
     return {
-        str: "a string", bool: "a boolean", int: "an integer", float: "a float",
-        list: "a list", dict: "a table",
+        str: "a string",
+        bool: "a boolean",
+        int: "an integer",
+        float: "a float",
+        list: "a list",
+        dict: "a table",
     }.get(type(value), type(value).__name__)
 
 

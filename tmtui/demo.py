@@ -40,11 +40,21 @@ def demo_config(config: Config, workdir: Path | None = None) -> Config:
     return replace(
         config,
         ledger=replace(config.ledger, path=str(workdir / "demo.db")),
-        feed=replace(config.feed, source="replay", replay_file="", poll_interval=0.5,
-                     watchlist=tuple(sorted({t for _, t, *_ in DEMO_SCRIPT}))),
-        listener=replace(config.listener, host="127.0.0.1", port=0,
-                         secret=secrets.token_urlsafe(16), allow_ips=(),
-                         trust_forwarded=False),
+        feed=replace(
+            config.feed,
+            source="replay",
+            replay_file="",
+            poll_interval=0.5,
+            watchlist=tuple(sorted({t for _, t, *_ in DEMO_SCRIPT})),
+        ),
+        listener=replace(
+            config.listener,
+            host="127.0.0.1",
+            port=0,
+            secret=secrets.token_urlsafe(16),
+            allow_ips=(),
+            trust_forwarded=False,
+        ),
     )
 
 
@@ -59,8 +69,14 @@ async def run_demo_script(engine: Engine, loop_forever: bool = True) -> None:
         quote = engine.quotes.get(spec.tv_symbol)
         price = quote.last if quote and quote.last is not None else None
         payload = build_alert_payload(
-            action, ticker, qty or None, price, strategy, f"demo-{n}",
-            engine.config.listener.secret, datetime.now(UTC),
+            action,
+            ticker,
+            qty or None,
+            price,
+            strategy,
+            f"demo-{n}",
+            engine.config.listener.secret,
+            datetime.now(UTC),
         )
         status, body = await post_signal(url, payload)
         if status != 200:

@@ -136,8 +136,13 @@ class Engine:
         self._started = True
         await self.restore()
         positions = self.book.open_positions()
-        self.emit(Event(EventKind.INFO, f"tmtui {__version__}: ledger {self.ledger.path}, "
-                        f"{len(positions)} open position(s)"))
+        self.emit(
+            Event(
+                EventKind.INFO,
+                f"tmtui {__version__}: ledger {self.ledger.path}, "
+                f"{len(positions)} open position(s)",
+            )
+        )
         if self._feed_factory is not None:
             self.feed = self._feed_factory(self.on_quote, self.on_feed_status)
             self.feed.track(self._wanted_symbols())
@@ -206,37 +211,60 @@ class Engine:
                 if original is not None:
                     return await self._record_duplicate(alert, original)
             try:
-                signal = build_signal(alert.fields, self.book.contracts,
-                                      self.config.listener.max_qty, alert.received, alert.source)
+                signal = build_signal(
+                    alert.fields,
+                    self.book.contracts,
+                    self.config.listener.max_qty,
+                    alert.received,
+                    alert.source,
+                )
                 if not self.strategy_enabled(signal.strategy):
                     return await self._record_ignored(
-                        alert, signal, f"strategy {signal.strategy!r} is disabled")
+                        alert, signal, f"strategy {signal.strategy!r} is disabled"
+                    )
                 plan = self.book.plan(signal)
             except (InvalidSignal, UnusableSignal) as exc:
                 await self._record_rejection(alert, str(exc))
                 raise
             if plan.before == 0 and plan.after == 0:
                 return await self._record_ignored(
-                    alert, signal, f"nothing open to close for {signal.root} ({signal.strategy})")
+                    alert, signal, f"nothing open to close for {signal.root} ({signal.strategy})"
+                )
             return await self._commit(plan, alert)
 
-    async def alert_refused(self, *, peer: str, status: int, reason: str,
-                            raw: str | None) -> None:
+    async def alert_refused(self, *, peer: str, status: int, reason: str, raw: str | None) -> None:
         """Refusals the listener decided itself (auth, size, rate, parse): log them."""
-        self.emit(Event(EventKind.ALERT_REJECTED, f"alert rejected ({status}): {reason} "
-                        f"from {peer}", self.clock(), {"status": status, "peer": peer}))
+        self.emit(
+            Event(
+                EventKind.ALERT_REJECTED,
+                f"alert rejected ({status}): {reason} from {peer}",
+                self.clock(),
+                {"status": status, "peer": peer},
+            )
+        )
         if status == 400 and raw is not None:
             with contextlib.suppress(LedgerUnavailable):
-                await self.ledger.record_signal(SignalRecord(
-                    self.clock(), "webhook", Outcome.REJECTED, raw=raw, peer=peer,
-                    reason=reason))
+                await self.ledger.record_signal(
+                    SignalRecord(
+                        self.clock(), "webhook", Outcome.REJECTED, raw=raw, peer=peer, reason=reason
+                    )
+                )
 
     def health(self) -> dict[str, Any]:
-        return {"feed": {"state": self.feed_status.state.value,
-                         "delay_minutes": self.feed_status.delay_minutes}}
+        return {
+            "feed": {
+                "state": self.feed_status.state.value,
+                "delay_minutes": self.feed_status.delay_minutes,
+            }
+        }
 
-    async def _commit(self, plan: Plan, alert: IncomingAlert | None = None,
-                      source: str = "webhook", raw: str | None = None) -> AlertReply:
+    async def _commit(
+        self,
+        plan: Plan,
+        alert: IncomingAlert | None = None,
+        source: str = "webhook",
+        raw: str | None = None,
+    ) -> AlertReply:
         signal = replace(plan.signal, price=plan.price)
         events = self._describe(plan)
         record = SignalRecord(
@@ -248,14 +276,18 @@ class Engine:
             signal=signal,
             idem_key=alert.idem_key if alert else None,
         )
-        signal_id = await self.ledger.record_signal(record, plan.fills, plan.closed_trades,
-                                                    events)
+        signal_id = await self.ledger.record_signal(record, plan.fills, plan.closed_trades, events)
         self._apply(plan)
         for event in events:
             self.emit(event, persist=False)
         view = self.position_view(plan.key)
-        return AlertReply(signal_id, False, Outcome.ACCEPTED, events[0].message,
-                          position_json(view) if view else None)
+        return AlertReply(
+            signal_id,
+            False,
+            Outcome.ACCEPTED,
+            events[0].message,
+            position_json(view) if view else None,
+        )
 
     def _apply(self, plan: Plan) -> None:
         self.book.commit(plan)
@@ -275,33 +307,74 @@ class Engine:
 
     async def _record_duplicate(self, alert: IncomingAlert, original: int) -> AlertReply:
         message = f"duplicate alert (key already applied as signal #{original}): ignored"
-        event = Event(EventKind.ALERT_DUPLICATE, message, self.clock(),
-                      {"peer": alert.peer, "original": original})
+        event = Event(
+            EventKind.ALERT_DUPLICATE,
+            message,
+            self.clock(),
+            {"peer": alert.peer, "original": original},
+        )
         await self.ledger.record_signal(
-            SignalRecord(alert.received, alert.source, Outcome.DUPLICATE, alert.raw, alert.peer,
-                         idem_key=alert.idem_key, reason=message), events=[event])
+            SignalRecord(
+                alert.received,
+                alert.source,
+                Outcome.DUPLICATE,
+                alert.raw,
+                alert.peer,
+                idem_key=alert.idem_key,
+                reason=message,
+            ),
+            events=[event],
+        )
         self.emit(event, persist=False)
         return AlertReply(original, True, Outcome.DUPLICATE, message, None)
 
-    async def _record_ignored(self, alert: IncomingAlert, signal: Signal,
-                              reason: str) -> AlertReply:
-        event = Event(EventKind.ALERT_IGNORED, f"{_signal_text(signal)}: ignored, {reason}",
-                      self.clock(), {"peer": alert.peer})
+    async def _record_ignored(
+        self, alert: IncomingAlert, signal: Signal, reason: str
+    ) -> AlertReply:
+        event = Event(
+            EventKind.ALERT_IGNORED,
+            f"{_signal_text(signal)}: ignored, {reason}",
+            self.clock(),
+            {"peer": alert.peer},
+        )
         signal_id = await self.ledger.record_signal(
-            SignalRecord(alert.received, alert.source, Outcome.IGNORED, alert.raw, alert.peer,
-                         signal, alert.idem_key, reason), events=[event])
+            SignalRecord(
+                alert.received,
+                alert.source,
+                Outcome.IGNORED,
+                alert.raw,
+                alert.peer,
+                signal,
+                alert.idem_key,
+                reason,
+            ),
+            events=[event],
+        )
         self.emit(event, persist=False)
         view = self.position_view((signal.strategy, signal.root))
-        return AlertReply(signal_id, False, Outcome.IGNORED, event.message,
-                          position_json(view) if view else None)
+        return AlertReply(
+            signal_id, False, Outcome.IGNORED, event.message, position_json(view) if view else None
+        )
 
     async def _record_rejection(self, alert: IncomingAlert, reason: str) -> None:
-        event = Event(EventKind.ALERT_REJECTED, f"alert rejected: {reason} from {alert.peer}",
-                      self.clock(), {"peer": alert.peer})
+        event = Event(
+            EventKind.ALERT_REJECTED,
+            f"alert rejected: {reason} from {alert.peer}",
+            self.clock(),
+            {"peer": alert.peer},
+        )
         try:
             await self.ledger.record_signal(
-                SignalRecord(alert.received, alert.source, Outcome.REJECTED, alert.raw,
-                             alert.peer, reason=reason), events=[event])
+                SignalRecord(
+                    alert.received,
+                    alert.source,
+                    Outcome.REJECTED,
+                    alert.raw,
+                    alert.peer,
+                    reason=reason,
+                ),
+                events=[event],
+            )
         except LedgerUnavailable:
             log.error("could not record a rejected alert: %s", reason)
         self.emit(event, persist=False)
@@ -316,15 +389,25 @@ class Engine:
             net = sum((t.net for t in plan.closed_trades), Decimal(0))
             text += f", P&L {net:+,.2f}"
         kind = EventKind.MANUAL_CLOSE if s.source == "manual" else EventKind.ALERT_ACCEPTED
-        data = {"strategy": s.strategy, "symbol": s.root, "change": plan.change,
-                "before": plan.before, "after": after}
+        data = {
+            "strategy": s.strategy,
+            "symbol": s.root,
+            "change": plan.change,
+            "before": plan.before,
+            "after": after,
+        }
         events = [Event(kind, text, self.clock(), data)]
         if plan.drift is not None:
             expected, target = plan.drift
-            events.append(Event(EventKind.DRIFT,
-                                 f"{s.strategy} {s.root}: strategy reports position {target}, "
-                                 f"tmtui tracked {expected}; set to {target}",
-                                 self.clock(), {"expected": expected, "target": target}))
+            events.append(
+                Event(
+                    EventKind.DRIFT,
+                    f"{s.strategy} {s.root}: strategy reports position {target}, "
+                    f"tmtui tracked {expected}; set to {target}",
+                    self.clock(),
+                    {"expected": expected, "target": target},
+                )
+            )
         return events
 
     # --- manual actions -----------------------------------------------------------------------
@@ -342,19 +425,28 @@ class Engine:
             if pos.mark is None:
                 raise UnusableSignal(f"cannot close {pos.root} ({pos.strategy}): no price yet")
             now = self.clock()
-            signal = Signal(pos.strategy, pos.root, Action.CLOSE, None, pos.mark, now,
-                            source="manual")
+            signal = Signal(
+                pos.strategy, pos.root, Action.CLOSE, None, pos.mark, now, source="manual"
+            )
             plan = self.book.plan(signal)
-            raw = json.dumps({"action": "close", "strategy": pos.strategy, "symbol": pos.root,
-                              "price": str(pos.mark), "reason": reason})
+            raw = json.dumps(
+                {
+                    "action": "close",
+                    "strategy": pos.strategy,
+                    "symbol": pos.root,
+                    "price": str(pos.mark),
+                    "reason": reason,
+                }
+            )
             return await self._commit(plan, source="manual", raw=raw)
 
     async def flatten(self, strategy: str | None = None) -> tuple[list[AlertReply], list[str]]:
         """Close every position (or one strategy's) at its mark; report what could not be."""
         keys = [k for k in list(self.book.positions) if strategy is None or k[0] == strategy]
         what = "everything" if strategy is None else f"strategy {strategy}"
-        self.emit(Event(EventKind.FLATTEN, f"flatten {what}: {len(keys)} position(s)",
-                        self.clock()))
+        self.emit(
+            Event(EventKind.FLATTEN, f"flatten {what}: {len(keys)} position(s)", self.clock())
+        )
         done, refused = [], []
         for key in keys:
             try:
@@ -401,8 +493,14 @@ class Engine:
         if status.reason:
             text += f" ({status.reason})"
         if previous.state != status.state or previous.reason != status.reason:
-            self.emit(Event(EventKind.FEED, text, self.clock(),
-                            {"state": status.state.value, "delay": status.delay_minutes}))
+            self.emit(
+                Event(
+                    EventKind.FEED,
+                    text,
+                    self.clock(),
+                    {"state": status.state.value, "delay": status.delay_minutes},
+                )
+            )
 
     def _wanted_symbols(self) -> set[str]:
         symbols = {self.book.contracts[p.root].tv_symbol for p in self.book.open_positions()}
@@ -457,11 +555,22 @@ class Engine:
             if pnl is None:
                 continue
             self.position_series.setdefault(
-                pos.key, deque(maxlen=self.config.ui.sparkline_points)).append(float(pnl))
+                pos.key, deque(maxlen=self.config.ui.sparkline_points)
+            ).append(float(pnl))
             if pos.key in self._dirty_positions:
                 assert pos.mark is not None
-                samples.append(PositionSample(ts, pos.strategy, pos.root, pos.trade.trade_id,
-                                              pos.mark, pnl, pos.trade.mae, pos.trade.mfe))
+                samples.append(
+                    PositionSample(
+                        ts,
+                        pos.strategy,
+                        pos.root,
+                        pos.trade.trade_id,
+                        pos.mark,
+                        pnl,
+                        pos.trade.mae,
+                        pos.trade.mfe,
+                    )
+                )
         self._dirty_positions.clear()
         await self.ledger.add_position_samples(samples)
         a, c = self.account, self.account.curve
@@ -469,9 +578,21 @@ class Engine:
         self.drawdown_series.append(float(c.drawdown))
         if self._account_dirty:
             self._account_dirty = False
-            await self.ledger.add_account_sample(AccountSample(
-                ts, a.day.isoformat(), a.realized, a.open_pnl, a.total, c.peak, c.max_mtm,
-                c.min_mtm, c.max_drawdown, c.max_time, c.min_time))
+            await self.ledger.add_account_sample(
+                AccountSample(
+                    ts,
+                    a.day.isoformat(),
+                    a.realized,
+                    a.open_pnl,
+                    a.total,
+                    c.peak,
+                    c.max_mtm,
+                    c.min_mtm,
+                    c.max_drawdown,
+                    c.max_time,
+                    c.min_time,
+                )
+            )
         events, self._pending_events = self._pending_events, []
         await self.ledger.add_events(events)
 

@@ -18,9 +18,15 @@ from tmtui.feeds.base import FeedStatus, Quote, QuoteFeed
 from tmtui.ledger import Ledger
 
 DEMO_START_PRICES = {
-    "NQ": Decimal("25600"), "MNQ": Decimal("25600"), "ES": Decimal("6800"),
-    "MES": Decimal("6800"), "CL": Decimal("70.50"), "GC": Decimal("4050.0"),
-    "YM": Decimal("47000"), "RTY": Decimal("2450.0"), "6E": Decimal("1.08750"),
+    "NQ": Decimal("25600"),
+    "MNQ": Decimal("25600"),
+    "ES": Decimal("6800"),
+    "MES": Decimal("6800"),
+    "CL": Decimal("70.50"),
+    "GC": Decimal("4050.0"),
+    "YM": Decimal("47000"),
+    "RTY": Decimal("2450.0"),
+    "6E": Decimal("1.08750"),
 }
 
 
@@ -29,31 +35,40 @@ def feed_factory(config: Config, seed: int | None = None) -> FeedFactory:
     feed = config.feed
     contracts = ContractBook(config.contracts)
 
-    def make(on_quote: Callable[[Quote], None],
-             on_status: Callable[[FeedStatus], None]) -> QuoteFeed:
+    def make(
+        on_quote: Callable[[Quote], None], on_status: Callable[[FeedStatus], None]
+    ) -> QuoteFeed:
         if feed.source == "tradingview-ws":
             from tmtui.feeds.tradingview_ws import TradingViewQuoteFeed
 
-            return TradingViewQuoteFeed(on_quote, on_status, url=feed.ws_url,
-                                        auth_token=feed.auth_token,
-                                        stale_after=feed.stale_after)
+            return TradingViewQuoteFeed(
+                on_quote,
+                on_status,
+                url=feed.ws_url,
+                auth_token=feed.auth_token,
+                stale_after=feed.stale_after,
+            )
         if feed.source == "tradingview-scanner":
             from tmtui.feeds.scanner import TradingViewScannerFeed
 
-            return TradingViewScannerFeed(on_quote, on_status, url=feed.scanner_url,
-                                          poll_interval=feed.poll_interval,
-                                          stale_after=feed.stale_after)
+            return TradingViewScannerFeed(
+                on_quote,
+                on_status,
+                url=feed.scanner_url,
+                poll_interval=feed.poll_interval,
+                stale_after=feed.stale_after,
+            )
         from tmtui.feeds.replay import ReplayFeed
 
         specs = contracts.specs.values()
         return ReplayFeed(
-            on_quote, on_status,
+            on_quote,
+            on_status,
             path=feed.replay_file or None,
             speed=feed.replay_speed,
             seed=seed,
             interval=min(feed.poll_interval, 0.5),
-            start_prices={s.tv_symbol: DEMO_START_PRICES.get(s.root, Decimal(100))
-                          for s in specs},
+            start_prices={s.tv_symbol: DEMO_START_PRICES.get(s.root, Decimal(100)) for s in specs},
             tick_sizes={s.tv_symbol: s.tick_size for s in specs},
         )
 
@@ -64,8 +79,9 @@ def listener_factory(config: Config) -> Callable[[Engine], object]:
     def make(engine: Engine) -> object:
         from tmtui.webhook_listener import WebhookListener
 
-        return WebhookListener(config.listener, engine, version=__version__,
-                               health_extra=engine.health)
+        return WebhookListener(
+            config.listener, engine, version=__version__, health_extra=engine.health
+        )
 
     return make
 

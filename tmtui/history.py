@@ -96,8 +96,15 @@ async def load_day_account(
     curve = realized_curve(fills)
     sample = await ledger.last_account_sample(day.isoformat())
     if sample is not None:
-        _merge_sample(curve, sample.max_mtm, sample.max_time, sample.min_mtm, sample.min_time,
-                      sample.peak, sample.max_drawdown)
+        _merge_sample(
+            curve,
+            sample.max_mtm,
+            sample.max_time,
+            sample.min_mtm,
+            sample.min_time,
+            sample.peak,
+            sample.max_drawdown,
+        )
     account.curve = curve
     if now is not None:
         curve.observe(account.total, now)
@@ -105,8 +112,13 @@ async def load_day_account(
 
 
 def _merge_sample(
-    curve: DayCurve, max_mtm: Decimal, max_time: datetime | None, min_mtm: Decimal,
-    min_time: datetime | None, peak: Decimal, max_drawdown: Decimal,
+    curve: DayCurve,
+    max_mtm: Decimal,
+    max_time: datetime | None,
+    min_mtm: Decimal,
+    min_time: datetime | None,
+    peak: Decimal,
+    max_drawdown: Decimal,
 ) -> None:
     if max_mtm > curve.max_mtm:
         curve.max_mtm, curve.max_time = max_mtm, max_time

@@ -272,13 +272,19 @@ class Ledger:
             "INSERT INTO signals (received_at, source, peer, raw, parsed, strategy, root, action,"
             " qty, price, idem_key, outcome, reason) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
-                iso(r.received), r.source, r.peer, r.raw,
+                iso(r.received),
+                r.source,
+                r.peer,
+                r.raw,
                 json.dumps(signal_to_dict(s)) if s else None,
-                s.strategy if s else None, s.root if s else None,
-                s.action.value if s else None, s.qty if s else None,
+                s.strategy if s else None,
+                s.root if s else None,
+                s.action.value if s else None,
+                s.qty if s else None,
                 str(s.price) if s and s.price is not None else None,
                 r.idem_key if r.outcome in (Outcome.ACCEPTED, Outcome.IGNORED) else None,
-                r.outcome.value, r.reason,
+                r.outcome.value,
+                r.reason,
             ),
         )
         assert cur.lastrowid is not None
@@ -288,8 +294,18 @@ class Ledger:
         await self._db.execute(
             "INSERT INTO fills (signal_id, time, strategy, root, qty, price, commission,"
             " realized, closing_qty, trade_id) VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (signal_id, iso(f.time), f.strategy, f.root, f.qty, str(f.price), str(f.commission),
-             str(f.realized), f.closing_qty, f.trade_id),
+            (
+                signal_id,
+                iso(f.time),
+                f.strategy,
+                f.root,
+                f.qty,
+                str(f.price),
+                str(f.commission),
+                str(f.realized),
+                f.closing_qty,
+                f.trade_id,
+            ),
         )
 
     async def _insert_trade(self, t: Trade) -> None:
@@ -298,9 +314,21 @@ class Ledger:
             "INSERT OR REPLACE INTO trades (trade_id, strategy, root, side, qty, entry_time,"
             " exit_time, entry_price, exit_price, gross, commission, mae, mfe)"
             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (t.trade_id, t.strategy, t.root, t.side.value, t.qty, iso(t.entry_time),
-             iso(t.exit_time), str(t.entry_price), str(t.exit_price), str(t.gross),
-             str(t.commission), str(t.mae), str(t.mfe)),
+            (
+                t.trade_id,
+                t.strategy,
+                t.root,
+                t.side.value,
+                t.qty,
+                iso(t.entry_time),
+                iso(t.exit_time),
+                str(t.entry_price),
+                str(t.exit_price),
+                str(t.gross),
+                str(t.commission),
+                str(t.mae),
+                str(t.mfe),
+            ),
         )
 
     async def _insert_event(self, e: Event, signal_id: int | None = None) -> None:
@@ -319,20 +347,39 @@ class Ledger:
         async def insert(s: PositionSample) -> None:
             await self._db.execute(
                 "INSERT OR REPLACE INTO position_samples VALUES (?,?,?,?,?,?,?,?)",
-                (s.ts, s.strategy, s.root, s.trade_id, str(s.mark), str(s.open_pnl),
-                 str(s.mae), str(s.mfe)),
+                (
+                    s.ts,
+                    s.strategy,
+                    s.root,
+                    s.trade_id,
+                    str(s.mark),
+                    str(s.open_pnl),
+                    str(s.mae),
+                    str(s.mfe),
+                ),
             )
+
         await self._write_many(insert, samples)
 
     async def add_account_sample(self, s: AccountSample) -> None:
         async def insert(s: AccountSample) -> None:
             await self._db.execute(
                 "INSERT OR REPLACE INTO account_samples VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                (s.ts, s.day, str(s.realized), str(s.open), str(s.total), str(s.peak),
-                 str(s.max_mtm), str(s.min_mtm), str(s.max_drawdown),
-                 iso(s.max_time) if s.max_time else None,
-                 iso(s.min_time) if s.min_time else None),
+                (
+                    s.ts,
+                    s.day,
+                    str(s.realized),
+                    str(s.open),
+                    str(s.total),
+                    str(s.peak),
+                    str(s.max_mtm),
+                    str(s.min_mtm),
+                    str(s.max_drawdown),
+                    iso(s.max_time) if s.max_time else None,
+                    iso(s.min_time) if s.min_time else None,
+                ),
             )
+
         await self._write_many(insert, [s])
 
     async def set_strategy_enabled(self, strategy: str, enabled: bool, when: datetime) -> None:
@@ -341,6 +388,7 @@ class Ledger:
                 "INSERT OR REPLACE INTO strategy_switches VALUES (?,?,?)",
                 (strategy, int(enabled), iso(when)),
             )
+
         await self._write_many(upsert, [None])
 
     async def _write_many(self, insert: Any, items: Iterable[Any]) -> None:
@@ -387,16 +435,23 @@ class Ledger:
             row = await cur.fetchone()
         return int(row[0]) if row else 0
 
-    async def fills(
-        self, start: datetime | None = None, end: datetime | None = None
-    ) -> list[Fill]:
+    async def fills(self, start: datetime | None = None, end: datetime | None = None) -> list[Fill]:
         sql = "SELECT * FROM fills"
         sql, args = _time_range(sql, "time", start, end)
         rows = await self._dicts(sql + " ORDER BY id", args)
         return [
-            Fill(r["strategy"], r["root"], r["qty"], Decimal(r["price"]), parse_time(r["time"]),
-                 Decimal(r["commission"]), Decimal(r["realized"]), r["closing_qty"],
-                 r["trade_id"], r["signal_id"])
+            Fill(
+                r["strategy"],
+                r["root"],
+                r["qty"],
+                Decimal(r["price"]),
+                parse_time(r["time"]),
+                Decimal(r["commission"]),
+                Decimal(r["realized"]),
+                r["closing_qty"],
+                r["trade_id"],
+                r["signal_id"],
+            )
             for r in rows
         ]
 
@@ -413,8 +468,12 @@ class Ledger:
             "SELECT * FROM (SELECT * FROM events ORDER BY id DESC LIMIT ?) ORDER BY id", (limit,)
         )
         return [
-            Event(EventKind(r["kind"]), r["message"], parse_time(r["time"]),
-                  json.loads(r["data"]) if r["data"] else {})
+            Event(
+                EventKind(r["kind"]),
+                r["message"],
+                parse_time(r["time"]),
+                json.loads(r["data"]) if r["data"] else {},
+            )
             for r in rows
         ]
 
@@ -428,8 +487,15 @@ class Ledger:
         )
         return {
             (r["strategy"], r["root"], r["trade_id"]): PositionSample(
-                r["ts"], r["strategy"], r["root"], r["trade_id"], Decimal(r["mark"]),
-                Decimal(r["open_pnl"]), Decimal(r["mae"]), Decimal(r["mfe"]))
+                r["ts"],
+                r["strategy"],
+                r["root"],
+                r["trade_id"],
+                Decimal(r["mark"]),
+                Decimal(r["open_pnl"]),
+                Decimal(r["mae"]),
+                Decimal(r["mfe"]),
+            )
             for r in rows
         }
 
@@ -442,8 +508,16 @@ class Ledger:
             (strategy, root, trade_id, limit),
         )
         return [
-            PositionSample(r["ts"], r["strategy"], r["root"], r["trade_id"], Decimal(r["mark"]),
-                           Decimal(r["open_pnl"]), Decimal(r["mae"]), Decimal(r["mfe"]))
+            PositionSample(
+                r["ts"],
+                r["strategy"],
+                r["root"],
+                r["trade_id"],
+                Decimal(r["mark"]),
+                Decimal(r["open_pnl"]),
+                Decimal(r["mae"]),
+                Decimal(r["mfe"]),
+            )
             for r in rows
         ]
 
@@ -451,8 +525,10 @@ class Ledger:
         sql = "SELECT * FROM account_samples WHERE day = ? ORDER BY ts"
         args: tuple[Any, ...] = (day,)
         if limit is not None:
-            sql = ("SELECT * FROM (SELECT * FROM account_samples WHERE day = ? ORDER BY ts DESC"
-                   " LIMIT ?) ORDER BY ts")
+            sql = (
+                "SELECT * FROM (SELECT * FROM account_samples WHERE day = ? ORDER BY ts DESC"
+                " LIMIT ?) ORDER BY ts"
+            )
             args = (day, limit)
         rows = await self._dicts(sql, args)
         return [_account_from_row(r) for r in rows]
@@ -490,10 +566,17 @@ def _time_range(
 def _trade_from_row(r: dict[str, Any]) -> Trade:
     qty = int(r["qty"])
     trade = Trade(
-        trade_id=r["trade_id"], strategy=r["strategy"], root=r["root"], side=Side(r["side"]),
-        entry_time=parse_time(r["entry_time"]), qty=qty,
-        gross=Decimal(r["gross"]), commission=Decimal(r["commission"]),
-        mae=Decimal(r["mae"]), mfe=Decimal(r["mfe"]), exit_time=parse_time(r["exit_time"]),
+        trade_id=r["trade_id"],
+        strategy=r["strategy"],
+        root=r["root"],
+        side=Side(r["side"]),
+        entry_time=parse_time(r["entry_time"]),
+        qty=qty,
+        gross=Decimal(r["gross"]),
+        commission=Decimal(r["commission"]),
+        mae=Decimal(r["mae"]),
+        mfe=Decimal(r["mfe"]),
+        exit_time=parse_time(r["exit_time"]),
     )
     # Stored averages are exact; keep them exact by storing them over a unit quantity.
     trade.entry_qty, trade.entry_value = 1, Decimal(r["entry_price"])
@@ -503,8 +586,14 @@ def _trade_from_row(r: dict[str, Any]) -> Trade:
 
 def _account_from_row(r: dict[str, Any]) -> AccountSample:
     return AccountSample(
-        r["ts"], r["day"], Decimal(r["realized"]), Decimal(r["open"]), Decimal(r["total"]),
-        Decimal(r["peak"]), Decimal(r["max_mtm"]), Decimal(r["min_mtm"]),
+        r["ts"],
+        r["day"],
+        Decimal(r["realized"]),
+        Decimal(r["open"]),
+        Decimal(r["total"]),
+        Decimal(r["peak"]),
+        Decimal(r["max_mtm"]),
+        Decimal(r["min_mtm"]),
         Decimal(r["max_drawdown"]),
         parse_time(r["max_time"]) if r["max_time"] else None,
         parse_time(r["min_time"]) if r["min_time"] else None,
@@ -517,8 +606,9 @@ def _split_sql(script: str) -> list[str]:
     for line in script.strip().splitlines():
         current.append(line)
         text = "\n".join(current).strip()
-        if text.endswith(";") and (not text.upper().startswith("CREATE TRIGGER")
-                                   or text.upper().endswith("END;")):
+        if text.endswith(";") and (
+            not text.upper().startswith("CREATE TRIGGER") or text.upper().endswith("END;")
+        ):
             statements.append(text)
             current = []
     if "\n".join(current).strip():

@@ -16,7 +16,9 @@ def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {name!r} (use an IANA name like America/Chicago)")
+        raise ValueError(
+            f"unknown time zone {name!r} (use an IANA name like America/Chicago)"
+        ) from None
 
 
 def parse_day_start(text: str) -> time:
@@ -31,8 +33,12 @@ def parse_day_start(text: str) -> time:
 class TradingCalendar:
     """Maps aware datetimes to trading days and back, in the exchange's time zone."""
 
-    def __init__(self, timezone: str = "America/Chicago", day_start: str = "17:00",
-                 roll_weekends: bool = True) -> None:
+    def __init__(
+        self,
+        timezone: str = "America/Chicago",
+        day_start: str = "17:00",
+        roll_weekends: bool = True,
+    ) -> None:
         self.tz = zone(timezone)
         self.start = parse_day_start(day_start)
         self.roll_weekends = roll_weekends

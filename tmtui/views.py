@@ -89,9 +89,19 @@ class AccountView:
 
 def account_view(account: DayAccount) -> AccountView:
     c = account.curve
-    return AccountView(account.day, account.realized, account.open_pnl, account.total,
-                       c.max_mtm, c.min_mtm, c.max_drawdown, c.drawdown,
-                       account.trades_closed, c.max_time, c.min_time)
+    return AccountView(
+        account.day,
+        account.realized,
+        account.open_pnl,
+        account.total,
+        c.max_mtm,
+        c.min_mtm,
+        c.max_drawdown,
+        c.drawdown,
+        account.trades_closed,
+        c.max_time,
+        c.min_time,
+    )
 
 
 def _time(moment: datetime | None, tz: Any) -> str | None:
@@ -153,8 +163,9 @@ class CalendarDay:
 
 
 def calendar_json(days: list[CalendarDay]) -> list[dict[str, Any]]:
-    return [{"day": d.day.isoformat(), "net_pnl": money(d.net_pnl), "trades": d.trades}
-            for d in days]
+    return [
+        {"day": d.day.isoformat(), "net_pnl": money(d.net_pnl), "trades": d.trades} for d in days
+    ]
 
 
 @dataclass(frozen=True, slots=True)

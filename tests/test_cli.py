@@ -1,0 +1,158 @@
+"""The command line: help, config init/path, and the read commands' JSON contract."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime
+from decimal import Decimal as D
+from pathlib import Path
+
+import pytest
+from helpers import alert
+
+from tmtui.config import load_config
+from tmtui.engine import Engine
+from tmtui.feeds.base import Quote
+from tmtui.ledger import Ledger
+
+POSITION_FIELDS = [
+    "strategy",
+    "symbol",
+    "side",
+    "qty",
+    "avg_price",
+    "last_price",
+    "open_pnl",
+    "trade_drawdown",
+    "trade_runup",
+    "stale",
+]
+TRADE_FIELDS = [
+    "strategy",
+    "symbol",
+    "side",
+    "qty",
+    "entry_time",
+    "exit_time",
+    "entry_price",
+    "exit_price",
+    "pnl",
+    "commission",
+    "net_pnl",
+    "mae",
+    "mfe",
+]
+REPORT_FIELDS = ["day", "realized", "open", "total", "max_mtm", "min_mtm", "max_drawdown", "trades"]
+
+
+def tmtui(*args: str, env_config: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tmtui", *args], capture_output=True, text=True, timeout=30
+    )
+
+
+@pytest.fixture
+def config_file(tmp_path: Path) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(f'[ledger]\npath = "{tmp_path / "ledger.db"}"\n[commissions]\ndefault = 1.25\n')
+    return path
+
+
+def read_json(*args: str) -> object:
+    result = tmtui(*args)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)  # exactly one document, or this fails
+
+
+def test_help_exits_zero() -> None:
+    result = tmtui("--help")
+    assert result.returncode == 0
+    for command in ("run", "signal", "positions", "trades", "report", "calendar", "config"):
+        assert command in result.stdout
+
+
+def test_config_init_writes_once(tmp_path: Path) -> None:
+    target = tmp_path / "sub" / "config.toml"
+    first = tmtui("config", "init", "--config", str(target))
+    assert first.returncode == 0 and target.exists()
+    assert "[listener]" in target.read_text()
+    load_config(target)  # the written example is valid
+    second = tmtui("config", "init", "--config", str(target))
+    assert second.returncode == 1 and "already exists" in second.stderr
+    assert tmtui("config", "path", "--config", str(target)).stdout.strip() == str(target)
+
+
+def test_read_commands_on_empty_ledger(config_file: Path) -> None:
+    c = ("--config", str(config_file))
+    assert read_json("positions", *c, "--json") == []
+    assert read_json("trades", *c, "--json") == []
+    assert read_json("calendar", *c, "--json") == []
+    report = read_json("report", *c, "--json")
+    assert list(report) == REPORT_FIELDS
+    assert report["realized"] == 0 and report["trades"] == 0
+    for command in ("positions", "trades", "report", "calendar"):
+        result = tmtui(command, *c)
+        assert result.returncode == 0, result.stderr
+
+
+def test_bad_config_is_a_clear_error(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[listener]\nprot = 1\n")
+    result = tmtui("positions", "--config", str(bad), "--json")
+    assert result.returncode == 2
+    assert "listener.prot" in result.stderr and result.stdout == ""
+
+
+async def test_read_commands_on_populated_ledger(config_file: Path) -> None:
+    config = load_config(config_file)
+    engine = Engine(config, await Ledger.open(config.ledger.resolved_path()))
+    await engine.start()
+    now = datetime.now(UTC)
+    await engine.submit_alert(alert("buy", "ES1!", 7, "4050.25", strategy="Avg"))
+    await engine.submit_alert(alert("buy", "ES1!", 0 + 1, "4050.5", strategy="Avg"))
+    await engine.submit_alert(alert("buy", "NQ1!", 1, "25600", strategy="ORB"))
+    engine.on_quote(Quote("CME_MINI:NQ1!", D("25650"), received=now))
+    await engine.submit_alert(alert("close", "NQ1!", None, None, strategy="ORB"))
+    await engine.submit_alert(alert("buy", "6E1!", 1, "1.08765", strategy="FX"))
+    engine.on_quote(Quote("CME:6E1!", D("1.08770"), received=now))
+    await engine.flush()
+    c = ("--config", str(config_file), "--json")
+    # while the engine still holds the ledger open, as `tmtui run` would
+    positions = read_json("positions", *c)
+    assert all(list(p) == POSITION_FIELDS for p in positions)
+    by_symbol = {p["symbol"]: p for p in positions}
+    es = by_symbol["ES"]
+    assert es["side"] == "long" and es["qty"] == 8
+    assert D(str(es["avg_price"])) == (7 * D("4050.25") + D("4050.5")) / 8
+    assert es["last_price"] is None and es["open_pnl"] is None and es["stale"] is True
+    fx = by_symbol["6E"]
+    assert fx["last_price"] == 1.0877 and fx["open_pnl"] == 6.25 and fx["stale"] is False
+
+    trades = read_json("trades", *c)
+    assert len(trades) == 1 and list(trades[0]) == TRADE_FIELDS
+    t = trades[0]
+    assert (t["symbol"], t["side"], t["qty"]) == ("NQ", "long", 1)
+    assert (t["entry_price"], t["exit_price"]) == (25600, 25650)
+    assert (t["pnl"], t["commission"], t["net_pnl"]) == (1000, 2.5, 997.5)
+    assert t["mfe"] == 1000 and t["mae"] == 0
+    assert datetime.fromisoformat(t["exit_time"]).utcoffset() is not None
+
+    report = read_json("report", *c)
+    # realized: 1000 gross − commissions on every fill today (8 ES + 2 NQ + 1 6E) × 1.25
+    assert report["realized"] == 1000 - 11 * 1.25
+    assert report["open"] == 6.25 and report["trades"] == 1
+    assert report["total"] == round(report["realized"] + report["open"], 2)
+    assert report["max_mtm"] >= report["total"] >= report["min_mtm"]
+    assert report["max_drawdown"] <= 0
+
+    calendar = read_json("calendar", *c)
+    assert len(calendar) == 1 and calendar[0]["trades"] == 1
+    assert calendar[0]["net_pnl"] == report["realized"]
+    assert calendar[0]["day"] == report["day"]
+    past = read_json("report", *c[:2], "--json", "--day", "2020-01-02")
+    assert past["trades"] == 0 and past["realized"] == 0
+    table = tmtui("positions", "--config", str(config_file))
+    assert "ES" in table.stdout and "6E" in table.stdout
+    await engine.stop()

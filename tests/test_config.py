@@ -1,0 +1,114 @@
+import tomllib
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from tmtui.config import (
+    Config,
+    config_from_dict,
+    example_config_text,
+    find_config_path,
+    load_config,
+)
+from tmtui.models import ConfigError
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    return path
+
+
+def test_defaults_need_no_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("TMTUI_CONFIG", raising=False)
+    monkeypatch.setattr("tmtui.config.default_config_path", lambda: tmp_path / "none.toml")
+    config = load_config()
+    assert config == Config()
+    assert config.listener.max_qty == 100
+    assert config.session.day_start == "17:00"
+
+
+def test_discovery_order(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("TMTUI_CONFIG", str(tmp_path / "env.toml"))
+    assert find_config_path(tmp_path / "flag.toml") == tmp_path / "flag.toml"
+    assert find_config_path() == tmp_path / "env.toml"
+    monkeypatch.delenv("TMTUI_CONFIG")
+    assert find_config_path().name == "config.toml"
+
+
+def test_explicit_missing_file_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_config(tmp_path / "missing.toml")
+
+
+def test_example_documents_every_key() -> None:
+    text = example_config_text()
+    config = config_from_dict(tomllib.loads(text))
+    assert config.listener == Config().listener
+    import dataclasses
+
+    for section in ("listener", "feed", "ledger", "session", "strategies", "ui"):
+        for f in dataclasses.fields(getattr(Config(), section)):
+            assert f"{f.name} =" in text, f"{section}.{f.name} missing from the example"
+    for key in ("point_value", "tick_size", "tv_symbol", "allow_negative"):
+        assert key in text
+
+
+def test_unknown_key_names_key_and_file(tmp_path: Path) -> None:
+    path = write(tmp_path, "[listener]\nprot = 80\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert "listener.prot" in str(info.value) and str(path) in str(info.value)
+
+
+def test_unknown_section(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"unknown section \[listner\]"):
+        load_config(write(tmp_path, "[listner]\nport = 80\n"))
+
+
+def test_wrong_type_names_key(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="listener.port must be a whole number"):
+        load_config(write(tmp_path, '[listener]\nport = "80"\n'))
+    with pytest.raises(ConfigError, match="listener.trust_forwarded must be true or false"):
+        load_config(write(tmp_path, "[listener]\ntrust_forwarded = 1\n"))
+    with pytest.raises(ConfigError, match="strategies.disabled must be a list"):
+        load_config(write(tmp_path, '[strategies]\ndisabled = "ORB"\n'))
+
+
+def test_numbers_take_ints_or_floats(tmp_path: Path) -> None:
+    config = load_config(
+        write(
+            tmp_path,
+            (
+                "[feed]\npoll_interval = 2\nstale_after = 7.5\n[listener]\nport = 9000.0\n"
+                "[commissions]\ndefault = 2\nMNQ = 0.62\n[contracts.NQ]\npoint_value = 20.0\n"
+            ),
+        )
+    )
+    assert config.feed.poll_interval == 2.0
+    assert config.listener.port == 9000
+    assert config.commission_for("MNQ") == Decimal("0.62")
+    assert config.commission_for("ES") == Decimal("2")
+    assert config.contracts["NQ"].point_value == Decimal("20.0")
+
+
+def test_fractional_int_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="listener.max_qty must be a whole number"):
+        load_config(write(tmp_path, "[listener]\nmax_qty = 2.5\n"))
+
+
+def test_value_checks(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="feed.source must be one of"):
+        load_config(write(tmp_path, '[feed]\nsource = "bloomberg"\n'))
+    with pytest.raises(ConfigError, match="session.timezone"):
+        load_config(write(tmp_path, '[session]\ntimezone = "Mars/Olympus"\n'))
+    with pytest.raises(ConfigError, match="session.day_start"):
+        load_config(write(tmp_path, '[session]\nday_start = "5pm"\n'))
+    with pytest.raises(ConfigError, match="commissions.default must be >= 0"):
+        load_config(write(tmp_path, "[commissions]\ndefault = -1\n"))
+
+
+def test_invalid_toml(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(write(tmp_path, "[listener\n"))
