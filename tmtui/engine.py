@@ -56,6 +56,7 @@ FeedFactory = Callable[[Callable[[Quote], None], Callable[[FeedStatus], None]], 
 
 class Listener(Protocol):
     url: str
+    webhook_url: str
 
     async def start(self) -> None: ...
     async def stop(self) -> None: ...
@@ -155,7 +156,7 @@ class Engine:
                 self.listener = None
                 self.emit(Event(EventKind.ERROR, f"listener could not start: {exc}"))
                 raise
-            self.emit(Event(EventKind.LISTENER, f"listening on {self.listener.url}"))
+            self.emit(Event(EventKind.LISTENER, f"listening on {self.listener.webhook_url}"))
         self.spawn(self._sampler(), "sampler")
 
     async def stop(self) -> None:
