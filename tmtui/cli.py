@@ -142,7 +142,6 @@ def run(
         from tmtui.demo import demo_config
 
         cfg = demo_config(cfg)
-    logging.getLogger("tmtui").setLevel(logging.INFO if headless else logging.WARNING)
     if headless:
         from tmtui.headless import run_headless
 

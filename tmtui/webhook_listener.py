@@ -26,16 +26,15 @@ from __future__ import annotations
 import asyncio
 import hmac
 import ipaddress
-import json
 import logging
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any, Final, Protocol
 
+import simplejson
 from aiohttp import web
 
 from tmtui import __version__
@@ -574,13 +573,12 @@ class WebhookListener:
 
 
 def _json(status: int, body: dict[str, Any]) -> web.Response:
-    text = json.dumps(body, default=_json_default, ensure_ascii=False)
+    """JSON with Decimals as exact numbers, the same shape the read commands print."""
+    text = simplejson.dumps(body, use_decimal=True, default=_json_default, ensure_ascii=False)
     return web.Response(status=status, text=text, content_type="application/json")
 
 
 def _json_default(value: object) -> object:
-    if isinstance(value, Decimal):
-        return str(value)
     if isinstance(value, datetime):
         return value.isoformat()
     return str(value)

@@ -114,9 +114,7 @@ class QuoteFeed(abc.ABC):
     def status(self) -> FeedStatus:
         return self._status
 
-    def _set_status(
-        self, state: FeedState, reason: str = "", delay: int | None = None
-    ) -> None:
+    def _set_status(self, state: FeedState, reason: str = "", delay: int | None = None) -> None:
         """Report a status only when it changed, so the log gets one line per change."""
         new = FeedStatus(state, reason, delay)
         old = self._status
