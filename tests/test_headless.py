@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import socket
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from helpers import wait_for
 
 SECRET = "kill-test-secret"
 
@@ -79,9 +81,7 @@ async def test_sigkill_mid_stream_loses_no_acknowledged_alert(tmp_path: Path) ->
 
         async with httpx.AsyncClient(timeout=5) as client:
             tasks = [asyncio.create_task(sender(w, client)) for w in range(4)]
-            deadline = time.monotonic() + 20
-            while len(acked) < 40 and time.monotonic() < deadline:
-                await asyncio.sleep(0.01)
+            await wait_for(lambda: len(acked) >= 40, timeout=20, what="40 acknowledged alerts")
             proc.send_signal(signal.SIGKILL)
             await asyncio.gather(*tasks)
         proc.wait(timeout=10)
@@ -101,10 +101,13 @@ async def test_sigkill_mid_stream_loses_no_acknowledged_alert(tmp_path: Path) ->
     proc = start(config)
     try:
         await wait_listening(base, proc)
-        out = subprocess.run([sys.executable, "-m", "tmtui", "positions", "--json",
-                              "--config", str(config)], capture_output=True, text=True,
-                             timeout=30)
-        assert out.returncode == 0, out.stderr
+        reader = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "tmtui", "positions", "--json", "--config", str(config),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        out, err = await reader.communicate()
+        assert reader.returncode == 0, err.decode()
+        strategies = {p["strategy"] for p in json.loads(out)}
+        assert strategies <= {f"K{w}" for w in range(4)}
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=10)
