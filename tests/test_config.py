@@ -112,3 +112,8 @@ def test_value_checks(tmp_path: Path) -> None:
 def test_invalid_toml(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_config(write(tmp_path, "[listener\n"))
+
+
+def test_secret_with_spaces_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="listener.secret must not start or end with spaces"):
+        load_config(write(tmp_path, '[listener]\nsecret = " abc"\n'))

@@ -266,6 +266,7 @@ def _check_values(config: Config, where: str) -> None:
     checks: list[tuple[bool, str]] = [
         (1 <= lst.port <= 65535 or lst.port == 0, f"listener.port must be 0-65535, got {lst.port}"),
         (lst.path.startswith("/"), f"listener.path must start with '/', got {lst.path!r}"),
+        (lst.secret == lst.secret.strip(), "listener.secret must not start or end with spaces"),
         (lst.max_body_bytes > 0, "listener.max_body_bytes must be > 0"),
         (lst.rate_limit_per_min >= 0, "listener.rate_limit_per_min must be >= 0 (0 = off)"),
         (lst.max_qty >= 1, "listener.max_qty must be >= 1"),
