@@ -103,7 +103,7 @@ class Engine:
         self._sample_interval = sample_interval
         self._pending_events: list[Event] = []
         self._dirty_positions: set[PositionKey] = set()
-        self._account_dirty = True
+        self._account_written: tuple[object, ...] | None = None
         points = config.ui.sparkline_points
         self.account_series: deque[float] = deque(maxlen=points)
         self.drawdown_series: deque[float] = deque(maxlen=points)
@@ -525,7 +525,6 @@ class Engine:
     def _revalue(self, when: datetime) -> None:
         self._roll_day(when)
         self.account.set_open(self._open_pnl(), when)
-        self._account_dirty = True
 
     def _roll_day(self, when: datetime) -> None:
         day = self.calendar.day_of(when)
@@ -577,8 +576,9 @@ class Engine:
         a, c = self.account, self.account.curve
         self.account_series.append(float(a.total))
         self.drawdown_series.append(float(c.drawdown))
-        if self._account_dirty:
-            self._account_dirty = False
+        figures = (a.day, a.realized, a.open_pnl, c.peak, c.max_mtm, c.min_mtm, c.max_drawdown)
+        if figures != self._account_written:
+            self._account_written = figures
             await self.ledger.add_account_sample(
                 AccountSample(
                     ts,
