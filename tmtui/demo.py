@@ -7,9 +7,11 @@ TradingView account.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import itertools
 import logging
 import secrets
+import shutil
 import tempfile
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -36,7 +38,9 @@ DEMO_SCRIPT: list[tuple[str, str, int, str, float]] = [
 
 def demo_config(config: Config, workdir: Path | None = None) -> Config:
     """The trader's config with a temporary ledger, the replay feed and a loopback listener."""
-    workdir = workdir or Path(tempfile.mkdtemp(prefix="tmtui-demo-"))
+    if workdir is None:
+        workdir = Path(tempfile.mkdtemp(prefix="tmtui-demo-"))
+        atexit.register(shutil.rmtree, workdir, ignore_errors=True)
     return replace(
         config,
         ledger=replace(config.ledger, path=str(workdir / "demo.db")),
