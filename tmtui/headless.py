@@ -6,6 +6,7 @@ Stops cleanly on SIGINT or SIGTERM: listener and feed closed, last samples flush
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 import sys
 from typing import TextIO
@@ -26,11 +27,21 @@ async def run_headless(config: Config, *, demo: bool = False, out: TextIO = sys.
     engine = await build_engine(config)
     tz = config.session.timezone
 
+    stop = asyncio.Event()
+    closed = False
+
     def print_event(event: Event) -> None:
-        print(event_line(event, tz), file=out, flush=True)
+        """Like any Unix filter, stop when whoever reads stdout goes away."""
+        nonlocal closed
+        if closed:
+            return
+        try:
+            print(event_line(event, tz), file=out, flush=True)
+        except BrokenPipeError:
+            closed = True
+            stop.set()
 
     engine.subscribe(print_event)
-    stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
@@ -41,7 +52,9 @@ async def run_headless(config: Config, *, demo: bool = False, out: TextIO = sys.
 
             engine.spawn(run_demo_script(engine), "demo-script")
         await stop.wait()
-        print("stopping", file=out, flush=True)
+        if not closed:
+            with contextlib.suppress(BrokenPipeError):
+                print("stopping", file=out, flush=True)
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
