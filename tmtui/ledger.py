@@ -8,14 +8,15 @@ transaction with `synchronous=FULL`, before the webhook is acknowledged.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
@@ -24,6 +25,7 @@ from tmtui.models import Fill, LedgerUnavailable, Outcome, Side, Signal, Trade
 from tmtui.signal_rules import signal_from_dict, signal_to_dict
 
 log = logging.getLogger("tmtui.ledger")
+T = TypeVar("T")
 
 SCHEMA_VERSION = 1
 
@@ -179,6 +181,8 @@ class Ledger:
     def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
         self._db = db
         self.path = path
+        self._write_lock = asyncio.Lock()
+        self._writes: set[asyncio.Future[Any]] = set()
 
     @classmethod
     async def open(cls, path: str | Path) -> Ledger:
@@ -199,6 +203,8 @@ class Ledger:
         return ledger
 
     async def close(self) -> None:
+        """Let shielded writes finish, then close."""
+        await asyncio.gather(*self._writes, return_exceptions=True)
         await self._db.close()
 
     async def __aenter__(self) -> Ledger:
@@ -245,20 +251,19 @@ class Ledger:
 
         Raises LedgerUnavailable if it could not be committed: nothing was recorded then.
         """
+
+        async def write() -> int:
+            signal_id = await self._insert_signal(record)
+            for fill in fills:
+                await self._insert_fill(fill, signal_id)
+            for trade in closed_trades:
+                await self._insert_trade(trade)
+            for event in events:
+                await self._insert_event(event, signal_id)
+            return signal_id
+
         try:
-            await self._db.execute("BEGIN IMMEDIATE")
-            try:
-                signal_id = await self._insert_signal(record)
-                for fill in fills:
-                    await self._insert_fill(fill, signal_id)
-                for trade in closed_trades:
-                    await self._insert_trade(trade)
-                for event in events:
-                    await self._insert_event(event, signal_id)
-                await self._db.execute("COMMIT")
-            except BaseException:
-                await self._db.execute("ROLLBACK")
-                raise
+            signal_id = await self._transaction(write)
         except LedgerUnavailable:
             raise
         except Exception as exc:
@@ -395,14 +400,36 @@ class Ledger:
         items = list(items)
         if not items:
             return
-        await self._db.execute("BEGIN IMMEDIATE")
-        try:
+
+        async def write() -> None:
             for item in items:
                 await insert(item)
-            await self._db.execute("COMMIT")
-        except BaseException:
-            await self._db.execute("ROLLBACK")
-            raise
+
+        await self._transaction(write)
+
+    async def _transaction(self, work: Callable[[], Awaitable[T]]) -> T:
+        """Run `work` in one write transaction, one at a time, shielded from cancellation.
+
+        The connection is shared by the listener and the sampler: without the lock, one
+        task's ROLLBACK would undo another's half-written transaction. A caller cancelled
+        mid-write (a quitting app) lets the transaction finish rather than leave it open.
+        """
+
+        async def run() -> T:
+            async with self._write_lock:
+                await self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    result = await work()
+                    await self._db.execute("COMMIT")
+                except BaseException:
+                    await self._db.execute("ROLLBACK")
+                    raise
+                return result
+
+        task = asyncio.ensure_future(run())
+        self._writes.add(task)
+        task.add_done_callback(self._writes.discard)
+        return await asyncio.shield(task)
 
     # --- reads ------------------------------------------------------------------------
 
