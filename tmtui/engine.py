@@ -142,22 +142,24 @@ class Engine:
                 EventKind.INFO,
                 f"tmtui {__version__}: ledger {self.ledger.path}, "
                 f"{len(positions)} open position(s)",
+                self.clock(),
             )
         )
         if self._feed_factory is not None:
             self.feed = self._feed_factory(self.on_quote, self.on_feed_status)
             self.feed.track(self._wanted_symbols())
             await self.feed.start()
-        if self._listener_factory is not None:
-            self.listener = self._listener_factory(self)
-            try:
-                await self.listener.start()
-            except OSError as exc:
-                self.listener = None
-                self.emit(Event(EventKind.ERROR, f"listener could not start: {exc}"))
-                raise
-            self.emit(Event(EventKind.LISTENER, f"listening on {self.listener.webhook_url}"))
         self.spawn(self._sampler(), "sampler")
+        if self._listener_factory is not None:
+            listener = self._listener_factory(self)
+            try:
+                await listener.start()
+            except (OSError, TmtuiError) as exc:
+                self.emit(Event(EventKind.ERROR, f"listener could not start: {exc}", self.clock()))
+                raise
+            self.listener = listener
+            self.emit(Event(EventKind.LISTENER, f"listening on {listener.webhook_url}",
+                            self.clock()))
 
     async def stop(self) -> None:
         """Stop listener, feed and sampler; flush the last samples. Safe to call twice."""
@@ -188,7 +190,7 @@ class Engine:
         """An error in background work goes to the log and the status line, never kills us."""
         self.errors += 1
         log.error("%s: %r", what, exc, exc_info=exc)
-        self.emit(Event(EventKind.ERROR, f"{what}: {exc}"))
+        self.emit(Event(EventKind.ERROR, f"{what}: {exc}", self.clock()))
 
     # --- events ---------------------------------------------------------------------------
 
@@ -509,7 +511,7 @@ class Engine:
             try:
                 symbols.add(self.book.contracts.resolve(ticker).tv_symbol)
             except TmtuiError as exc:
-                self.emit(Event(EventKind.ERROR, f"watchlist: {exc}"))
+                self.emit(Event(EventKind.ERROR, f"watchlist: {exc}", self.clock()))
         return symbols
 
     def _sync_symbols(self) -> None:

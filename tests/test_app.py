@@ -1,0 +1,438 @@
+"""Pilot tests of the trading screen against a real engine, listener and replay feed.
+
+Alerts go over loopback HTTP to the running listener; keys are real key presses. Every
+wait is a poll with a deadline, never a fixed sleep.
+"""
+
+from __future__ import annotations
+
+import itertools
+import socket
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Sparkline
+
+from tmtui.app import TmtuiApp
+from tmtui.config import Config
+from tmtui.engine import Engine
+from tmtui.factory import build_engine
+from tmtui.screens.confirm import ConfirmScreen
+from tmtui.screens.help import HelpScreen
+from tmtui.signal_client import build_alert_payload, post_signal
+from tmtui.widgets.event_log import EventLog
+from tmtui.widgets.positions_table import PositionsTable
+from tmtui.widgets.status_line import StatusLine
+
+pytestmark = pytest.mark.timeout(30)
+
+SECRET = "test-secret-123"
+SIZE = (160, 45)
+_ids = itertools.count()
+
+
+def make_config(**keymap: str) -> Config:
+    base = Config()
+    return replace(
+        base,
+        feed=replace(base.feed, source="replay", replay_file="", poll_interval=0.1),
+        listener=replace(base.listener, host="127.0.0.1", port=0, secret=SECRET),
+        ui=replace(base.ui, refresh=0.2),
+        keymap=dict(keymap),
+    )
+
+
+async def make_engine(tmp_path: Path, config: Config | None = None, *, feed: bool = True) -> Engine:
+    return await build_engine(
+        config or make_config(),
+        ledger_path=tmp_path / "t.db",
+        with_feed=feed,
+        with_listener=True,
+        seed=1,
+        sample_interval=0.1,
+    )
+
+
+@pytest.fixture
+async def engine(tmp_path: Path) -> AsyncIterator[Engine]:
+    engine = await make_engine(tmp_path)
+    yield engine
+    await engine.stop()
+
+
+async def until(
+    pilot: Pilot[Any], condition: Callable[[], object], what: str, timeout: float = 5.0
+) -> None:
+    """Let the app run until `condition()` holds; fail with `what` after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        await pilot.pause(0.02)
+
+
+async def started(app: TmtuiApp, pilot: Pilot[Any]) -> Engine:
+    await until(pilot, lambda: app.engine_started, "the engine to start")
+    assert app.engine is not None
+    return app.engine
+
+
+async def alert(
+    engine: Engine,
+    action: str,
+    ticker: str,
+    qty: int | None = None,
+    price: str | None = None,
+    strategy: str = "ORB",
+) -> dict[str, Any]:
+    """Post a TradingView-shaped alert to the running listener; expect 200."""
+    assert engine.listener is not None
+    url = engine.listener.url + engine.config.listener.path
+    payload = build_alert_payload(action, ticker, qty, price, strategy, f"t-{next(_ids)}", SECRET)
+    status, body = await post_signal(url, payload)
+    assert status == 200, body
+    assert isinstance(body, dict)
+    return body
+
+
+def table(app: TmtuiApp) -> PositionsTable:
+    return app.dashboard.query_one(PositionsTable)
+
+
+def cell(app: TmtuiApp, key: str, column: str) -> str:
+    return table(app).get_cell(key, column).plain
+
+
+def has_row(app: TmtuiApp, key: str) -> bool:
+    return key in table(app).rows
+
+
+def log_text(app: TmtuiApp) -> str:
+    return "\n".join(line.text for line in app.dashboard.query_one(EventLog).lines)
+
+
+def status_text(app: TmtuiApp) -> str:
+    return app.dashboard.query_one(StatusLine).shown.plain
+
+
+async def open_two(app: TmtuiApp, pilot: Pilot[Any], engine: Engine) -> None:
+    await alert(engine, "buy", "NQ1!", 1, "25600", "ORB")
+    await alert(engine, "sell", "MES1!", 2, "6800", "Trend")
+    await until(pilot, lambda: has_row(app, "ORB|NQ") and has_row(app, "Trend|MES"), "both rows")
+
+
+async def priced(app: TmtuiApp, pilot: Pilot[Any], *keys: str) -> None:
+    await until(pilot, lambda: all(cell(app, k, "last") != "—" for k in keys), "marks")
+
+
+async def confirm_modal(app: TmtuiApp, pilot: Pilot[Any]) -> ConfirmScreen:
+    await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirm modal")
+    assert isinstance(app.screen, ConfirmScreen)
+    return app.screen
+
+
+async def test_alerts_appear_as_rows_and_log_lines(engine: Engine) -> None:
+    app = TmtuiApp(engine.config, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        assert app.focused is table(app)
+        await open_two(app, pilot, engine)
+        assert cell(app, "ORB|NQ", "side") == "long"
+        assert cell(app, "Trend|MES", "side") == "short"
+        assert cell(app, "Trend|MES", "qty") == "2"
+        assert cell(app, "ORB|NQ", "avg") == "25600"
+        await until(pilot, lambda: "(Trend) → short 2" in log_text(app), "the log line")
+        text = log_text(app)
+        assert "buy 1 NQ @ 25600 (ORB) → long 1" in text
+        assert "listening on http://127.0.0.1:" in text
+        assert table(app).cursor_row == 0
+        assert table(app).selected_key == ("ORB", "NQ")
+        assert "last " in status_text(app) and "none yet" not in status_text(app)
+
+
+async def test_prices_move_pnl_cells_and_sparklines(engine: Engine) -> None:
+    app = TmtuiApp(engine.config, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        await alert(engine, "buy", "NQ1!", 1, "25600", "ORB")
+        await until(pilot, lambda: has_row(app, "ORB|NQ"), "the row")
+        await priced(app, pilot, "ORB|NQ")
+        first = cell(app, "ORB|NQ", "open_pnl")
+        await until(
+            pilot, lambda: cell(app, "ORB|NQ", "open_pnl") != first, "the open P&L cell to change"
+        )
+        pnl = cell(app, "ORB|NQ", "open_pnl")
+        assert pnl.startswith(("+", "-")) or pnl == "0.00"
+        position = app.dashboard.query_one("#position-spark", Sparkline)
+        account = app.dashboard.query_one("#account-spark", Sparkline)
+        await until(pilot, lambda: len(position.data or []) >= 3, "position sparkline points")
+        before = list(account.data or [])
+        await until(pilot, lambda: list(account.data or []) != before, "the account line")
+        assert "Feed live" in status_text(app)
+
+
+async def test_close_with_y_closes_and_records_the_trade(engine: Engine) -> None:
+    app = TmtuiApp(engine.config, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        await open_two(app, pilot, engine)
+        await priced(app, pilot, "ORB|NQ")
+        await pilot.press("c")
+        modal = await confirm_modal(app, pilot)
+        assert [p.key for p in modal.request.positions] == [("ORB", "NQ")]
+        await pilot.press("y")
+        await until(pilot, lambda: not has_row(app, "ORB|NQ"), "the row to go")
+        assert has_row(app, "Trend|MES")
+        trades = await engine.ledger.trades()
+        assert [(t.strategy, t.root) for t in trades] == [("ORB", "NQ")]
+        assert ("ORB", "NQ") not in engine.book.positions
+        await until(pilot, lambda: "close NQ @" in log_text(app), "the close log line")
+
+
+async def test_close_with_n_cancels(engine: Engine) -> None:
+    app = TmtuiApp(engine.config, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        await open_two(app, pilot, engine)
+        await priced(app, pilot, "ORB|NQ")
+        await pilot.press("c")
+        await confirm_modal(app, pilot)
+        await pilot.press("n")
+        await until(pilot, lambda: not isinstance(app.screen, ConfirmScreen), "the modal to go")
+        await pilot.press("c")
+        await confirm_modal(app, pilot)
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is app.dashboard, "the dashboard")
+        await pilot.pause(0.2)
+        assert has_row(app, "ORB|NQ")
+        assert await engine.ledger.trades() == []
+
+
+async def test_flatten_all(engine: Engine) -> None:
+    app = TmtuiApp(engine.config, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        await open_two(app, pilot, engine)
+        await priced(app, pilot, "ORB|NQ", "Trend|MES")
+        await pilot.press("F")
+        modal = await confirm_modal(app, pilot)
+        assert len(modal.request.closable) == 2
+        await pilot.press("y")
+        await until(pilot, lambda: table(app).row_count == 0, "every row to go")
+        assert not engine.book.positions
+        assert len(await engine.ledger.trades()) == 2
+        await until(
+            pilot,
+            lambda: "flatten everything: 2 position(s)" in log_text(app),
+            "the flatten log line",
+        )
+
+
+async def test_flatten_selected_strategy_only(engine: Engine) -> None:
+    app = TmtuiApp(engine.config, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        await open_two(app, pilot, engine)
+        await alert(engine, "sell", "CL1!", 1, "70.50", "Trend")
+        await until(pilot, lambda: has_row(app, "Trend|CL"), "the CL row")
+        await priced(app, pilot, "Trend|MES", "Trend|CL")
+        await pilot.press("j")  # rows: ORB|NQ, Trend|CL, Trend|MES
+        assert table(app).selected_key == ("Trend", "CL")
+        await pilot.press("S")
+        modal = await confirm_modal(app, pilot)
+        assert {p.key for p in modal.request.positions} == {("Trend", "CL"), ("Trend", "MES")}
+        await pilot.press("y")
+        await until(pilot, lambda: table(app).row_count == 1, "the Trend rows to go")
+        assert has_row(app, "ORB|NQ")
+        assert list(engine.book.positions) == [("ORB", "NQ")]
+
+
+async def test_disabling_a_strategy_ignores_its_next_alert(engine: Engine) -> None:
+    app = TmtuiApp(engine.config, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        await open_two(app, pilot, engine)
+        await pilot.press("e")  # cursor on ORB|NQ
+        await until(pilot, lambda: not engine.strategy_enabled("ORB"), "ORB to be disabled")
+        await until(pilot, lambda: "strategy ORB disabled" in log_text(app), "the log line")
+        await until(pilot, lambda: cell(app, "ORB|NQ", "strategy") == "ORB (off)", "the mark")
+        reply = await alert(engine, "buy", "NQ1!", 1, "25601", "ORB")
+        assert reply["outcome"] == "ignored"
+        await until(
+            pilot,
+            lambda: "ignored, strategy 'ORB' is disabled" in log_text(app),
+            "the ignored line",
+        )
+        assert cell(app, "ORB|NQ", "qty") == "1"
+        assert engine.book.positions[("ORB", "NQ")].qty == 1
+        assert engine.strategy_enabled("Trend")
+        await pilot.press("e")
+        await until(pilot, lambda: engine.strategy_enabled("ORB"), "ORB to be enabled again")
+
+
+async def test_cursor_keeps_its_row_across_refreshes_and_new_rows(engine: Engine) -> None:
+    app = TmtuiApp(engine.config, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        await alert(engine, "buy", "NQ1!", 1, "25600", "Mid")
+        await alert(engine, "buy", "ES1!", 1, "6800", "Mid")
+        await until(pilot, lambda: table(app).row_count == 2, "two rows")
+        await pilot.press("down")  # rows: Mid|ES, Mid|NQ
+        assert table(app).selected_key == ("Mid", "NQ")
+        await pilot.pause(0.5)  # several 0.1 s refreshes with prices moving
+        assert table(app).selected_key == ("Mid", "NQ")
+        await alert(engine, "buy", "CL1!", 1, "70.50", "Alpha")  # sorts above
+        await until(pilot, lambda: has_row(app, "Alpha|CL"), "the row above")
+        assert table(app).selected_key == ("Mid", "NQ")
+        assert table(app).cursor_row == 2
+        await alert(engine, "buy", "GC1!", 1, "4050", "Zeta")  # sorts below
+        await until(pilot, lambda: has_row(app, "Zeta|GC"), "the row below")
+        assert table(app).selected_key == ("Mid", "NQ")
+        await alert(engine, "close", "CL1!", strategy="Alpha")  # a row above goes
+        await until(pilot, lambda: not has_row(app, "Alpha|CL"), "the row above to go")
+        assert table(app).selected_key == ("Mid", "NQ")
+        assert table(app).cursor_row == 1
+        assert "screen refresh failed" not in log_text(app)
+
+
+async def test_modal_refuses_a_close_without_a_mark(tmp_path: Path) -> None:
+    engine = await make_engine(tmp_path, feed=False)
+    app = TmtuiApp(engine.config, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        await alert(engine, "buy", "NQ1!", 1, "25600", "ORB")
+        await until(pilot, lambda: has_row(app, "ORB|NQ"), "the row")
+        assert engine.position_view(("ORB", "NQ")).last_price is None  # type: ignore[union-attr]
+        await pilot.press("c")
+        modal = await confirm_modal(app, pilot)
+        assert not modal.can_close
+        question = modal.query_one("#question").render()
+        assert "no price yet" in str(question)
+        await pilot.press("y")  # refused: does nothing
+        await pilot.pause(0.2)
+        assert app.screen is modal
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is app.dashboard, "the dashboard")
+        assert ("ORB", "NQ") in engine.book.positions
+        assert await engine.ledger.trades() == []
+
+
+async def test_quit_stops_listener_and_feed(engine: Engine) -> None:
+    app = TmtuiApp(engine.config, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        assert engine.listener is not None and engine.feed is not None
+        host, port = "127.0.0.1", int(engine.listener.url.rsplit(":", 1)[1])
+        await alert(engine, "buy", "NQ1!", 1, "25600", "ORB")
+        began = time.monotonic()
+        await pilot.press("q")
+    assert time.monotonic() - began < 1.5
+    assert engine.feed.status.state == "down"
+    with pytest.raises(OSError), socket.create_connection((host, port), timeout=0.5):
+        pass
+
+
+async def test_background_failures_are_shown_and_the_app_keeps_running(engine: Engine) -> None:
+    app = TmtuiApp(engine.config, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+
+        async def broken() -> None:
+            raise RuntimeError("boom in the background")
+
+        def broken_subscriber(_: object) -> None:
+            raise ValueError("subscriber boom")
+
+        engine.spawn(broken(), "broken")
+        await until(pilot, lambda: "boom in the background" in log_text(app), "the error line")
+        await until(pilot, lambda: "Errors 1" in status_text(app), "the error count")
+        engine.subscribe(broken_subscriber)
+        await alert(engine, "buy", "ES1!", 1, "6800", "Other")
+        await until(
+            pilot,
+            lambda: "event subscriber failed: ValueError('subscriber boom')" in log_text(app),
+            "the subscriber failure line",
+        )
+        real_snapshot = engine.snapshot
+        calls = itertools.count()
+
+        def flaky_snapshot() -> Any:
+            if next(calls) == 0:
+                raise RuntimeError("snapshot boom")
+            return real_snapshot()
+
+        engine.snapshot = flaky_snapshot  # type: ignore[method-assign]
+        await until(
+            pilot,
+            lambda: "screen refresh failed: snapshot boom" in log_text(app),
+            "the refresh failure line",
+        )
+        await alert(engine, "buy", "NQ1!", 1, "25600", "ORB")
+        await until(pilot, lambda: has_row(app, "ORB|NQ"), "the row after the failures")
+        assert app.is_running
+
+
+async def test_worker_failure_is_reported_not_fatal(engine: Engine) -> None:
+    app = TmtuiApp(engine.config, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+
+        async def failing() -> None:
+            raise RuntimeError("worker boom")
+
+        app.run_engine_action(failing(), "test action")
+        await until(
+            pilot,
+            lambda: "test action failed: worker boom" in log_text(app),
+            "the worker failure line",
+        )
+        await pilot.press("down")
+        assert app.is_running
+
+
+async def test_keymap_remaps_and_help_shows_the_active_keys(tmp_path: Path) -> None:
+    engine = await make_engine(tmp_path, make_config(close_position="x", no_such_id="z"))
+    app = TmtuiApp(engine.config, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        assert "'no_such_id' is not a binding id" in log_text(app)
+        await alert(engine, "buy", "NQ1!", 1, "25600", "ORB")
+        await until(pilot, lambda: has_row(app, "ORB|NQ"), "the row")
+        await pilot.press("c")
+        await pilot.pause(0.1)
+        assert app.screen is app.dashboard
+        await pilot.press("x")
+        await confirm_modal(app, pilot)
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is app.dashboard, "the dashboard")
+        await pilot.press("question_mark")
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help")
+        assert isinstance(app.screen, HelpScreen)
+        keys = {k.binding_id: k.keys for k in app.screen.keys}
+        assert keys["close_position"] == "x"
+        assert keys["flatten_all"] == "F"
+        assert keys["quit"] == "q"
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is app.dashboard, "the dashboard again")
+
+
+async def test_a_busy_listener_port_is_reported_and_the_screen_still_works(
+    tmp_path: Path,
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        config = make_config()
+        config = replace(config, listener=replace(config.listener, port=taken.getsockname()[1]))
+        engine = await make_engine(tmp_path, config)
+        app = TmtuiApp(config, engine=engine)
+        async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, lambda: "start engine failed" in log_text(app), "the error line")
+            assert "address already in use" in log_text(app).replace("\n", " ")
+            await until(pilot, lambda: "listener off" in status_text(app), "the status line")
+            assert app.is_running and not app.engine_started

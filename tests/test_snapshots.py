@@ -1,0 +1,115 @@
+"""Snapshot tests of the trading screen: empty, with two positions, and the close modal.
+
+Deterministic by construction: no feed and no listener (no random port, no random walk),
+a fixed clock, quotes fed by hand, a relative ledger path, and event times frozen.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+import tmtui.events
+from tmtui.app import TmtuiApp
+from tmtui.config import Config
+from tmtui.engine import Engine
+from tmtui.factory import build_engine
+from tmtui.feeds.base import Quote
+from tmtui.models import AlertFields, IncomingAlert
+
+pytestmark = pytest.mark.timeout(30)
+
+NOW = datetime(2025, 3, 4, 15, 30, tzinfo=UTC)  # 09:30 in Chicago, trading day 2025-03-04
+SIZE = (160, 45)
+SnapCompare = Callable[..., bool]
+
+
+class FrozenDatetime(datetime):
+    """Events stamped with the wall clock (the engine's start line) get NOW instead."""
+
+    @classmethod
+    def now(cls, tz: Any = None) -> FrozenDatetime:
+        return cls.fromtimestamp(NOW.timestamp(), tz)
+
+
+@pytest.fixture
+def snap_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> TmtuiApp:
+    monkeypatch.chdir(tmp_path)  # the status line shows the ledger path: keep it "snap.db"
+    monkeypatch.setattr(tmtui.events, "datetime", FrozenDatetime)
+    base = Config()
+    config = replace(
+        base, feed=replace(base.feed, source="replay"), ui=replace(base.ui, refresh=60.0)
+    )
+
+    def factory() -> Awaitable[Engine]:
+        return build_engine(
+            config,
+            ledger_path=Path("snap.db"),
+            with_feed=False,
+            with_listener=False,
+            clock=lambda: NOW,
+            sample_interval=3600,
+        )
+
+    return TmtuiApp(config, engine_factory=factory)
+
+
+async def wait_started(pilot: Pilot[Any]) -> Engine:
+    app = pilot.app
+    assert isinstance(app, TmtuiApp)
+    deadline = time.monotonic() + 5
+    while not app.engine_started:
+        assert time.monotonic() < deadline, "the engine did not start"
+        await pilot.pause(0.02)
+    assert app.engine is not None
+    return app.engine
+
+
+async def buy(
+    engine: Engine, action: str, ticker: str, qty: int, price: str, strategy: str, minutes_ago: int
+) -> None:
+    received = NOW - timedelta(minutes=minutes_ago, seconds=5)
+    fields = AlertFields(action=action, ticker=ticker, qty=str(qty), price=price, strategy=strategy)
+    await engine.submit_alert(IncomingAlert(fields, "{}", "snapshot-test", received))
+
+
+def quote(engine: Engine, root: str, last: str) -> None:
+    symbol = engine.book.contracts[root].tv_symbol
+    engine.on_quote(Quote(symbol, Decimal(last), received=NOW))
+
+
+async def two_positions(pilot: Pilot[Any]) -> None:
+    engine = await wait_started(pilot)
+    await buy(engine, "buy", "NQ1!", 1, "25600", "ORB", 12)
+    await buy(engine, "sell", "MES1!", 2, "6800", "Trend", 3)
+    for nq, mes in (("25590", "6801.25"), ("25620.5", "6797"), ("25605.25", "6799.5")):
+        quote(engine, "NQ", nq)
+        quote(engine, "MES", mes)
+        await engine.flush()
+    assert isinstance(pilot.app, TmtuiApp)
+    pilot.app.dashboard.refresh_view()
+    await pilot.pause()
+
+
+def test_empty_dashboard(snap_app: TmtuiApp, snap_compare: SnapCompare) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await wait_started(pilot)
+        await pilot.pause()
+
+    assert snap_compare(snap_app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_dashboard_with_two_positions(snap_app: TmtuiApp, snap_compare: SnapCompare) -> None:
+    assert snap_compare(snap_app, terminal_size=SIZE, run_before=two_positions)
+
+
+def test_close_confirmation_modal(snap_app: TmtuiApp, snap_compare: SnapCompare) -> None:
+    assert snap_compare(snap_app, terminal_size=SIZE, run_before=two_positions, press=["c"])

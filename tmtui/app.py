@@ -1,0 +1,215 @@
+"""The Textual app: a thin shell that builds and runs the engine and shows the dashboard.
+
+Everything runs in one asyncio loop: Textual's, the webhook listener's and the price
+feed's. Background failures are caught in one `on_worker_state_changed` and reported to
+the log and the status line; they never end the app.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Awaitable, Callable, Coroutine
+from functools import partial
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from tmtui.config import Config
+from tmtui.demo import run_demo_script
+from tmtui.engine import Engine
+from tmtui.events import Event, EventKind
+from tmtui.factory import build_engine
+from tmtui.models import TmtuiError
+from tmtui.screens.dashboard import DashboardScreen, EventLogged
+from tmtui.screens.help import HelpScreen, key_help
+
+log = logging.getLogger("tmtui.ui")
+
+EngineFactory = Callable[[], Awaitable[Engine]]
+STOP_TIMEOUT_S = 1.5
+"""Upper bound on stopping listener, feed and ledger at quit (it normally takes ~10 ms)."""
+HISTORY_EVENTS = 200
+"""How many of the ledger's latest events the log shows at start."""
+
+
+class ErrorLogBridge(logging.Handler):
+    """Puts the services' ERROR log records (an alert answered 503, a failing subscriber or
+    quote callback) in the AutoTrader log; otherwise they would only reach the log file.
+
+    Skipped: the engine's `report_error` (it already arrives as an event), the ledger (its
+    failures reach the screen through the listener or the action that hit them) and the
+    UI's own records.
+    """
+
+    def __init__(self, deliver: Callable[[Event], None]) -> None:
+        super().__init__(level=logging.ERROR)
+        self._deliver = deliver
+        self._loop = asyncio.get_running_loop()
+        self._thread = threading.get_ident()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.name in ("tmtui.ui", "tmtui.ledger") or (
+            record.name == "tmtui.engine" and record.funcName == "report_error"
+        ):
+            return
+        text = record.getMessage()
+        if record.exc_info and record.exc_info[1] is not None:
+            text += f": {record.exc_info[1]!r}"
+        event = Event(EventKind.ERROR, text)
+        if threading.get_ident() == self._thread:
+            self._deliver(event)
+        else:
+            self._loop.call_soon_threadsafe(self._deliver, event)
+
+
+class TmtuiApp(App[None]):
+    """Builds the engine (unless given one), starts it in this loop and stops it on quit."""
+
+    CSS_PATH = Path(__file__).with_name("app.tcss")
+    TITLE = "tmtui"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit", id="quit"),
+        Binding("question_mark", "help", "Keys", id="help"),
+    ]
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        demo: bool = False,
+        engine: Engine | None = None,
+        engine_factory: EngineFactory | None = None,
+    ) -> None:
+        super().__init__()
+        self.config = config
+        self.demo = demo
+        self.engine = engine
+        self.engine_started = False
+        self._engine_factory = engine_factory or partial(build_engine, config)
+        self._quitting = False
+        self._stop_task: asyncio.Task[None] | None = None
+        self._log_bridge: ErrorLogBridge | None = None
+        self.dashboard = DashboardScreen(config, self.run_engine_action, demo=demo)
+
+    def get_default_screen(self) -> Screen[Any]:
+        return self.dashboard
+
+    def on_mount(self) -> None:
+        self._apply_keymap()
+        self._log_bridge = ErrorLogBridge(self._forward_event)
+        logging.getLogger("tmtui").addHandler(self._log_bridge)
+        self.run_worker(
+            self._start_engine(), name="start engine", group="engine", exit_on_error=False
+        )
+
+    def _apply_keymap(self) -> None:
+        """`[keymap]` remaps binding ids; an unknown id is reported, not silently ignored."""
+        keymap = dict(self.config.keymap)
+        if not keymap:
+            return
+        known = {
+            b.id
+            for b in (*self.BINDINGS, *DashboardScreen.BINDINGS)
+            if isinstance(b, Binding) and b.id
+        }
+        for binding_id in sorted(set(keymap) - known):
+            self.dashboard.note(
+                f"[keymap] {binding_id!r} is not a binding id (known: {', '.join(sorted(known))})"
+            )
+        self.set_keymap(keymap)
+
+    async def _start_engine(self) -> None:
+        engine = self.engine or await self._engine_factory()
+        self.engine = engine
+        if self._quitting:  # quit while the ledger was opening
+            await engine.stop()
+            return
+        limit = min(HISTORY_EVENTS, self.config.ui.max_log_lines)
+        self.dashboard.show_history(await engine.ledger.events(limit))
+        engine.subscribe(self._forward_event)
+        try:
+            await engine.start()
+        finally:
+            # Drawn only once start() is over: its snapshot is not consistent before.
+            if not self._quitting:
+                self.dashboard.attach(engine)
+                self.dashboard.refresh_view()
+        self.engine_started = True
+        if self.demo:
+            engine.spawn(run_demo_script(engine), "demo-script")
+
+    def _forward_event(self, event: Event) -> None:
+        """Engine subscriber: hand the event to the screen as a message (same loop)."""
+        if not self._quitting:
+            self.dashboard.post_message(EventLogged(event))
+
+    def run_engine_action(self, work: Coroutine[Any, Any, Any], what: str) -> None:
+        """Run an engine call in a worker, so its failure lands in `on_worker_state_changed`."""
+        self.run_worker(work, name=what, group="actions", exit_on_error=False)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place background failures go: the log, the status line, a notification."""
+        if event.state != WorkerState.ERROR:
+            return
+        worker = event.worker
+        error = worker.error
+        if error is None:
+            return
+        if worker.group == "actions" and isinstance(error, TmtuiError):
+            self.dashboard.log_action_error(worker.name, error)
+            return
+        self.notify(f"{worker.name} failed: {error}", severity="error", timeout=10)
+        if self.engine is not None and not self._quitting:
+            self.engine.report_error(f"{worker.name} failed", error)
+        else:
+            log.error("%s failed", worker.name, exc_info=error)
+            self.dashboard.note(f"{worker.name} failed: {error}")
+
+    def action_help(self) -> None:
+        """Show the keys bound right now (remaps included)."""
+        bindings = self.screen.active_bindings
+        display = {key: self.get_key_display(active.binding) for key, active in bindings.items()}
+        self.push_screen(HelpScreen(key_help(bindings, display)))
+
+    async def action_quit(self) -> None:
+        """Stop the listener and the feed first, so the port is closed when we are gone."""
+        self.notify("Stopping…", timeout=2)
+        await self.stop_engine()
+        self.exit()
+
+    async def on_unmount(self) -> None:
+        await self.stop_engine()
+
+    async def stop_engine(self) -> None:
+        """Stop the engine once, however the app ends; bounded so quitting never hangs."""
+        self._quitting = True
+        self.dashboard.detach()
+        if self._log_bridge is not None:
+            logging.getLogger("tmtui").removeHandler(self._log_bridge)
+        if self.engine is None:
+            return
+        if self._stop_task is None:
+            self._stop_task = asyncio.create_task(self.engine.stop(), name="tmtui-stop")
+        try:
+            await asyncio.wait_for(asyncio.shield(self._stop_task), STOP_TIMEOUT_S)
+        except TimeoutError:
+            log.error("the engine did not stop within %s s; closing the ledger", STOP_TIMEOUT_S)
+            await self._force_close(self.engine)
+        except Exception:
+            log.exception("error while stopping the engine")
+
+    async def _force_close(self, engine: Engine) -> None:
+        """Last resort: close the ledger ourselves (its open connection would keep the
+        process alive after the screen is gone)."""
+        if self._stop_task is not None:
+            self._stop_task.cancel()
+        try:
+            await asyncio.wait_for(engine.ledger.close(), STOP_TIMEOUT_S)
+        except Exception:
+            log.exception("could not close the ledger")

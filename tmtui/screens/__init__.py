@@ -1,0 +1,1 @@
+"""The screens: the dashboard, the confirmation modal and the key help."""
