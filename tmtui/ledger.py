@@ -513,16 +513,7 @@ class Ledger:
             (),
         )
         return {
-            (r["strategy"], r["root"], r["trade_id"]): PositionSample(
-                r["ts"],
-                r["strategy"],
-                r["root"],
-                r["trade_id"],
-                Decimal(r["mark"]),
-                Decimal(r["open_pnl"]),
-                Decimal(r["mae"]),
-                Decimal(r["mfe"]),
-            )
+            (r["strategy"], r["root"], r["trade_id"]): _position_sample(r)
             for r in rows
         }
 
@@ -534,19 +525,7 @@ class Ledger:
             " trade_id=? ORDER BY ts DESC LIMIT ?) ORDER BY ts",
             (strategy, root, trade_id, limit),
         )
-        return [
-            PositionSample(
-                r["ts"],
-                r["strategy"],
-                r["root"],
-                r["trade_id"],
-                Decimal(r["mark"]),
-                Decimal(r["open_pnl"]),
-                Decimal(r["mae"]),
-                Decimal(r["mfe"]),
-            )
-            for r in rows
-        ]
+        return [_position_sample(r) for r in rows]
 
     async def account_samples(self, day: str, limit: int | None = None) -> list[AccountSample]:
         sql = "SELECT * FROM account_samples WHERE day = ? ORDER BY ts"
@@ -609,6 +588,13 @@ def _trade_from_row(r: dict[str, Any]) -> Trade:
     trade.entry_qty, trade.entry_value = 1, Decimal(r["entry_price"])
     trade.exit_qty, trade.exit_value = 1, Decimal(r["exit_price"])
     return trade
+
+
+def _position_sample(r: dict[str, Any]) -> PositionSample:
+    return PositionSample(
+        r["ts"], r["strategy"], r["root"], r["trade_id"], Decimal(r["mark"]),
+        Decimal(r["open_pnl"]), Decimal(r["mae"]), Decimal(r["mfe"]),
+    )
 
 
 def _account_from_row(r: dict[str, Any]) -> AccountSample:

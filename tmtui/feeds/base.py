@@ -7,6 +7,8 @@ merged quote, `on_status` on every status change. They never import Textual.
 from __future__ import annotations
 
 import abc
+import asyncio
+import logging
 import random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -99,6 +101,16 @@ class Backoff:
 
     def _jitter(self, nominal: float) -> float:
         return min(self.cap, nominal * self._rng.uniform(0.8, 1.2))
+
+
+async def cancel_task(task: asyncio.Task[None] | None, what: str) -> None:
+    """Cancel a feed's background task and wait briefly, so quitting never hangs."""
+    if task is None or task.done():
+        return
+    task.cancel()
+    done, _ = await asyncio.wait({task}, timeout=0.9)
+    if not done:
+        logging.getLogger("tmtui.feeds").warning("%s did not stop within 0.9 s", what)
 
 
 class QuoteFeed(abc.ABC):

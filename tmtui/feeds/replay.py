@@ -26,7 +26,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from tmtui.feeds.base import FeedState, Quote, QuoteCallback, QuoteFeed, StatusCallback
+from tmtui.feeds.base import FeedState, Quote, QuoteCallback, QuoteFeed, StatusCallback, cancel_task
 
 log = logging.getLogger("tmtui.feeds")
 
@@ -217,9 +217,7 @@ class ReplayFeed(QuoteFeed):
 
     async def stop(self) -> None:
         task, self._task = self._task, None
-        if task is not None and not task.done():
-            task.cancel()
-            await asyncio.wait({task}, timeout=0.9)
+        await cancel_task(task, "replay feed")
         self._set_status(FeedState.DOWN, "stopped")
 
     def _symbols_added(self, symbols: set[str]) -> None:

@@ -27,6 +27,7 @@ from tmtui.feeds.base import (
     QuoteFeed,
     StatusCallback,
     SymbolErrorCallback,
+    cancel_task,
     delay_minutes,
 )
 from tmtui.feeds.tv_protocol import as_price
@@ -96,11 +97,7 @@ class TradingViewScannerFeed(QuoteFeed):
 
     async def stop(self) -> None:
         task, self._task = self._task, None
-        if task is not None and not task.done():
-            task.cancel()
-            done, _ = await asyncio.wait({task}, timeout=0.9)
-            if not done:
-                log.warning("TradingView scanner feed did not stop within 0.9 s")
+        await cancel_task(task, "TradingView scanner feed")
         if self._owns_client and self._client is not None:
             client, self._client = self._client, None
             await client.aclose()

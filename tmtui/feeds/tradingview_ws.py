@@ -36,6 +36,7 @@ from tmtui.feeds.base import (
     QuoteFeed,
     StatusCallback,
     SymbolErrorCallback,
+    cancel_task,
     delay_minutes,
 )
 from tmtui.feeds.tv_protocol import (
@@ -148,11 +149,7 @@ class TradingViewQuoteFeed(QuoteFeed):
 
     async def stop(self) -> None:
         task, self._task = self._task, None
-        if task is not None and not task.done():
-            task.cancel()
-            done, _ = await asyncio.wait({task}, timeout=0.9)
-            if not done:
-                log.warning("TradingView quote feed did not stop within 0.9 s")
+        await cancel_task(task, "TradingView quote feed")
         self._set_status(FeedState.DOWN, "stopped")
 
     # track()/untrack() hooks: sync, called from the event loop; the sender does the I/O.
