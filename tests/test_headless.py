@@ -38,7 +38,9 @@ def write_config(tmp_path: Path, port: int, extra: str = "") -> Path:
 def start(config: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "tmtui", "run", "--headless", "--config", str(config)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
 
@@ -70,8 +72,15 @@ async def test_sigkill_mid_stream_loses_no_acknowledged_alert(tmp_path: Path) ->
         async def sender(worker: int, client: httpx.AsyncClient) -> None:
             for n in range(10_000):
                 alert_id = f"w{worker}-{n}"
-                body = {"secret": SECRET, "action": "buy" if n % 2 else "sell", "ticker": "ES1!",
-                        "qty": 1, "price": "6800.25", "strategy": f"K{worker}", "id": alert_id}
+                body = {
+                    "secret": SECRET,
+                    "action": "buy" if n % 2 else "sell",
+                    "ticker": "ES1!",
+                    "qty": 1,
+                    "price": "6800.25",
+                    "strategy": f"K{worker}",
+                    "id": alert_id,
+                }
                 try:
                     reply = await client.post(base + "/webhook", json=body)
                 except httpx.TransportError:
@@ -91,8 +100,7 @@ async def test_sigkill_mid_stream_loses_no_acknowledged_alert(tmp_path: Path) ->
             proc.wait()
     assert len(acked) >= 40
     db = sqlite3.connect(tmp_path / "ledger.db")
-    recorded = {r[0] for r in db.execute(
-        "SELECT idem_key FROM signals WHERE outcome = 'accepted'")}
+    recorded = {r[0] for r in db.execute("SELECT idem_key FROM signals WHERE outcome = 'accepted'")}
     db.close()
     missing = [a for a in acked if f"id:{a}" not in recorded]
     assert missing == []
@@ -102,8 +110,16 @@ async def test_sigkill_mid_stream_loses_no_acknowledged_alert(tmp_path: Path) ->
     try:
         await wait_listening(base, proc)
         reader = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "tmtui", "positions", "--json", "--config", str(config),
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            sys.executable,
+            "-m",
+            "tmtui",
+            "positions",
+            "--json",
+            "--config",
+            str(config),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         out, err = await reader.communicate()
         assert reader.returncode == 0, err.decode()
         strategies = {p["strategy"] for p in json.loads(out)}
@@ -122,8 +138,9 @@ async def test_headless_prints_events_and_stops_on_sigint(tmp_path: Path) -> Non
     try:
         await wait_listening(base, proc)
         async with httpx.AsyncClient() as client:
-            ok = await client.post(base + "/webhook", content=f"buy 2 MNQ1! @ 21000.25 "
-                                   f"strategy=ORB secret={SECRET}")
+            ok = await client.post(
+                base + "/webhook", content=f"buy 2 MNQ1! @ 21000.25 strategy=ORB secret={SECRET}"
+            )
             bad = await client.post(base + "/webhook", json={"secret": "wrong"})
         assert ok.status_code == 200 and bad.status_code == 401
         started = time.monotonic()

@@ -15,8 +15,9 @@ from tmtui.models import Action, Outcome, Signal
 def record(n: int) -> SignalRecord:
     now = datetime.now(UTC)
     signal = Signal("S", "NQ", Action.BUY, 1, D("25600"), now)
-    return SignalRecord(now, "webhook", Outcome.ACCEPTED, raw=f"#{n}", signal=signal,
-                        idem_key=f"id:{n}")
+    return SignalRecord(
+        now, "webhook", Outcome.ACCEPTED, raw=f"#{n}", signal=signal, idem_key=f"id:{n}"
+    )
 
 
 async def test_concurrent_signal_and_sample_writes_all_commit(tmp_path: Path) -> None:
@@ -28,8 +29,9 @@ async def test_concurrent_signal_and_sample_writes_all_commit(tmp_path: Path) ->
 
     async def samples() -> None:
         for ts in range(100):
-            await ledger.add_position_samples([PositionSample(
-                ts, "S", "NQ", 1, D("25600"), D(0), D(0), D(0))])
+            await ledger.add_position_samples(
+                [PositionSample(ts, "S", "NQ", 1, D("25600"), D(0), D(0), D(0))]
+            )
             await ledger.add_events([Event(EventKind.FEED, f"f{ts}")])
 
     await asyncio.gather(signals(), samples(), samples())

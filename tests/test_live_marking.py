@@ -25,7 +25,7 @@ def config_for(tmp_path: Path, port: int, feed: str) -> Path:
     path = tmp_path / "config.toml"
     path.write_text(
         f'[listener]\nport = {port}\nsecret = "{SECRET}"\n'
-        f'[feed]\n{feed}\nstale_after = 30\n'
+        f"[feed]\n{feed}\nstale_after = 30\n"
         f'[ledger]\npath = "{tmp_path / "ledger.db"}"\n'
     )
     return path
@@ -33,8 +33,16 @@ def config_for(tmp_path: Path, port: int, feed: str) -> Path:
 
 async def positions(config: Path) -> list[dict[str, Any]]:
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tmtui", "positions", "--json", "--config", str(config),
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        sys.executable,
+        "-m",
+        "tmtui",
+        "positions",
+        "--json",
+        "--config",
+        str(config),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     out, err = await proc.communicate()
     assert proc.returncode == 0, err.decode()
     return json.loads(out)
@@ -53,8 +61,9 @@ async def wait_position(config: Path, check: Any, timeout: float = 20) -> dict[s
 
 async def post(port: int, body: dict[str, Any]) -> httpx.Response:
     async with httpx.AsyncClient() as client:
-        return await client.post(f"http://127.0.0.1:{port}/webhook",
-                                 json={"secret": SECRET, **body})
+        return await client.post(
+            f"http://127.0.0.1:{port}/webhook", json={"secret": SECRET, **body}
+        )
 
 
 def stop(proc: subprocess.Popen[str]) -> str:
@@ -66,15 +75,18 @@ def stop(proc: subprocess.Popen[str]) -> str:
 @pytest.mark.timeout(90)
 async def test_headless_marks_from_quote_websocket_through_a_drop(tmp_path: Path) -> None:
     snapshots = {"CME_MINI:NQ1!": {"lp": 25600, "bid": 25599.75, "ask": 25600.25}}
-    async with FakeTradingViewServer(snapshots=snapshots,
-                                     update_mode="delayed_streaming_600") as server:
+    async with FakeTradingViewServer(
+        snapshots=snapshots, update_mode="delayed_streaming_600"
+    ) as server:
         port = free_port()
         config = config_for(tmp_path, port, f'source = "tradingview-ws"\nws_url = "{server.url}"')
         proc = start(config)
         try:
             await wait_listening(f"http://127.0.0.1:{port}", proc)
-            reply = await post(port, {"action": "buy", "ticker": "NQ1!", "qty": 1,
-                                      "price": 25600, "strategy": "ORB"})
+            reply = await post(
+                port,
+                {"action": "buy", "ticker": "NQ1!", "qty": 1, "price": 25600, "strategy": "ORB"},
+            )
             assert reply.status_code == 200
             await wait_position(config, lambda p: p["last_price"] == 25600)  # snapshot
             await server.push("CME_MINI:NQ1!", {"lp": 25650})
@@ -105,14 +117,24 @@ async def test_headless_marks_from_quote_websocket_through_a_drop(tmp_path: Path
 async def test_headless_marks_from_scanner_and_survives_429(tmp_path: Path) -> None:
     async with FakeScannerServer(prices={"CME_MINI:ES1!": D("6800.25")}) as scanner:
         port = free_port()
-        config = config_for(tmp_path, port, (
-            f'source = "tradingview-scanner"\nscanner_url = "{scanner.url}"\n'
-            "poll_interval = 0.2"))
+        config = config_for(
+            tmp_path,
+            port,
+            (f'source = "tradingview-scanner"\nscanner_url = "{scanner.url}"\npoll_interval = 0.2'),
+        )
         proc = start(config)
         try:
             await wait_listening(f"http://127.0.0.1:{port}", proc)
-            reply = await post(port, {"action": "sell", "ticker": "ES1!", "qty": 2,
-                                      "price": "6800.25", "strategy": "Fade"})
+            reply = await post(
+                port,
+                {
+                    "action": "sell",
+                    "ticker": "ES1!",
+                    "qty": 2,
+                    "price": "6800.25",
+                    "strategy": "Fade",
+                },
+            )
             assert reply.status_code == 200
             pos = await wait_position(config, lambda p: p["last_price"] == 6800.25)
             assert pos["open_pnl"] == 0
@@ -122,4 +144,3 @@ async def test_headless_marks_from_scanner_and_survives_429(tmp_path: Path) -> N
             assert pos["side"] == "short" and pos["open_pnl"] == 1000
         finally:
             stop(proc)
-

@@ -158,8 +158,9 @@ class Engine:
                 self.emit(Event(EventKind.ERROR, f"listener could not start: {exc}", self.clock()))
                 raise
             self.listener = listener
-            self.emit(Event(EventKind.LISTENER, f"listening on {listener.webhook_url}",
-                            self.clock()))
+            self.emit(
+                Event(EventKind.LISTENER, f"listening on {listener.webhook_url}", self.clock())
+            )
 
     async def stop(self) -> None:
         """Stop listener, feed and sampler; flush the last samples. Safe to call twice."""

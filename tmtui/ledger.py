@@ -512,10 +512,7 @@ class Ledger:
             " USING (strategy, root, trade_id, ts)",
             (),
         )
-        return {
-            (r["strategy"], r["root"], r["trade_id"]): _position_sample(r)
-            for r in rows
-        }
+        return {(r["strategy"], r["root"], r["trade_id"]): _position_sample(r) for r in rows}
 
     async def position_samples(
         self, strategy: str, root: str, trade_id: int, limit: int = 500
@@ -592,8 +589,14 @@ def _trade_from_row(r: dict[str, Any]) -> Trade:
 
 def _position_sample(r: dict[str, Any]) -> PositionSample:
     return PositionSample(
-        r["ts"], r["strategy"], r["root"], r["trade_id"], Decimal(r["mark"]),
-        Decimal(r["open_pnl"]), Decimal(r["mae"]), Decimal(r["mfe"]),
+        r["ts"],
+        r["strategy"],
+        r["root"],
+        r["trade_id"],
+        Decimal(r["mark"]),
+        Decimal(r["open_pnl"]),
+        Decimal(r["mae"]),
+        Decimal(r["mfe"]),
     )
 
 
