@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -11,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from tmtui.config import Config
+from tmtui.feeds.base import FeedState, FeedStatus, Quote
 from tmtui.models import AlertFields, IncomingAlert
 
 
@@ -61,3 +65,48 @@ def make_config(tmp_path: Path, **sections: Any) -> Config:
     for name, values in sections.items():
         config = replace(config, **{name: replace(getattr(config, name), **values)})
     return config
+
+
+class FeedRecorder:
+    """Collects what the feed reports through its callbacks."""
+
+    def __init__(self) -> None:
+        self.quotes: list[Quote] = []
+        self.statuses: list[FeedStatus] = []
+        self.symbol_errors: list[tuple[str, str]] = []
+
+    def on_quote(self, quote: Quote) -> None:
+        self.quotes.append(quote)
+
+    def on_status(self, status: FeedStatus) -> None:
+        self.statuses.append(status)
+
+    def on_symbol_error(self, symbol: str, error: str) -> None:
+        self.symbol_errors.append((symbol, error))
+
+    def last(self, symbol: str) -> Quote | None:
+        return next((q for q in reversed(self.quotes) if q.symbol == symbol), None)
+
+    def count(self, symbol: str) -> int:
+        return sum(1 for q in self.quotes if q.symbol == symbol)
+
+    def saw(self, state: FeedState, text: str = "") -> bool:
+        return any(s.state is state and text in s.reason for s in self.statuses)
+
+
+async def read_positions(config: Path) -> list[dict[str, Any]]:
+    """`tmtui positions --json` in its own process, as a trader's script would run it."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "tmtui",
+        "positions",
+        "--json",
+        "--config",
+        str(config),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    out, err = await proc.communicate()
+    assert proc.returncode == 0, err.decode()
+    return json.loads(out)

@@ -13,9 +13,10 @@ from typing import Any
 import httpx
 import pytest
 from fakes.tv_scanner_server import FakeScannerServer
+from helpers import FeedRecorder as Recorder
 from helpers import wait_for
 
-from tmtui.feeds.base import FeedState, FeedStatus, Quote
+from tmtui.feeds.base import FeedState
 from tmtui.feeds.scanner import MISSING_ERROR, TradingViewScannerFeed
 
 pytestmark = pytest.mark.timeout(20)
@@ -25,28 +26,6 @@ ES = "CME_MINI:ES1!"
 GC = "COMEX:GC1!"
 BOGUS = "CME_MINI:BOGUS1!"
 PRICES = {NQ: Decimal("25650.25"), ES: Decimal("6900"), GC: Decimal("4012.3")}
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.quotes: list[Quote] = []
-        self.statuses: list[FeedStatus] = []
-        self.symbol_errors: list[tuple[str, str]] = []
-
-    def on_quote(self, quote: Quote) -> None:
-        self.quotes.append(quote)
-
-    def on_status(self, status: FeedStatus) -> None:
-        self.statuses.append(status)
-
-    def on_symbol_error(self, symbol: str, error: str) -> None:
-        self.symbol_errors.append((symbol, error))
-
-    def last(self, symbol: str) -> Quote | None:
-        return next((q for q in reversed(self.quotes) if q.symbol == symbol), None)
-
-    def saw(self, state: FeedState, text: str = "") -> bool:
-        return any(s.state is state and text in s.reason for s in self.statuses)
 
 
 FeedFactory = Callable[..., tuple[TradingViewScannerFeed, Recorder]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import itertools
 import logging
 import random
@@ -14,10 +15,11 @@ from typing import Any
 
 import pytest
 from fakes.tv_ws_server import SESSION_RE, FakeTradingViewServer, frame, message
+from helpers import FeedRecorder as Recorder
 from helpers import wait_for
 from websockets.asyncio.client import connect
 
-from tmtui.feeds.base import FeedState, FeedStatus, Quote
+from tmtui.feeds.base import FeedState
 from tmtui.feeds.tradingview_ws import QUOTE_FIELDS, TradingViewQuoteFeed
 
 pytestmark = pytest.mark.timeout(20)
@@ -54,33 +56,6 @@ SNAPSHOTS: dict[str, dict[str, Any]] = {
         "type": "commodity",
     },
 }
-
-
-class Recorder:
-    """Collects what the feed reports through its callbacks."""
-
-    def __init__(self) -> None:
-        self.quotes: list[Quote] = []
-        self.statuses: list[FeedStatus] = []
-        self.symbol_errors: list[tuple[str, str]] = []
-
-    def on_quote(self, quote: Quote) -> None:
-        self.quotes.append(quote)
-
-    def on_status(self, status: FeedStatus) -> None:
-        self.statuses.append(status)
-
-    def on_symbol_error(self, symbol: str, error: str) -> None:
-        self.symbol_errors.append((symbol, error))
-
-    def last(self, symbol: str) -> Quote | None:
-        return next((q for q in reversed(self.quotes) if q.symbol == symbol), None)
-
-    def count(self, symbol: str) -> int:
-        return sum(1 for q in self.quotes if q.symbol == symbol)
-
-    def saw(self, state: FeedState, text: str = "") -> bool:
-        return any(s.state is state and text in s.reason for s in self.statuses)
 
 
 FeedFactory = Callable[..., tuple[TradingViewQuoteFeed, Recorder]]
@@ -135,7 +110,8 @@ async def test_handshake_subscribes_and_delivers_exact_snapshot(server, make_fee
         "quote_set_fields",
         "quote_add_symbols",
     ]
-    assert conn.origin == "https://www.tradingview.com"
+    default_origin = inspect.signature(TradingViewQuoteFeed).parameters["origin"].default
+    assert conn.origin == default_origin
     assert conn.sent("set_auth_token") == [["unauthorized_user_token"]]
     assert SESSION_RE.match(conn.session or "")
     assert feed.session == conn.session

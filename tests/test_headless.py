@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import signal
 import socket
@@ -15,7 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from helpers import wait_for
+from helpers import read_positions, wait_for
 
 SECRET = "kill-test-secret"
 
@@ -109,20 +108,7 @@ async def test_sigkill_mid_stream_loses_no_acknowledged_alert(tmp_path: Path) ->
     proc = start(config)
     try:
         await wait_listening(base, proc)
-        reader = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "tmtui",
-            "positions",
-            "--json",
-            "--config",
-            str(config),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
-        out, err = await reader.communicate()
-        assert reader.returncode == 0, err.decode()
-        strategies = {p["strategy"] for p in json.loads(out)}
+        strategies = {p["strategy"] for p in await read_positions(config)}
         assert strategies <= {f"K{w}" for w in range(4)}
     finally:
         proc.send_signal(signal.SIGTERM)

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import signal
 import subprocess
-import sys
 import time
 from decimal import Decimal as D
 from pathlib import Path
@@ -16,6 +14,7 @@ import httpx
 import pytest
 from fakes.tv_scanner_server import FakeScannerServer
 from fakes.tv_ws_server import FakeTradingViewServer
+from helpers import read_positions
 from test_headless import free_port, start, wait_listening
 
 SECRET = "live-secret"
@@ -31,28 +30,11 @@ def config_for(tmp_path: Path, port: int, feed: str) -> Path:
     return path
 
 
-async def positions(config: Path) -> list[dict[str, Any]]:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "tmtui",
-        "positions",
-        "--json",
-        "--config",
-        str(config),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    out, err = await proc.communicate()
-    assert proc.returncode == 0, err.decode()
-    return json.loads(out)
-
-
 async def wait_position(config: Path, check: Any, timeout: float = 20) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     last: list[dict[str, Any]] = []
     while time.monotonic() < deadline:
-        last = await positions(config)
+        last = await read_positions(config)
         if last and check(last[0]):
             return last[0]
         await asyncio.sleep(0.2)
