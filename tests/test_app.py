@@ -23,6 +23,7 @@ from tmtui.config import Config
 from tmtui.engine import Engine
 from tmtui.factory import build_engine
 from tmtui.screens.confirm import ConfirmScreen
+from tmtui.screens.strategies import StrategiesScreen
 from tmtui.screens.help import HelpScreen
 from tmtui.signal_client import build_alert_payload, post_signal
 from tmtui.widgets.event_log import EventLog
@@ -436,3 +437,25 @@ async def test_a_busy_listener_port_is_reported_and_the_screen_still_works(
             assert "address already in use" in log_text(app).replace("\n", " ")
             await until(pilot, lambda: "listener off" in status_text(app), "the status line")
             assert app.is_running and not app.engine_started
+
+
+async def test_strategy_picker_reenables_a_strategy_with_no_position(engine: Engine) -> None:
+    app = TmtuiApp(engine.config, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        await alert(engine, "buy", "NQ1!", 1, "25600", "ORB")
+        await until(pilot, lambda: has_row(app, "ORB|NQ"), "the row")
+        await pilot.press("e")
+        await until(pilot, lambda: not engine.strategy_enabled("ORB"), "ORB to be disabled")
+        await priced(app, pilot, "ORB|NQ")
+        await pilot.press("c")
+        await confirm_modal(app, pilot)
+        await pilot.press("y")
+        await until(pilot, lambda: not has_row(app, "ORB|NQ"), "the row to go")
+        await pilot.press("E")
+        await until(pilot, lambda: isinstance(app.screen, StrategiesScreen), "the picker")
+        await pilot.press("enter")  # ORB is the only strategy, highlighted first
+        await until(pilot, lambda: engine.strategy_enabled("ORB"), "ORB to be enabled again")
+        assert not isinstance(app.screen, StrategiesScreen)
+        reply = await alert(engine, "buy", "NQ1!", 1, "25601", "ORB")
+        assert reply["outcome"] == "accepted"

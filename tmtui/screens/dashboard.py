@@ -24,6 +24,7 @@ from tmtui.config import Config
 from tmtui.engine import Engine
 from tmtui.events import Event, EventKind
 from tmtui.screens.confirm import CloseRequest, ConfirmScreen
+from tmtui.screens.strategies import StrategiesScreen
 from tmtui.views import Snapshot
 from tmtui.widgets.event_log import EventLog
 from tmtui.widgets.pnl_charts import PnlCharts
@@ -53,6 +54,7 @@ class DashboardScreen(Screen[None]):
         Binding("F", "flatten_all", "Flatten all", id="flatten_all"),
         Binding("S", "flatten_strategy", "Flatten strategy", id="flatten_strategy"),
         Binding("e", "toggle_strategy", "Strategy on/off", id="toggle_strategy"),
+        Binding("E", "pick_strategy", "Strategies", id="strategies"),
         Binding("j,down", "cursor_down", "Cursor down", show=False, id="cursor_down"),
         Binding("k,up", "cursor_up", "Cursor up", show=False, id="cursor_up"),
     ]
@@ -224,6 +226,19 @@ class DashboardScreen(Screen[None]):
             self.notify("No position selected.", severity="warning")
             return
         self._run_action(self._toggle(key[0]), f"switch strategy {key[0]}")
+
+    def action_pick_strategy(self) -> None:
+        """Every known strategy, disabled ones included, even with no open position."""
+        if self.engine is None:
+            return
+        key = self.selected_key
+
+        def chosen(strategy: str | None) -> None:
+            if strategy:
+                self._run_action(self._toggle(strategy), f"switch strategy {strategy}")
+
+        strategies = self.engine.snapshot().strategies
+        self.app.push_screen(StrategiesScreen(strategies, key[0] if key else None), chosen)
 
     async def _toggle(self, strategy: str) -> None:
         assert self.engine is not None
