@@ -23,8 +23,8 @@ from tmtui.config import Config
 from tmtui.engine import Engine
 from tmtui.factory import build_engine
 from tmtui.screens.confirm import ConfirmScreen
-from tmtui.screens.strategies import StrategiesScreen
 from tmtui.screens.help import HelpScreen
+from tmtui.screens.strategies import StrategiesScreen
 from tmtui.signal_client import build_alert_payload, post_signal
 from tmtui.widgets.event_log import EventLog
 from tmtui.widgets.positions_table import PositionsTable
