@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import itertools
 import logging
 import random
@@ -19,7 +18,7 @@ from helpers import FeedRecorder as Recorder
 from helpers import wait_for
 from websockets.asyncio.client import connect
 
-from tmtui.feeds.base import FeedState
+from tmtui.feeds.base import TRADINGVIEW_ORIGIN, FeedState
 from tmtui.feeds.tradingview_ws import QUOTE_FIELDS, TradingViewQuoteFeed
 
 pytestmark = pytest.mark.timeout(20)
@@ -110,8 +109,7 @@ async def test_handshake_subscribes_and_delivers_exact_snapshot(server, make_fee
         "quote_set_fields",
         "quote_add_symbols",
     ]
-    default_origin = inspect.signature(TradingViewQuoteFeed).parameters["origin"].default
-    assert conn.origin == default_origin
+    assert conn.origin == TRADINGVIEW_ORIGIN
     assert conn.sent("set_auth_token") == [["unauthorized_user_token"]]
     assert SESSION_RE.match(conn.session or "")
     assert feed.session == conn.session

@@ -94,9 +94,6 @@ class ContractBook:
     def __getitem__(self, root: str) -> ContractSpec:
         return self.specs[root]
 
-    def root_of(self, ticker: str) -> str:
-        return self.resolve(ticker).root
-
     def by_tv_symbol(self, symbol: str) -> ContractSpec | None:
         return self._by_symbol.get(symbol)
 

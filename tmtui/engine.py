@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 from tmtui import __version__
 from tmtui.account import DayAccount
-from tmtui.book import Book, Plan, Position, PositionKey
+from tmtui.book import Book, Plan, PositionKey
 from tmtui.config import Config
 from tmtui.events import Event, EventKind
 from tmtui.feeds.base import FeedState, FeedStatus, Quote, QuoteFeed
@@ -415,10 +415,6 @@ class Engine:
         return events
 
     # --- manual actions -----------------------------------------------------------------------
-
-    def close_preview(self, key: PositionKey) -> tuple[Position, Decimal | None]:
-        pos = self.book.positions[key]
-        return pos, pos.mark
 
     async def close_position(self, key: PositionKey, reason: str = "manual close") -> AlertReply:
         """Close one position at its current mark, recorded as a manual signal."""

@@ -233,11 +233,6 @@ class Ledger:
                 await self._db.execute("ROLLBACK")
                 raise
 
-    async def schema_version(self) -> int:
-        async with self._db.execute("PRAGMA user_version") as cur:
-            row = await cur.fetchone()
-        return int(row[0]) if row else 0
-
     # --- writes -----------------------------------------------------------------------
 
     async def record_signal(
@@ -513,16 +508,6 @@ class Ledger:
             (),
         )
         return {(r["strategy"], r["root"], r["trade_id"]): _position_sample(r) for r in rows}
-
-    async def position_samples(
-        self, strategy: str, root: str, trade_id: int, limit: int = 500
-    ) -> list[PositionSample]:
-        rows = await self._dicts(
-            "SELECT * FROM (SELECT * FROM position_samples WHERE strategy=? AND root=? AND"
-            " trade_id=? ORDER BY ts DESC LIMIT ?) ORDER BY ts",
-            (strategy, root, trade_id, limit),
-        )
-        return [_position_sample(r) for r in rows]
 
     async def account_samples(self, day: str, limit: int | None = None) -> list[AccountSample]:
         sql = "SELECT * FROM account_samples WHERE day = ? ORDER BY ts"

@@ -37,10 +37,6 @@ class Side(StrEnum):
     LONG = "long"
     SHORT = "short"
 
-    @property
-    def sign(self) -> int:
-        return 1 if self is Side.LONG else -1
-
     @classmethod
     def of(cls, signed_qty: int) -> Side:
         return cls.LONG if signed_qty > 0 else cls.SHORT
@@ -164,10 +160,6 @@ class Trade:
     @property
     def net(self) -> Decimal:
         return self.gross - self.commission
-
-    @property
-    def is_open(self) -> bool:
-        return self.exit_time is None
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,10 @@ class FeedState(StrEnum):
     DOWN = "down"
 
 
+TRADINGVIEW_ORIGIN = "https://www.tradingview.com"
+"""The Origin header TradingView's quote websocket and scanner expect from a browser."""
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

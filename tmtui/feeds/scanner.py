@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 
 from tmtui.feeds.base import (
+    TRADINGVIEW_ORIGIN,
     Backoff,
     FeedState,
     Quote,
@@ -63,7 +64,7 @@ class TradingViewScannerFeed(QuoteFeed):
         on_symbol_error: SymbolErrorCallback | None = None,
         backoff_initial: float = 1.0,
         rng: random.Random | None = None,
-        origin: str = "https://www.tradingview.com",
+        origin: str = TRADINGVIEW_ORIGIN,
     ) -> None:
         super().__init__(on_quote, on_status)
         if poll_interval <= 0 or stale_after <= 0 or timeout <= 0:

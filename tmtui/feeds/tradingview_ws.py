@@ -30,6 +30,7 @@ from websockets.typing import Origin
 from websockets.uri import parse_uri
 
 from tmtui.feeds.base import (
+    TRADINGVIEW_ORIGIN,
     Backoff,
     FeedState,
     QuoteCallback,
@@ -94,7 +95,7 @@ class TradingViewQuoteFeed(QuoteFeed):
         *,
         url: str,
         auth_token: str = "",
-        origin: str = "https://www.tradingview.com",
+        origin: str = TRADINGVIEW_ORIGIN,
         backoff_initial: float = 1.0,
         backoff_cap: float = 30.0,
         stale_after: float = 10.0,
