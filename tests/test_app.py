@@ -294,7 +294,9 @@ async def test_cursor_keeps_its_row_across_refreshes_and_new_rows(engine: Engine
         await alert(engine, "buy", "GC1!", 1, "4050", "Zeta")  # sorts below
         await until(pilot, lambda: has_row(app, "Zeta|GC"), "the row below")
         assert table(app).selected_key == ("Mid", "NQ")
-        await alert(engine, "close", "CL1!", strategy="Alpha")  # a row above goes
+        # The close names its price: the replay feed may not have quoted CL yet, and a
+        # close with neither a price nor a mark is refused.
+        await alert(engine, "close", "CL1!", price="70.60", strategy="Alpha")  # a row above goes
         await until(pilot, lambda: not has_row(app, "Alpha|CL"), "the row above to go")
         assert table(app).selected_key == ("Mid", "NQ")
         assert table(app).cursor_row == 1
