@@ -18,6 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from tmtui.core.marking import MARK_MODES, mark_price
 from tmtui.feeds.tv_protocol import (
     QuoteState,
     decode_frames,
@@ -25,7 +26,6 @@ from tmtui.feeds.tv_protocol import (
     is_heartbeat,
     parse_message,
 )
-from tmtui.marking import MARK_MODES, mark_price
 
 SESSION = "qs_Ab3dEf6hIj9k"
 ROOTS = {

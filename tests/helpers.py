@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from tmtui.config import Config
+from tmtui.core.models import AlertFields, IncomingAlert
 from tmtui.feeds.base import FeedState, FeedStatus, Quote
-from tmtui.models import AlertFields, IncomingAlert
 
 
 async def wait_for(condition: Callable[[], Any], timeout: float = 5.0, what: str = "") -> Any:

@@ -11,7 +11,7 @@ from tmtui.config import (
     find_config_path,
     load_config,
 )
-from tmtui.models import ConfigError
+from tmtui.core.models import ConfigError
 
 
 def write(tmp_path: Path, text: str) -> Path:

@@ -3,8 +3,8 @@ from decimal import Decimal
 import pytest
 
 from tmtui.config import ContractOverride
-from tmtui.contracts import BUILTIN_CONTRACTS, ContractBook
-from tmtui.models import UnknownContract
+from tmtui.core.contracts import BUILTIN_CONTRACTS, ContractBook
+from tmtui.core.models import UnknownContract
 
 
 @pytest.mark.parametrize(

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from helpers import alert, make_config
 
+from tmtui.core.models import InvalidSignal, LedgerUnavailable, Outcome, UnusableSignal
+from tmtui.core.views import position_json, report_json
 from tmtui.engine import Engine
 from tmtui.feeds.base import Quote
 from tmtui.ledger import Ledger
-from tmtui.models import InvalidSignal, LedgerUnavailable, Outcome, UnusableSignal
-from tmtui.views import position_json, report_json
 
 
 async def make_engine(tmp_path: Path, **sections: object) -> Engine:

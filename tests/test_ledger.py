@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from decimal import Decimal as D
 from pathlib import Path
 
-from tmtui.events import Event, EventKind
+from tmtui.core.events import Event, EventKind
+from tmtui.core.models import Action, Outcome, Signal
 from tmtui.ledger import Ledger, PositionSample, SignalRecord
-from tmtui.models import Action, Outcome, Signal
 
 
 def record(n: int) -> SignalRecord:

@@ -10,9 +10,9 @@ import httpx
 import pytest
 from helpers import make_config
 
+from tmtui.core.models import Outcome
 from tmtui.engine import Engine
 from tmtui.factory import build_engine
-from tmtui.models import Outcome
 
 SECRET = "engine-secret"
 

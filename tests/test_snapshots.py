@@ -17,13 +17,13 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-import tmtui.events
+import tmtui.core.events
 from tmtui.app import TmtuiApp
 from tmtui.config import Config
+from tmtui.core.models import AlertFields, IncomingAlert
 from tmtui.engine import Engine
 from tmtui.factory import build_engine
 from tmtui.feeds.base import Quote
-from tmtui.models import AlertFields, IncomingAlert
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -43,7 +43,7 @@ class FrozenDatetime(datetime):
 @pytest.fixture
 def snap_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> TmtuiApp:
     monkeypatch.chdir(tmp_path)  # the status line shows the ledger path: keep it "snap.db"
-    monkeypatch.setattr(tmtui.events, "datetime", FrozenDatetime)
+    monkeypatch.setattr(tmtui.core.events, "datetime", FrozenDatetime)
     base = Config()
     config = replace(
         base, feed=replace(base.feed, source="replay"), ui=replace(base.ui, refresh=60.0)

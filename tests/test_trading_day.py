@@ -3,7 +3,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tmtui.trading_day import TradingCalendar
+from tmtui.core.trading_day import TradingCalendar
 
 CHI = ZoneInfo("America/Chicago")
 

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tmtui import webhook_listener
-from tmtui.models import (
+from tmtui.core.models import (
     AlertReply,
     IncomingAlert,
     InvalidSignal,

@@ -21,11 +21,11 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from tmtui.config import Config
+from tmtui.core.events import Event, EventKind
+from tmtui.core.models import TmtuiError
 from tmtui.demo import run_demo_script
 from tmtui.engine import Engine
-from tmtui.events import Event, EventKind
 from tmtui.factory import build_engine
-from tmtui.models import TmtuiError
 from tmtui.screens.dashboard import DashboardScreen, EventLogged
 from tmtui.screens.help import HelpScreen, key_help
 

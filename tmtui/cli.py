@@ -22,10 +22,8 @@ from rich.table import Table
 
 from tmtui import __version__
 from tmtui.config import Config, example_config_text, find_config_path, load_config
-from tmtui.history import daily_totals, load_day_account, make_calendar, rebuild_book
-from tmtui.ledger import Ledger
-from tmtui.models import TmtuiError
-from tmtui.views import (
+from tmtui.core.models import TmtuiError
+from tmtui.core.views import (
     account_view,
     calendar_json,
     money,
@@ -35,6 +33,8 @@ from tmtui.views import (
     report_json,
     trade_json,
 )
+from tmtui.history import daily_totals, load_day_account, make_calendar, rebuild_book
+from tmtui.ledger import Ledger
 
 app = typer.Typer(
     name="tmtui",

@@ -18,7 +18,8 @@ from typing import Any, get_type_hints
 
 import platformdirs
 
-from tmtui.models import ConfigError
+from tmtui.core.contracts import ContractOverride
+from tmtui.core.models import ConfigError
 
 APP_NAME = "tmtui"
 ENV_VAR = "TMTUI_CONFIG"
@@ -78,14 +79,6 @@ class UIConfig:
     refresh: float = 1.0
     max_log_lines: int = 2000
     sparkline_points: int = 120
-
-
-@dataclass(frozen=True)
-class ContractOverride:
-    point_value: Decimal | None = None
-    tick_size: Decimal | None = None
-    tv_symbol: str | None = None
-    allow_negative: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -260,7 +253,7 @@ def _tname(value: Any) -> str:
 
 def _check_values(config: Config, where: str) -> None:
     """Range checks that types alone cannot express."""
-    from tmtui.trading_day import parse_day_start, zone
+    from tmtui.core.trading_day import parse_day_start, zone
 
     lst, feed, ui = config.listener, config.feed, config.ui
     checks: list[tuple[bool, str]] = [

@@ -20,15 +20,12 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from tmtui import __version__
-from tmtui.account import DayAccount
-from tmtui.book import Book, Plan, PositionKey
 from tmtui.config import Config
-from tmtui.events import Event, EventKind
-from tmtui.feeds.base import FeedState, FeedStatus, Quote, QuoteFeed
-from tmtui.history import load_day_account, make_book, make_calendar, rebuild_book
-from tmtui.ledger import AccountSample, Ledger, PositionSample, SignalRecord
-from tmtui.marking import mark_price
-from tmtui.models import (
+from tmtui.core.account import DayAccount
+from tmtui.core.book import Book, Plan, PositionKey
+from tmtui.core.events import Event, EventKind
+from tmtui.core.marking import mark_price
+from tmtui.core.models import (
     Action,
     AlertReply,
     IncomingAlert,
@@ -39,14 +36,17 @@ from tmtui.models import (
     TmtuiError,
     UnusableSignal,
 )
-from tmtui.signal_rules import build_signal
-from tmtui.views import (
+from tmtui.core.signal_rules import build_signal
+from tmtui.core.views import (
     PositionView,
     Snapshot,
     account_view,
     position_json,
     position_view,
 )
+from tmtui.feeds.base import FeedState, FeedStatus, Quote, QuoteFeed
+from tmtui.history import load_day_account, make_book, make_calendar, rebuild_book
+from tmtui.ledger import AccountSample, Ledger, PositionSample, SignalRecord
 
 log = logging.getLogger("tmtui.engine")
 

@@ -7,12 +7,13 @@ the same wiring.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
 from tmtui import __version__
 from tmtui.config import Config
-from tmtui.contracts import ContractBook
+from tmtui.core.contracts import ContractBook
 from tmtui.engine import Engine, FeedFactory, utcnow
 from tmtui.feeds.base import FeedStatus, Quote, QuoteFeed
 from tmtui.ledger import Ledger
@@ -93,7 +94,7 @@ async def build_engine(
     with_feed: bool = True,
     with_listener: bool = True,
     seed: int | None = None,
-    clock: Callable = utcnow,
+    clock: Callable[[], datetime] = utcnow,
     sample_interval: float = 1.0,
 ) -> Engine:
     """Open the ledger and assemble the engine; call `await engine.start()` to run it."""

@@ -12,9 +12,9 @@ import sys
 from typing import TextIO
 
 from tmtui.config import Config
-from tmtui.events import Event
+from tmtui.core.events import Event
+from tmtui.core.trading_day import zone
 from tmtui.factory import build_engine
-from tmtui.trading_day import zone
 
 
 def event_line(event: Event, tz_name: str) -> str:

@@ -11,14 +11,14 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 
-from tmtui.account import DayAccount, DayCurve
-from tmtui.book import Book, replay
 from tmtui.config import Config
-from tmtui.contracts import ContractBook
+from tmtui.core.account import DayAccount, DayCurve
+from tmtui.core.book import Book, replay
+from tmtui.core.contracts import ContractBook
+from tmtui.core.models import Fill, Trade
+from tmtui.core.trading_day import TradingCalendar
+from tmtui.core.views import CalendarDay
 from tmtui.ledger import Ledger
-from tmtui.models import Fill, Trade
-from tmtui.trading_day import TradingCalendar
-from tmtui.views import CalendarDay
 
 ZERO = Decimal(0)
 

@@ -20,9 +20,9 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
-from tmtui.events import Event, EventKind
-from tmtui.models import Fill, LedgerUnavailable, Outcome, Side, Signal, Trade
-from tmtui.signal_rules import signal_from_dict, signal_to_dict
+from tmtui.core.events import Event, EventKind
+from tmtui.core.models import Fill, LedgerUnavailable, Outcome, Side, Signal, Trade
+from tmtui.core.signal_rules import signal_from_dict, signal_to_dict
 
 log = logging.getLogger("tmtui.ledger")
 T = TypeVar("T")

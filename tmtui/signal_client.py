@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import httpx
 
-from tmtui.models import Action, InvalidSignal, TmtuiError
+from tmtui.core.models import Action, InvalidSignal, TmtuiError
 
 
 def build_alert_payload(

@@ -38,14 +38,14 @@ import simplejson
 from aiohttp import web
 
 from tmtui import __version__
-from tmtui.alert_parsing import (
+from tmtui.core.alert_parsing import (
     check_alert_fields,
     idempotency_key,
     read_alert_fields,
     redact_secret,
     validate_strategy_name,
 )
-from tmtui.models import (
+from tmtui.core.models import (
     AlertFields,
     AlertReply,
     ConfigError,

@@ -1,4 +1,4 @@
-"""The one interface every price feed implements, and the quote/status it reports.
+"""The one interface every price feed implements (the quote/status types live in core).
 
 Feeds call back into their owner (the engine) from the event loop: `on_quote` for every
 merged quote, `on_status` on every status change. They never import Textual.
@@ -11,65 +11,29 @@ import asyncio
 import logging
 import random
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from decimal import Decimal
-from enum import StrEnum
 
+from tmtui.core.quotes import FeedState, FeedStatus, Quote, delay_minutes, utcnow
 
-class FeedState(StrEnum):
-    CONNECTING = "connecting"
-    LIVE = "live"
-    DELAYED = "delayed"
-    STALE = "stale"
-    DOWN = "down"
+__all__ = [
+    "TRADINGVIEW_ORIGIN",
+    "Backoff",
+    "FeedState",
+    "FeedStatus",
+    "Quote",
+    "QuoteFeed",
+    "delay_minutes",
+    "utcnow",
+]
 
 
 TRADINGVIEW_ORIGIN = "https://www.tradingview.com"
 """The Origin header TradingView's quote websocket and scanner expect from a browser."""
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-@dataclass(frozen=True, slots=True)
-class Quote:
-    """Latest merged state of one TradingView symbol (exactly the string subscribed)."""
-
-    symbol: str
-    last: Decimal | None
-    bid: Decimal | None = None
-    ask: Decimal | None = None
-    received: datetime = field(default_factory=utcnow)
-    trade_time: datetime | None = None
-    update_mode: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class FeedStatus:
-    """What the feed is doing now; `reason` is for the trader, `delay_minutes` when delayed."""
-
-    state: FeedState
-    reason: str = ""
-    delay_minutes: int | None = None
-    since: datetime = field(default_factory=utcnow)
-
-
 QuoteCallback = Callable[[Quote], None]
 StatusCallback = Callable[[FeedStatus], None]
 SymbolErrorCallback = Callable[[str, str], None]
 """`(symbol, error)`: the source rejected or does not know a symbol (e.g. `no_such_symbol`)."""
-
-
-def delay_minutes(update_mode: str | None) -> int | None:
-    """Minutes of delay in an `update_mode` like `delayed_streaming_600`; None when real-time."""
-    if not update_mode or update_mode == "streaming":
-        return None
-    digits = update_mode.rsplit("_", 1)[-1]
-    if digits.isdigit():
-        return int(digits) // 60
-    return None
 
 
 class Backoff:

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from tmtui.feeds.base import Quote, utcnow
+from tmtui.core.quotes import Quote, utcnow
 
 PREFIX = "~m~"
 HEARTBEAT_PREFIX = "~h~"

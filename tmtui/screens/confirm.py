@@ -18,7 +18,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from tmtui.views import PositionView
+from tmtui.core.views import PositionView
 from tmtui.widgets.formatting import money_text, price_text
 
 

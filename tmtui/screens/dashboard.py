@@ -21,11 +21,11 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer
 
 from tmtui.config import Config
+from tmtui.core.events import Event, EventKind
+from tmtui.core.views import Snapshot
 from tmtui.engine import Engine
-from tmtui.events import Event, EventKind
 from tmtui.screens.confirm import CloseRequest, ConfirmScreen
 from tmtui.screens.strategies import StrategiesScreen
-from tmtui.views import Snapshot
 from tmtui.widgets.event_log import EventLog
 from tmtui.widgets.pnl_charts import PnlCharts
 from tmtui.widgets.positions_table import PositionKey, PositionsTable

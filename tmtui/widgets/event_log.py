@@ -8,8 +8,8 @@ from datetime import datetime
 from rich.text import Text
 from textual.widgets import RichLog
 
-from tmtui.events import Event, EventKind
-from tmtui.trading_day import zone
+from tmtui.core.events import Event, EventKind
+from tmtui.core.trading_day import zone
 
 KIND_STYLES: dict[EventKind, str] = {
     EventKind.ALERT_ACCEPTED: "green",

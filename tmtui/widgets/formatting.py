@@ -12,7 +12,7 @@ from decimal import Decimal
 from rich.console import JustifyMethod
 from rich.text import Text
 
-from tmtui.views import money, price
+from tmtui.core.views import money, price
 
 NO_VALUE = "—"
 MAX_PRICE_PLACES = 6

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Sparkline, Static
 
-from tmtui.views import Snapshot
+from tmtui.core.views import Snapshot
 from tmtui.widgets.formatting import money_text
 
 PositionKey = tuple[str, str]

@@ -13,7 +13,7 @@ from rich.console import JustifyMethod
 from rich.text import Text
 from textual.widgets import DataTable
 
-from tmtui.views import PositionView, Snapshot
+from tmtui.core.views import PositionView, Snapshot
 from tmtui.widgets.formatting import duration_text, money_text, price_text
 
 PositionKey = tuple[str, str]

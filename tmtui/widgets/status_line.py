@@ -8,8 +8,8 @@ from pathlib import Path
 from rich.text import Text
 from textual.widgets import Static
 
-from tmtui.trading_day import zone
-from tmtui.views import Snapshot
+from tmtui.core.trading_day import zone
+from tmtui.core.views import Snapshot
 from tmtui.widgets.formatting import clock_text, duration_text
 
 FEED_STYLES = {

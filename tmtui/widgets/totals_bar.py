@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from tmtui.views import Snapshot
+from tmtui.core.views import Snapshot
 from tmtui.widgets.formatting import money_text
 
 

@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from tmtui.contracts import ContractBook
-from tmtui.models import (
+from tmtui.core.contracts import ContractBook
+from tmtui.core.models import (
     Action,
     AlertFields,
     InvalidSignal,

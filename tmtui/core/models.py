@@ -77,7 +77,7 @@ class LedgerUnavailable(TmtuiError):
 class AlertFields:
     """What a webhook body said, aliases folded, values still as sent (strings or numbers).
 
-    Produced by `tmtui.alert_parsing`; validated into a `Signal` by the engine, which knows
+    Produced by `tmtui.core.alert_parsing`; validated into a `Signal` by the engine, which knows
     the contracts and limits.
     """
 

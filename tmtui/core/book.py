@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from tmtui.contracts import ContractBook
-from tmtui.models import Action, Fill, Side, Signal, Trade, UnusableSignal
+from tmtui.core.contracts import ContractBook
+from tmtui.core.models import Action, Fill, Side, Signal, Trade, UnusableSignal
 
 PositionKey = tuple[str, str]
 """(strategy, root)."""

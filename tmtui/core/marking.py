@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from tmtui.feeds.base import Quote
+from tmtui.core.quotes import Quote
 
 MARK_MODES = ("last", "mid", "bid_ask")
 _TWO = Decimal(2)

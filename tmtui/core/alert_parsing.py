@@ -30,7 +30,7 @@ from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from typing import Final
 
-from tmtui.models import Action, AlertFields, InvalidSignal
+from tmtui.core.models import Action, AlertFields, InvalidSignal
 
 MAX_JSON_DEPTH: Final = 20
 """Deepest JSON nesting accepted; an alert needs two levels at most."""

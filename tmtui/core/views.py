@@ -12,9 +12,9 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
-from tmtui.account import DayAccount
-from tmtui.book import Position
-from tmtui.models import Trade
+from tmtui.core.account import DayAccount
+from tmtui.core.book import Position
+from tmtui.core.models import Trade
 
 CENT = Decimal("0.01")
 

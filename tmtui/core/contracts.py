@@ -10,12 +10,18 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
-from tmtui.models import UnknownContract
+from tmtui.core.models import UnknownContract
 
-if TYPE_CHECKING:
-    from tmtui.config import ContractOverride
+
+@dataclass(frozen=True)
+class ContractOverride:
+    """A `[contracts.ROOT]` section: any figure left out keeps the built-in one."""
+
+    point_value: Decimal | None = None
+    tick_size: Decimal | None = None
+    tv_symbol: str | None = None
+    allow_negative: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
