@@ -23,8 +23,10 @@ from tmtui import __version__
 from tmtui.config import Config
 from tmtui.core.account import DayAccount
 from tmtui.core.book import Book, Plan, PositionKey
+from tmtui.core.changes import ChangeLog
 from tmtui.core.events import Event, EventKind
 from tmtui.core.marking import mark_price
+from tmtui.core.quotes import delay_minutes
 from tmtui.core.models import (
     Action,
     AlertReply,
@@ -95,6 +97,8 @@ class Engine:
         self.last_alert: datetime | None = None
         self.errors = 0
         self.switches: dict[str, bool] = {s: False for s in config.strategies.disabled}
+        self.changes = ChangeLog()
+        """Which positions moved since a view last drew (the screen's quote→cell path)."""
         self._feed_factory = feed_factory
         self._listener_factory = listener_factory
         self._subscribers: list[EventSubscriber] = []
@@ -308,6 +312,7 @@ class Engine:
             self._dirty_positions.add(plan.key)
         self._sync_symbols()
         self._revalue(self.clock())
+        self.changes.filled(plan.key, plan.position is not None)
 
     async def _record_duplicate(self, alert: IncomingAlert, original: int) -> AlertReply:
         message = f"duplicate alert (key already applied as signal #{original}): ignored"
@@ -389,17 +394,18 @@ class Engine:
         state = "flat" if after == 0 else f"{'long' if after > 0 else 'short'} {abs(after)}"
         price_text = f" @ {plan.price}" if plan.price is not None else ""
         text = f"{_signal_text(s, with_price=False)}{price_text} ({s.strategy}) → {state}"
-        if plan.closed_trades:
-            net = sum((t.net for t in plan.closed_trades), Decimal(0))
-            text += f", P&L {net:+,.2f}"
-        kind = EventKind.MANUAL_CLOSE if s.source == "manual" else EventKind.ALERT_ACCEPTED
-        data = {
+        data: dict[str, Any] = {
             "strategy": s.strategy,
             "symbol": s.root,
             "change": plan.change,
             "before": plan.before,
             "after": after,
         }
+        if plan.closed_trades:
+            net = sum((t.net for t in plan.closed_trades), Decimal(0))
+            text += f", P&L {net:+,.2f}"
+            data["pnl"] = str(net)  # the log colors a close by it
+        kind = EventKind.MANUAL_CLOSE if s.source == "manual" else EventKind.ALERT_ACCEPTED
         events = [Event(kind, text, self.clock(), data)]
         if plan.drift is not None:
             expected, target = plan.drift
@@ -483,6 +489,7 @@ class Engine:
         if marked:
             self._dirty_positions.update(p.key for p in marked)
             self._revalue(when)
+            self.changes.touch(p.key for p in marked)
 
     def on_feed_status(self, status: FeedStatus) -> None:
         previous = self.feed_status
@@ -629,7 +636,19 @@ class Engine:
             position_series={k: list(v) for k, v in self.position_series.items()},
             strategies=strategies,
             errors=self.errors,
+            version=self.changes.version,
+            delays=self._quote_delays(),
         )
+
+    def _quote_delays(self) -> dict[str, int]:
+        """Roots whose latest quote came delayed, with the delay in minutes."""
+        delays = {}
+        for quote in self.quotes.values():
+            minutes = delay_minutes(quote.update_mode)
+            spec = self.book.contracts.by_tv_symbol(quote.symbol) if minutes else None
+            if spec is not None and minutes:
+                delays[spec.root] = minutes
+        return delays
 
 
 def _signal_text(signal: Signal, with_price: bool = True) -> str:

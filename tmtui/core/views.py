@@ -7,7 +7,7 @@ prices exact, times ISO 8601 with offset.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
@@ -187,3 +187,7 @@ class Snapshot:
     position_series: dict[tuple[str, str], list[float]]
     strategies: dict[str, bool]
     errors: int = 0
+    version: int = 0
+    """The engine's change version this snapshot shows (see `tmtui.core.changes`)."""
+    delays: dict[str, int] = field(default_factory=dict)
+    """Minutes of delay of the quotes marking each root, for roots quoted delayed."""

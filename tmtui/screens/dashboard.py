@@ -1,32 +1,41 @@
-"""The trading screen: totals, positions, P&L sparklines, the AutoTrader log and status.
+"""The trading screen: totals, positions, P&L charts, the AutoTrader log and status.
 
-It redraws from one `engine.snapshot()` every `[ui] refresh` seconds and after every
-event; the timer callback only asks for a redraw, and a failing redraw is reported, never
-allowed to end the app (an exception in a Textual timer would).
+Two ways in. A quote moves positions: the engine's change log says which, and at most
+every LIVE_INTERVAL the screen redraws just their cells and the totals (a quiet market
+schedules nothing). Everything else (fills, the clock in "In trade", quote age, charts)
+comes from one `engine.snapshot()` every `[ui] refresh` seconds and after every event.
+Timer callbacks only redraw; a failing redraw is reported, never allowed to end the app
+(an exception in a Textual timer would).
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any, ClassVar
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer
+from textual.widgets import DataTable, Footer, Input
 
 from tmtui.config import Config
+from tmtui.core.alert_setup import TEST_STRATEGY
+from tmtui.core.contracts import ContractBook
 from tmtui.core.events import Event, EventKind
-from tmtui.core.views import Snapshot
+from tmtui.core.views import Snapshot, account_view
 from tmtui.engine import Engine
 from tmtui.screens.confirm import CloseRequest, ConfirmScreen
 from tmtui.screens.strategies import StrategiesScreen
+from tmtui.screens.webhook_setup import ListenerInfo, WebhookSetupScreen
 from tmtui.widgets.event_log import EventLog
+from tmtui.widgets.panel_heights import plan_heights
 from tmtui.widgets.pnl_charts import PnlCharts
 from tmtui.widgets.positions_table import PositionKey, PositionsTable
 from tmtui.widgets.status_line import StatusLine
@@ -35,6 +44,9 @@ from tmtui.widgets.totals_bar import TotalsBar
 log = logging.getLogger("tmtui.ui")
 
 ActionRunner = Callable[[Coroutine[Any, Any, Any], str], None]
+LIVE_INTERVAL = 0.2
+"""Quote→screen coalescing: a burst of quotes redraws at most this often, and the first
+quote after a quiet spell redraws at once, so a price change shows within ~0.2 s."""
 
 
 @dataclass
@@ -55,6 +67,9 @@ class DashboardScreen(Screen[None]):
         Binding("S", "flatten_strategy", "Flatten strategy", id="flatten_strategy"),
         Binding("e", "toggle_strategy", "Strategy on/off", id="toggle_strategy"),
         Binding("E", "pick_strategy", "Strategies", id="strategies"),
+        Binding("w", "webhook_setup", "Webhook", id="webhook_setup"),
+        Binding("slash", "filter_log", "Filter log", id="filter_log"),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="clear_filter"),
         Binding("j,down", "cursor_down", "Cursor down", show=False, id="cursor_down"),
         Binding("k,up", "cursor_up", "Cursor up", show=False, id="cursor_up"),
     ]
@@ -69,13 +84,20 @@ class DashboardScreen(Screen[None]):
         self._refresh_pending = False
         self._last_refresh_error = ""
         self._early_notes: list[str] | None = []
+        self._seen_version = -1
+        self._live_pending = False
+        self._last_live = 0.0
+        self._rows_planned = -1
+        self.live_redraws = 0
+        """How many quote-driven partial redraws ran (for tests and the bench)."""
 
     def compose(self) -> ComposeResult:
         ui, session = self.config.ui, self.config.session
         yield TotalsBar(id="totals")
-        yield PositionsTable(id="positions")
+        yield PositionsTable(ContractBook(self.config.contracts), id="positions")
         yield PnlCharts(id="charts")
         yield EventLog(session.timezone, ui.max_log_lines, id="log")
+        yield Input(placeholder="filter the log: type text, Enter keeps it, Esc clears", id="log-filter")
         yield StatusLine(session.timezone, self.config.listener.path, demo=self.demo, id="status")
         yield Footer()
 
@@ -85,15 +107,19 @@ class DashboardScreen(Screen[None]):
         notes, self._early_notes = self._early_notes or [], None
         for message in notes:
             self.note(message)
+        self._plan_heights(0)
 
     # --- wiring from the app ------------------------------------------------------------
 
     def attach(self, engine: Engine) -> None:
         """Show this engine from now on (the app builds it after the screen exists)."""
         self.engine = engine
+        engine.changes.watch(self._engine_changed)
 
     def detach(self) -> None:
         """Stop drawing the engine (it is being stopped; its listener URL is gone)."""
+        if self.engine is not None:
+            self.engine.changes.unwatch(self._engine_changed)
         self.engine = None
 
     def show_history(self, events: Iterable[Event]) -> None:
@@ -126,14 +152,88 @@ class DashboardScreen(Screen[None]):
         try:
             snapshot = self.engine.snapshot()
             self.snapshot = snapshot
+            self._seen_version = snapshot.version
             table = self.query_one(PositionsTable)
             with self.app.batch_update():
-                self.query_one(TotalsBar).show(snapshot)
+                self.query_one(TotalsBar).show(snapshot.account, self._disabled(snapshot))
                 table.show(snapshot)
                 self.query_one(PnlCharts).show(snapshot, table.selected_key)
                 self.query_one(StatusLine).show(snapshot)
+                self._plan_heights(len(snapshot.positions))
         except Exception as exc:
             self._refresh_failed(exc)
+
+    @staticmethod
+    def _disabled(snapshot: Snapshot) -> list[str]:
+        return sorted(s for s, on in snapshot.strategies.items() if not on)
+
+    # --- the quote → cell path -----------------------------------------------------------
+
+    def _engine_changed(self) -> None:
+        """Engine watcher, called on every quote: schedule one coalesced redraw, no more."""
+        if self._live_pending or self.engine is None:
+            return
+        self._live_pending = True
+        delay = self._last_live + LIVE_INTERVAL - time.monotonic()
+        if delay > 0:
+            self.set_timer(delay, self.live_redraw)
+        else:
+            self.call_later(self.live_redraw)
+
+    def live_redraw(self) -> None:
+        """Redraw the cells of the positions quotes moved since the last draw, and the totals."""
+        self._live_pending = False
+        self._last_live = time.monotonic()
+        engine = self.engine
+        if engine is None:
+            return
+        changes = engine.changes
+        if changes.structure_version > self._seen_version:
+            self.refresh_view()  # a fill opened or closed something: re-list the rows
+            return
+        keys = changes.changed_since(self._seen_version)
+        self._seen_version = changes.version
+        try:
+            views = [v for v in map(engine.position_view, keys) if v is not None]
+            table = self.query_one(PositionsTable)
+            selected = table.selected_key
+            with self.app.batch_update():
+                table.update_positions(views, engine.clock())
+                disabled = self._disabled(self.snapshot) if self.snapshot else []
+                self.query_one(TotalsBar).show(account_view(engine.account), disabled)
+                for view in views:
+                    if view.key == selected:
+                        self.query_one(PnlCharts).show_position(view, None)
+            self.live_redraws += 1
+        except Exception as exc:
+            self._refresh_failed(exc)
+
+    # --- layout ---------------------------------------------------------------------------
+
+    def on_resize(self, _: events.Resize) -> None:
+        self._rows_planned = -1
+        self.call_after_refresh(self._replan)
+
+    def _replan(self) -> None:
+        rows = len(self.snapshot.positions) if self.snapshot else 0
+        self._plan_heights(rows)
+
+    def _plan_heights(self, rows: int) -> None:
+        """Positions by need, charts and log share the rest (see `panel_heights`)."""
+        if rows == self._rows_planned or not self.size.height:
+            return
+        self._rows_planned = rows
+        fixed = sum(
+            w.outer_size.height
+            for w in (self.query_one(TotalsBar), self.query_one(StatusLine), self.query_one(Footer))
+        )
+        filter_box = self.query_one("#log-filter", Input)
+        if filter_box.display:
+            fixed += filter_box.outer_size.height or 3
+        heights = plan_heights(self.size.height - fixed, rows)
+        self.query_one(PositionsTable).styles.height = heights.positions
+        self.query_one(PnlCharts).styles.height = heights.charts
+        self.query_one(EventLog).styles.height = heights.log
 
     def _refresh_failed(self, exc: Exception) -> None:
         """Report a failing redraw once per distinct error, so a broken tick cannot flood."""
@@ -150,6 +250,63 @@ class DashboardScreen(Screen[None]):
     def on_data_table_row_highlighted(self, _: DataTable.RowHighlighted) -> None:
         if self.snapshot is not None:
             self.query_one(PnlCharts).show(self.snapshot, self.selected_key)
+
+    # --- the log filter -------------------------------------------------------------------
+
+    def action_filter_log(self) -> None:
+        """`/`: a box under the log; the log shows only lines containing what is typed."""
+        box = self.query_one("#log-filter", Input)
+        box.display = True
+        box.value = self.query_one(EventLog).filter_text
+        box.focus()
+        self._rows_planned = -1
+        self.call_after_refresh(self._replan)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "log-filter":
+            self.query_one(EventLog).set_filter(event.value)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "log-filter":
+            self._close_filter_box()
+
+    def on_key(self, event: events.Key) -> None:
+        """Esc in the filter box clears the filter (the box has no binding of its own)."""
+        if event.key == "escape" and self.focused is self.query_one("#log-filter", Input):
+            event.stop()
+            self.action_clear_filter()
+
+    def action_clear_filter(self) -> None:
+        self.query_one(EventLog).set_filter("")
+        self._close_filter_box()
+
+    def _close_filter_box(self) -> None:
+        box = self.query_one("#log-filter", Input)
+        if box.display:
+            box.display = False
+            self.query_one(PositionsTable).focus()
+            self._rows_planned = -1
+            self.call_after_refresh(self._replan)
+
+    # --- webhook set-up -------------------------------------------------------------------
+
+    def action_webhook_setup(self) -> None:
+        """`w`: listener URL, secret, the alert message to paste, tunnels, a test alert."""
+        listener = self.config.listener
+        engine = self.engine
+        running = engine.listener if engine is not None else None
+        blocked = None
+        if engine is not None and any(k[0] == TEST_STRATEGY for k in engine.book.positions):
+            blocked = f"a position is open under the strategy {TEST_STRATEGY}"
+        info = ListenerInfo(
+            webhook_url=running.webhook_url if running is not None else None,
+            port=listener.port,
+            path=listener.path,
+            secret=listener.secret,
+            test_blocked=blocked,
+        )
+        key = self.selected_key
+        self.app.push_screen(WebhookSetupScreen(info, key[0] if key else None))
 
     # --- actions ------------------------------------------------------------------------
 

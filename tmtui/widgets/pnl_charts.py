@@ -1,26 +1,57 @@
-"""Two sparklines: the selected position's open P&L path and the account's day."""
+"""Two charts: the selected position's open P&L path and the account's day.
+
+Our own small braille chart (`signed_plot`) rather than textual-plotext or textual-plot:
+P&L needs a sign (a zero line, red below it) and a scale, which these give too, but they
+pull in plotting packages and redraw a whole canvas of styled cells in Python each time;
+this widget draws only when its data or size changed, stays byte-identical in snapshots,
+and costs nothing while the market is quiet.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
+from rich.console import Group
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Sparkline, Static
+from textual.widget import Widget
+from textual.widgets import Static
 
-from tmtui.core.views import Snapshot
-from tmtui.widgets.formatting import money_text
+from tmtui.core.views import PositionView, Snapshot
+from tmtui.widgets.formatting import GAIN, LOSS, money_text
+from tmtui.widgets.signed_plot import Series, plot
 
 PositionKey = tuple[str, str]
+DRAWDOWN = "#d7875f"
+"""Drawdown shading: warm, apart from the total line's green and red."""
 
 
-def _labelled(label: str, value: Decimal | None, extra: Text | None = None) -> Text:
-    text = Text(f"{label} ", style="dim")
-    text.append_text(money_text(value, bold=True, justify="left"))
-    if extra is not None:
-        text.append_text(extra)
-    return text
+class SignedChart(Widget):
+    """A chart of signed series; redraws only when its data or its size changed."""
+
+    DEFAULT_CSS = """
+    SignedChart { height: 1fr; min-height: 1; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.series: tuple[Series, ...] = ()
+
+    @property
+    def data(self) -> list[float]:
+        """The first series' values (what the chart mainly shows)."""
+        return list(self.series[0].values) if self.series else []
+
+    def show(self, *series: Series) -> None:
+        if series != self.series:
+            self.series = series
+            self.refresh()
+
+    def render(self) -> Group:
+        width, height = self.size
+        return Group(*plot(self.series, width, height))
 
 
 class ChartLabel(Static):
@@ -36,50 +67,78 @@ class ChartLabel(Static):
             self.update(text, layout=False)
 
 
+def _figure(label: str, value: Decimal | None, style: str = "") -> Text:
+    text = Text(f"{label} ", style=style or "dim")
+    text.append_text(money_text(value, bold=True, justify="left"))
+    return text
+
+
+def position_label(view: PositionView | None) -> Text:
+    """`ORB NQ long 2 · open +20.00`, or a hint when nothing is selected."""
+    if view is None:
+        return Text("no position selected", style="dim")
+    text = Text(f"{view.strategy} ", style="bold")
+    text.append(f"{view.symbol} {view.side} {view.qty}")
+    text.append("  ")
+    text.append_text(_figure("open", view.open_pnl))
+    return text
+
+
+def account_label(snapshot: Snapshot) -> Text:
+    """The legend: the total line (green/red) and the drawdown shading, with their values."""
+    a = snapshot.account
+    text = Text("━ ", style=f"bold {GAIN if a.total >= 0 else LOSS}")
+    text.append_text(_figure("total", a.total))
+    text.append("   ")
+    text.append("▒ ", style=DRAWDOWN)
+    text.append_text(_figure("drawdown", a.drawdown))
+    text.append("   ")
+    text.append_text(_figure("max DD", a.max_drawdown))
+    return text
+
+
+def account_series(total: Sequence[float], drawdown: Sequence[float]) -> tuple[Series, ...]:
+    return (
+        Series(tuple(total), "line", GAIN, LOSS),
+        Series(tuple(drawdown), "area", DRAWDOWN, DRAWDOWN),
+    )
+
+
 class PnlCharts(Horizontal):
-    """The P&L paths the engine samples; each tick assigns new lists so the lines redraw."""
+    """The P&L paths the engine samples once a second, drawn when they change."""
 
     DEFAULT_CSS = """
-    PnlCharts { height: 7; }
+    PnlCharts { height: 8; }
     PnlCharts > Vertical { border: round $primary; padding: 0 1; width: 1fr; }
     PnlCharts ChartLabel { height: 1; }
-    PnlCharts Sparkline { height: 1fr; }
-    PnlCharts #account-drawdown { height: 1; }
-    PnlCharts #account-drawdown > .sparkline--max-color { color: $error; }
-    PnlCharts #account-drawdown > .sparkline--min-color { color: $error 50%; }
     """
 
     def compose(self) -> ComposeResult:
         with Vertical(id="position-chart"):
             yield ChartLabel("no position selected", id="position-label")
-            yield Sparkline([], id="position-spark")
+            yield SignedChart(id="position-spark")
         with Vertical(id="account-chart"):
             yield ChartLabel("", id="account-label")
-            yield Sparkline([], id="account-spark")
-            yield Sparkline([], summary_function=min, id="account-drawdown")
+            yield SignedChart(id="account-spark")
 
     def on_mount(self) -> None:
-        self.query_one("#position-chart").border_title = "Selected position: open P&L"
-        self.query_one("#account-chart").border_title = "Account today: total P&L / drawdown"
+        self.query_one("#position-chart").border_title = "Selected position · open P&L"
+        self.query_one("#account-chart").border_title = "Account today · total & drawdown"
 
     def show(self, snapshot: Snapshot, selected: PositionKey | None) -> None:
-        self._show_position(snapshot, selected)
-        a = snapshot.account
-        dd = Text("   drawdown ", style="dim")
-        dd.append_text(money_text(a.drawdown, justify="left"))
-        dd.append("   max drawdown ", style="dim")
-        dd.append_text(money_text(a.max_drawdown, justify="left"))
-        self.query_one("#account-label", ChartLabel).show(_labelled("total", a.total, dd))
-        self.query_one("#account-spark", Sparkline).data = list(snapshot.account_series)
-        self.query_one("#account-drawdown", Sparkline).data = list(snapshot.drawdown_series)
-
-    def _show_position(self, snapshot: Snapshot, selected: PositionKey | None) -> None:
-        label = self.query_one("#position-label", ChartLabel)
-        spark = self.query_one("#position-spark", Sparkline)
         view = next((p for p in snapshot.positions if p.key == selected), None)
+        self.show_position(view, snapshot.position_series.get(selected) if selected else None)
+        self.query_one("#account-label", ChartLabel).show(account_label(snapshot))
+        self.query_one("#account-spark", SignedChart).show(
+            *account_series(snapshot.account_series, snapshot.drawdown_series)
+        )
+
+    def show_position(self, view: PositionView | None, path: Sequence[float] | None) -> None:
+        """The selected position's label and, when given, its sampled path."""
+        self.query_one("#position-label", ChartLabel).show(position_label(view))
         if view is None:
-            label.show(Text("no position selected", style="dim"))
-            spark.data = []
-            return
-        label.show(_labelled(f"{view.strategy} {view.symbol}", view.open_pnl))
-        spark.data = list(snapshot.position_series.get(view.key, []))
+            self.query_one("#position-spark", SignedChart).show()
+        elif path is not None:
+            self.query_one("#position-spark", SignedChart).show(
+                Series(tuple(path), "line", GAIN, LOSS)
+            )
