@@ -99,7 +99,7 @@ class DashboardScreen(Screen[None]):
         yield EventLog(session.timezone, ui.max_log_lines, id="log")
         yield Input(placeholder="filter the log: type text, Enter keeps it, Esc clears", id="log-filter")
         yield StatusLine(session.timezone, self.config.listener.path, demo=self.demo, id="status")
-        yield Footer()
+        yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one(PositionsTable).border_title = "Positions"

@@ -54,7 +54,7 @@ class ListenerInfo:
 def reply_text(status: int, body: object) -> Text:
     """`200 ignored: …` in green for a 2xx, red otherwise, with what it means."""
     ok = 200 <= status < 300
-    text = Text(f"{status} ", style=f"bold {GAIN if ok else LOSS}")
+    text = Text.assemble((f"{status} ", f"bold {GAIN if ok else LOSS}"))
     if isinstance(body, dict):
         outcome = body.get("outcome") or ("ok" if ok else "error")
         message = body.get("message") or body.get("error") or json.dumps(body)
@@ -135,7 +135,7 @@ class WebhookSetupScreen(ModalScreen[None]):
     # --- texts ----------------------------------------------------------------------------
 
     def _listener_text(self) -> Text:
-        text = Text("Listener  ", style="dim")
+        text = Text.assemble(("Listener  ", "dim"))
         if self.info.webhook_url:
             text.append(self.info.webhook_url, style="bold")
             text.append("  running", style=GAIN)
@@ -145,7 +145,7 @@ class WebhookSetupScreen(ModalScreen[None]):
         return text
 
     def _secret_text(self) -> Text:
-        text = Text("Secret    ", style="dim")
+        text = Text.assemble(("Secret    ", "dim"))
         if not self.info.secret:
             text.append("none set", style=f"bold {WARN}")
             text.append(
@@ -175,7 +175,7 @@ class WebhookSetupScreen(ModalScreen[None]):
 
     def _test_text(self) -> Text:
         if self.last_reply is not None:
-            return Text("Test alert  ", style="dim") + self.last_reply
+            return Text.assemble(("Test alert  ", "dim"), self.last_reply)
         if self.info.test_blocked:
             return Text(f"Test alert  not available: {self.info.test_blocked}", style=WARN)
         if not self.info.webhook_url:

@@ -72,7 +72,7 @@ def event_text(event: Event, tz_name: str, *, with_date: bool = False) -> Text:
     """`12:31:07 buy 1 NQ @ 25600.25 (ORB) → long 1`, colored by what it means."""
     local = event.time.astimezone(zone(tz_name))
     stamp = local.strftime("%Y-%m-%d %H:%M:%S" if with_date else "%H:%M:%S")
-    text = Text(stamp, style="dim")
+    text = Text.assemble((stamp, "dim"))
     text.append(" ")
     if event.kind in MANUAL_KINDS:
         text.append(" manual ", style=MANUAL_TAG)

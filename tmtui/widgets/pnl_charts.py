@@ -55,20 +55,32 @@ class SignedChart(Widget):
 
 
 class ChartLabel(Static):
-    """One fixed line over a chart; redrawn only when its text changed, without layout."""
+    """One fixed line over a chart: the long text when it fits, else the short one."""
 
     def __init__(self, text: str = "", *, id: str | None = None) -> None:
         super().__init__(text, id=id)
         self._shown = text
+        self._texts: tuple[Text, Text] | None = None
 
-    def show(self, text: Text) -> None:
+    def show(self, text: Text, short: Text | None = None) -> None:
+        self._texts = (text, short or text)
+        self._draw()
+
+    def on_resize(self) -> None:
+        self._draw()
+
+    def _draw(self) -> None:
+        if self._texts is None:
+            return
+        full, short = self._texts
+        text = full if not self.size.width or len(full.plain) <= self.size.width else short
         if text.markup != self._shown:
             self._shown = text.markup
             self.update(text, layout=False)
 
 
 def _figure(label: str, value: Decimal | None, style: str = "") -> Text:
-    text = Text(f"{label} ", style=style or "dim")
+    text = Text.assemble((f"{label} ", style or "dim"))
     text.append_text(money_text(value, bold=True, justify="left"))
     return text
 
@@ -77,23 +89,24 @@ def position_label(view: PositionView | None) -> Text:
     """`ORB NQ long 2 · open +20.00`, or a hint when nothing is selected."""
     if view is None:
         return Text("no position selected", style="dim")
-    text = Text(f"{view.strategy} ", style="bold")
+    text = Text.assemble((f"{view.strategy} ", "bold"))
     text.append(f"{view.symbol} {view.side} {view.qty}")
     text.append("  ")
     text.append_text(_figure("open", view.open_pnl))
     return text
 
 
-def account_label(snapshot: Snapshot) -> Text:
+def account_label(snapshot: Snapshot, *, short: bool = False) -> Text:
     """The legend: the total line (green/red) and the drawdown shading, with their values."""
     a = snapshot.account
-    text = Text("━ ", style=f"bold {GAIN if a.total >= 0 else LOSS}")
+    text = Text.assemble(("━ ", f"bold {GAIN if a.total >= 0 else LOSS}"))
     text.append_text(_figure("total", a.total))
-    text.append("   ")
+    text.append("  ")
     text.append("▒ ", style=DRAWDOWN)
-    text.append_text(_figure("drawdown", a.drawdown))
-    text.append("   ")
-    text.append_text(_figure("max DD", a.max_drawdown))
+    text.append_text(_figure("DD" if short else "drawdown", a.drawdown))
+    if not short:
+        text.append("  ")
+        text.append_text(_figure("max DD", a.max_drawdown))
     return text
 
 
@@ -123,12 +136,18 @@ class PnlCharts(Horizontal):
 
     def on_mount(self) -> None:
         self.query_one("#position-chart").border_title = "Selected position · open P&L"
-        self.query_one("#account-chart").border_title = "Account today · total & drawdown"
+        self.query_one("#account-chart").border_title = "Account · trading day"
 
     def show(self, snapshot: Snapshot, selected: PositionKey | None) -> None:
         view = next((p for p in snapshot.positions if p.key == selected), None)
         self.show_position(view, snapshot.position_series.get(selected) if selected else None)
-        self.query_one("#account-label", ChartLabel).show(account_label(snapshot))
+        title = f"Account · trading day {snapshot.account.day.isoformat()}"
+        chart = self.query_one("#account-chart")
+        if chart.border_title != title:
+            chart.border_title = title
+        self.query_one("#account-label", ChartLabel).show(
+            account_label(snapshot), account_label(snapshot, short=True)
+        )
         self.query_one("#account-spark", SignedChart).show(
             *account_series(snapshot.account_series, snapshot.drawdown_series)
         )

@@ -17,9 +17,8 @@ CELL_PADDING = 1
 """DataTable's padding on each side of a cell."""
 STRATEGY_CAP = 25
 """The strategy column never takes more; longer names end in `…`."""
-STRATEGY_FLOOR = 12
-"""Optional columns are added only while the strategy column keeps at least this much."""
 STRATEGY_MIN = 6
+"""Below this the required columns win: the table is narrower than any trader's terminal."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,21 +74,21 @@ def fit_columns(available: int, widths: Mapping[str, int]) -> Layout:
     """Choose the columns that fit `available` cells and the strategy column's width.
 
     `widths["strategy"]` is what the longest name needs; the other widths are the columns'
-    own. Required columns always show (the strategy column shrinks to make room); optional
-    ones are added in priority order while the strategy column keeps STRATEGY_FLOOR.
+    own. The strategy column gets what its names need up to STRATEGY_CAP; the other required
+    columns always show (the strategy column shrinks to make room); optional ones are added
+    in priority order while they fit beside them.
     """
     pad = 2 * CELL_PADDING
     wanted = min(max(widths["strategy"], len("Strategy")), STRATEGY_CAP)
-    floor = min(wanted, STRATEGY_FLOOR)
     chosen = [c for c in COLUMNS if not c.optional and c.key != "strategy"]
-    used = floor + pad + sum(widths[c.key] + pad for c in chosen)
+    used = wanted + pad + sum(widths[c.key] + pad for c in chosen)
     for column in (c for c in COLUMNS if c.optional):
         need = widths[column.key] + pad
         if used + need > available:
             break
         chosen.append(column)
         used += need
-    strategy = max(min(wanted, floor + available - used), STRATEGY_MIN)
+    strategy = max(min(wanted, wanted + available - used), STRATEGY_MIN)
     keys = {c.key for c in chosen}
     return Layout(
         tuple(

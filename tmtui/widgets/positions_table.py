@@ -126,10 +126,17 @@ class PositionsTable(DataTable[Text]):
 
     DEFAULT_CSS = """
     PositionsTable { overflow-x: hidden; scrollbar-size-vertical: 1; }
+    PositionsTable:focus > .datatable--cursor { background: $primary 50%; text-style: bold; }
+    PositionsTable > .datatable--cursor { background: $primary 25%; text-style: bold; }
     """
 
     def __init__(self, contracts: ContractBook | None = None, *, id: str | None = None) -> None:
-        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        super().__init__(
+            id=id,
+            cursor_type="row",
+            zebra_stripes=True,
+            cursor_foreground_priority="renderable",  # P&L keeps its color under the cursor
+        )
         self.contracts = contracts or ContractBook()
         self._views: dict[str, PositionView] = {}
         self._cells: dict[str, Cells] = {}

@@ -119,7 +119,8 @@ def draw(series: Sequence[Series], scale: Scale, width: int, height: int) -> lis
         if s.kind == "area":
             styles[AREA] = s.down_style
             for x, (low, _high, _last) in enumerate(resample(s.values, dots_x)):
-                for y in range(min(zero, scale.row(low, dots_y)), zero + 1):
+                edge = scale.row(low, dots_y)
+                for y in range(min(zero, edge), max(zero, edge) + 1):
                     grid.set(x, y, AREA)
         else:
             styles[UP], styles[DOWN] = s.up_style, s.down_style
@@ -164,7 +165,7 @@ def plot(series: Sequence[Series], width: int, height: int, *, labels: bool = Tr
         return body
     lines = []
     for y, line in enumerate(body):
-        text = Text(marks.get(y, "").rjust(gutter - 1) + " ", style="dim", no_wrap=True)
+        text = Text.assemble((marks.get(y, "").rjust(gutter - 1) + " ", "dim"), no_wrap=True)
         text.append_text(line)
         lines.append(text)
     return lines

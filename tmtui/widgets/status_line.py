@@ -152,25 +152,25 @@ class StatusLine(Static):
         tz = zone(self.tz_name)
         last = "none yet" if s.last_alert is None else clock_text(s.last_alert, tz)
         url = s.listener_url + self.webhook_path if s.listener_url else "listener off"
-        full = Text("Alerts ", style="dim")
+        full = Text.assemble(("Alerts ", "dim"))
         full.append(url, style="" if s.listener_url else f"bold {LOSS}")
         full.append(f" · last {last}")
-        short = Text("Alerts ", style="dim")
+        short = Text.assemble(("Alerts ", "dim"))
         port = f":{urlsplit(s.listener_url).port}" if s.listener_url else "off"
         short.append(port, style="" if s.listener_url else f"bold {LOSS}")
         short.append(f" last {last}")
         return Segment(full, short)
 
     def _errors(self, s: Snapshot) -> Segment:
-        text = Text("Errors ", style="dim")
+        text = Text.assemble(("Errors ", "dim"))
         text.append(str(s.errors), style=f"bold {LOSS}" if s.errors else "")
         return Segment(text, text, droppable=False)
 
     def _ledger(self, s: Snapshot) -> Segment:
         path = short_path(s.ledger_path)
-        full = Text("Ledger ", style="dim")
+        full = Text.assemble(("Ledger ", "dim"))
         full.append(path)
         name = Path(path).name
-        short = Text("Ledger ", style="dim")
+        short = Text.assemble(("Ledger ", "dim"))
         short.append(name if name == path else f"…/{name}")
         return Segment(full, short)

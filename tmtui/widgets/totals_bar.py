@@ -1,7 +1,8 @@
-"""Today's account at a glance: realized, open, total, max drawdown, trades, the day.
+"""Today's account at a glance: realized, open, total, max drawdown, trades.
 
 Each figure sits in a slot of fixed width, right-aligned, so nothing moves left or right as
-values change; slots flow onto a second line on a narrow terminal instead of being cut.
+values change. When they do not all fit on one line the slots become a grid of equal
+columns over two lines (still fixed places) instead of being cut.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from tmtui.widgets.formatting import WARN, money_text
 
 MONEY_WIDTH = 11
 """`+123,456.00`; a wider figure widens its slot (rare; it never shrinks back)."""
-GAP = 3
+GAP = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,20 +41,21 @@ def account_fields(account: AccountView, widths: dict[str, int]) -> list[Field]:
         ("Total", money_text(account.total, bold=True)),
         ("Max DD", money_text(account.max_drawdown)),
         ("Trades", Text(str(account.trades), style="bold")),
-        ("Day", Text(account.day.isoformat(), style="dim")),
     )
     fields = []
     for label, value in values:
-        base = MONEY_WIDTH if label not in ("Trades", "Day") else len(value.plain)
+        base = MONEY_WIDTH if label != "Trades" else 3
         width = widths[label] = max(widths.get(label, base), base, len(value.plain))
         fields.append(Field(label, value, width))
     return fields
 
 
 def lay_out(fields: Sequence[Field], width: int, extra: Text | None = None) -> Text:
-    """Fields in a grid of equal slots, as many per line as fit; `extra` goes last."""
+    """Fields on one line at their own widths if they fit, else in a grid of equal slots."""
+    natural = sum(f.slot for f in fields) + GAP * (len(fields) - 1)
+    grid = natural > width
     slot = max(f.slot for f in fields) if fields else 0
-    per_line = max(1, (width + GAP) // (slot + GAP))
+    per_line = max(1, (width + GAP) // (slot + GAP)) if grid else len(fields)
     text = Text(no_wrap=True, overflow="ellipsis")
     for index, field in enumerate(fields):
         column = index % per_line
@@ -61,8 +63,9 @@ def lay_out(fields: Sequence[Field], width: int, extra: Text | None = None) -> T
             text.append("\n")
         elif column:
             text.append(" " * GAP)
+        size = slot if grid else field.slot
         text.append(field.label, style="dim")
-        text.append(" " * (slot - len(field.label) - len(field.value.plain)))
+        text.append(" " * (size - len(field.label) - len(field.value.plain)))
         text.append_text(field.value)
     if extra is not None and extra.plain:
         used = len(text.plain.rsplit("\n", 1)[-1])
