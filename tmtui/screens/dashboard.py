@@ -23,7 +23,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input
+from textual.widgets import Footer, Input
 
 from tmtui.config import Config
 from tmtui.core.alert_setup import TEST_STRATEGY
@@ -247,7 +247,7 @@ class DashboardScreen(Screen[None]):
             log.exception("screen refresh failed")
             self.note(text)
 
-    def on_data_table_row_highlighted(self, _: DataTable.RowHighlighted) -> None:
+    def on_positions_table_highlighted(self, _: PositionsTable.Highlighted) -> None:
         if self.snapshot is not None:
             self.query_one(PnlCharts).show(self.snapshot, self.selected_key)
 

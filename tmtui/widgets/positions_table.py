@@ -1,43 +1,45 @@
-"""The open positions, one row per (strategy, symbol), updated in place.
+"""The open positions, one line per (strategy, symbol), redrawn a line at a time.
 
-Rows are keyed `strategy|symbol`, so the trader's cursor follows its position while prices
-move and other rows come and go; `clear()` would throw the cursor to the top, so the table
-is rebuilt only when the columns that fit change (a resize, a wider figure). A quote
-updates only the cells of the positions it moved (`update_positions`).
+A Line API widget rather than a DataTable: a DataTable invalidates every cached cell on any
+update and renders each cell through Rich's padding machinery, so redrawing P&L several
+times a second with 60 rows cost a fifth of a core. Here each row is one cached strip of
+segments; a quote that moves a position rebuilds that row's strip and repaints that line.
+Rows are keyed `strategy|symbol` and kept in the shared order (strategy, then symbol,
+ignoring case); the cursor follows its position while rows come and go.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
+from typing import ClassVar
 
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual import events
-from textual.widgets import DataTable
+from textual.binding import Binding, BindingType
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from tmtui.core.contracts import ContractBook
 from tmtui.core.formatting import row_order, shorten_names
 from tmtui.core.views import PositionView, Snapshot
-from tmtui.widgets.formatting import WARN, duration_text, money_text, price_text
-from tmtui.widgets.position_columns import (
-    BY_KEY,
-    COLUMNS,
-    Layout,
-    content_widths,
-    fit_columns,
-)
+from tmtui.widgets.position_cells import OFF_SUFFIX, Cell, RowContext, position_cells
+from tmtui.widgets.position_columns import BY_KEY, CELL_PADDING, Layout, content_widths, fit_columns
 
 PositionKey = tuple[str, str]
-Cells = dict[str, Text]
-OFF_SUFFIX = " (off)"
-SIDE_STYLES = {"long": f"bold {'#5fafff'}", "short": f"bold {'#ff875f'}"}
+Cells = dict[str, Cell]
+EVEN, ODD, CURSOR = 0, 1, 2
 SCROLLBAR = 1
 
 
 def row_key(key: PositionKey) -> str:
-    """`ORB|NQ`: the table's row key for a (strategy, symbol) position."""
+    """`ORB|NQ`: the row key of a (strategy, symbol) position."""
     return f"{key[0]}|{key[1]}"
 
 
@@ -46,123 +48,89 @@ def position_key(key: str) -> PositionKey:
     return (strategy, symbol)
 
 
-@dataclass(slots=True)
-class RowContext:
-    """What a row needs besides its position: the time, switches, delays, tick sizes."""
+class PositionsTable(ScrollView, can_focus=True):
+    """Positions with a fixed header, a row cursor, zebra rows and per-line redraws."""
 
-    now: datetime
-    contracts: ContractBook
-    strategies: Mapping[str, bool] = field(default_factory=dict)
-    delays: Mapping[str, int] = field(default_factory=dict)
-    feed_delay: int | None = None
-    names: Mapping[str, str] = field(default_factory=dict)
-    """Strategy names as the strategy column shows them (cut to its width)."""
-
-    def tick(self, root: str) -> Decimal | None:
-        spec = self.contracts.specs.get(root)
-        return spec.tick_size if spec else None
-
-    def delay(self, root: str) -> int | None:
-        return self.delays.get(root) or self.feed_delay
-
-
-def feed_cell(p: PositionView, delay: int | None) -> Text:
-    """`live`, `delayed`, `STALE` (no fresh quote) or `waiting` (never quoted yet)."""
-    if p.last_price is None:
-        return Text("waiting", style=f"bold {WARN}")
-    if p.stale:
-        return Text("STALE", style=f"bold {WARN}")
-    if delay:
-        return Text("delayed", style=f"bold {WARN}")
-    return Text("live", style="dim")
-
-
-def position_cells(p: PositionView, ctx: RowContext, keys: Iterable[str]) -> Cells:
-    """The cells of one row for the given columns (the money comes computed in the view)."""
-    cells: Cells = {}
-    tick = ctx.tick(p.symbol)
-    delay = ctx.delay(p.symbol)
-    for key in keys:
-        cells[key] = _cell(key, p, ctx, tick, delay)
-    return cells
-
-
-def _cell(key: str, p: PositionView, ctx: RowContext, tick: Decimal | None, delay: int | None) -> Text:
-    if key == "strategy":
-        name = ctx.names.get(p.strategy, p.strategy)
-        if ctx.strategies.get(p.strategy, True):
-            return Text(name)
-        return Text(f"{name}{OFF_SUFFIX}", style=WARN)
-    if key == "symbol":
-        return Text(p.symbol, style="bold")
-    if key == "side":
-        return Text(p.side, style=SIDE_STYLES.get(p.side, ""))
-    if key == "qty":
-        return Text(str(p.qty), justify="right")
-    if key == "avg":
-        return Text(price_text(p.avg_price, tick), justify="right")
-    if key == "last":
-        doubtful = p.last_price is not None and (p.stale or bool(delay))
-        return Text(price_text(p.last_price, tick), justify="right", style=WARN if doubtful else "")
-    if key == "open_pnl":
-        return money_text(p.open_pnl, bold=True)
-    if key == "trade_dd":
-        return money_text(p.trade_drawdown) if p.trade_drawdown else Text("0.00", justify="right")
-    if key == "runup":
-        return money_text(p.trade_runup)
-    if key == "in_trade":
-        return Text(duration_text(ctx.now - p.opened_at), justify="right")
-    if key == "stale":
-        return feed_cell(p, delay)
-    raise KeyError(key)
-
-
-def _same(a: Text, b: Text) -> bool:
-    return a.plain == b.plain and a.style == b.style and a.spans == b.spans
-
-
-class PositionsTable(DataTable[Text]):
-    """A keyed DataTable that syncs itself to the engine's positions without clearing."""
-
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "positions--header",
+        "positions--odd",
+        "positions--cursor",
+    }
     DEFAULT_CSS = """
-    PositionsTable { overflow-x: hidden; scrollbar-size-vertical: 1; }
-    PositionsTable:focus > .datatable--cursor { background: $primary 50%; text-style: bold; }
-    PositionsTable > .datatable--cursor { background: $primary 25%; text-style: bold; }
+    PositionsTable { background: $surface; overflow-x: hidden; scrollbar-size-vertical: 1; }
+    PositionsTable > .positions--header { background: $panel; color: $foreground; text-style: bold; }
+    PositionsTable > .positions--odd { background: $surface-lighten-1; }
+    PositionsTable > .positions--cursor { background: $primary 25%; text-style: bold; }
+    PositionsTable:focus > .positions--cursor { background: $primary 50%; }
     """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "cursor_up", "Up", show=False),
+        Binding("down", "cursor_down", "Down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("home", "first_row", "First", show=False),
+        Binding("end", "last_row", "Last", show=False),
+    ]
+
+    @dataclass
+    class Highlighted(Message):
+        """The cursor moved to another position (or the table emptied)."""
+
+        key: PositionKey | None
 
     def __init__(self, contracts: ContractBook | None = None, *, id: str | None = None) -> None:
-        super().__init__(
-            id=id,
-            cursor_type="row",
-            zebra_stripes=True,
-            cursor_foreground_priority="renderable",  # P&L keeps its color under the cursor
-        )
+        super().__init__(id=id)
         self.contracts = contracts or ContractBook()
+        self.context = RowContext(now=datetime.min, contracts=self.contracts)
+        self.cursor_row = 0
         self._views: dict[str, PositionView] = {}
+        self._order: list[str] = []
+        self._index: dict[str, int] = {}
         self._cells: dict[str, Cells] = {}
+        self._strips: dict[tuple[str, int], Strip] = {}
+        self._header: Strip | None = None
         self._grown: dict[str, int] = {}
         self._layout: Layout | None = None
-        self.context = RowContext(now=datetime.min, contracts=self.contracts)
+        self._highlighted: PositionKey | None = None
 
     # --- reading ------------------------------------------------------------------------
 
     @property
+    def rows(self) -> dict[str, int]:
+        """Row keys (`ORB|NQ`) to their index, in display order."""
+        return self._index
+
+    @property
+    def row_count(self) -> int:
+        return len(self._order)
+
+    @property
     def selected_key(self) -> PositionKey | None:
         """The (strategy, symbol) under the cursor, or None when the table is empty."""
-        if not self.row_count or not self.is_valid_row_index(self.cursor_row):
+        if not self.is_valid_row_index(self.cursor_row):
             return None
-        key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
-        return position_key(key) if key is not None else None
+        return position_key(self._order[self.cursor_row])
 
     @property
     def layout_keys(self) -> tuple[str, ...]:
         """The columns shown now, in order."""
         return self._layout.keys if self._layout else ()
 
+    def is_valid_row_index(self, index: int) -> bool:
+        return 0 <= index < len(self._order)
+
+    def get_row_index(self, key: str) -> int:
+        return self._index[key]
+
+    def get_cell(self, key: str, column: str) -> Text:
+        """A cell as shown (its text and style); KeyError for a hidden column."""
+        text, style = self._cells[key][column]
+        return Text(text, style=style)
+
     # --- syncing ------------------------------------------------------------------------
 
     def show(self, snapshot: Snapshot) -> None:
-        """Add, update and remove rows to match the snapshot; the cursor keeps its row."""
+        """Make the rows match the snapshot; the cursor keeps its position."""
         self.context = RowContext(
             now=snapshot.time,
             contracts=self.contracts,
@@ -170,57 +138,89 @@ class PositionsTable(DataTable[Text]):
             delays=snapshot.delays,
             feed_delay=snapshot.delay_minutes if snapshot.feed_state == "delayed" else None,
         )
-        views = {row_key(p.key): p for p in snapshot.positions}
-        self.sync(views)
+        self.sync({row_key(p.key): p for p in snapshot.positions})
 
     def sync(self, views: dict[str, PositionView]) -> None:
-        """Make the rows exactly `views`, re-laying out the columns when they changed."""
+        """Rows exactly `views`: re-list when rows or columns changed, else patch cells."""
         selected = self.selected_key
         self._views = views
         layout = self._fit()
-        with self.app.batch_update():
-            if layout != self._layout:
-                self._rebuild(layout, selected)
-            else:
-                self._patch(selected)
-            self.border_subtitle = f"{len(views)} open" if views else "no open positions"
+        if layout != self._layout or set(views) != set(self._index):
+            self._relist(layout, selected)
+        else:
+            self._set_rows(views.values())
+        self.border_subtitle = f"{len(views)} open" if views else "no open positions"
 
     def update_positions(self, views: Iterable[PositionView], now: datetime) -> int:
-        """Redraw the cells of these positions only (a quote moved them); returns cells set.
+        """Redraw the rows of these positions only (a quote moved them); returns rows redrawn.
 
         Positions that are not rows yet are left to the next `sync` (a fill re-lists).
         """
-        layout = self._layout
-        if layout is None:
-            return 0
         self.context.now = now
-        changed = 0
+        known = [v for v in views if row_key(v.key) in self._index]
+        for view in known:
+            self._views[row_key(view.key)] = view
+        return self._set_rows(known)
+
+    # --- internals: rows ----------------------------------------------------------------
+
+    def _set_rows(self, views: Iterable[PositionView]) -> int:
+        """New cells for these rows; repaint the lines that changed."""
+        if self._layout is None:
+            return 0
+        keys, changed = self._layout.keys, 0
         for view in views:
             key = row_key(view.key)
-            old = self._cells.get(key)
-            if old is None:
+            cells = position_cells(view, self.context, keys)
+            if cells == self._cells.get(key):
                 continue
-            self._views[key] = view
-            new = position_cells(view, self.context, layout.keys)
-            if self._too_wide(new, layout):
+            if self._too_wide(cells):
                 self.sync(dict(self._views))
                 return changed + 1
-            changed += self._update_row(key, old, new)
+            self._cells[key] = cells
+            self._forget_strips(key)
+            self._refresh_row(self._index[key])
+            changed += 1
         return changed
 
-    # --- internals ----------------------------------------------------------------------
+    def _relist(self, layout: Layout, selected: PositionKey | None) -> None:
+        """New rows or columns: every row re-made, cursor put back on its position."""
+        self._layout = layout
+        self._order = sorted(self._views, key=lambda k: row_order(*position_key(k)))
+        self._index = {key: i for i, key in enumerate(self._order)}
+        self._cells = {
+            key: position_cells(self._views[key], self.context, layout.keys)
+            for key in self._order
+        }
+        self._strips.clear()
+        self._header = None
+        self.virtual_size = Size(self._table_width(), len(self._order) + 1)
+        index = self._index.get(row_key(selected), self.cursor_row) if selected else 0
+        self.cursor_row = min(index, max(len(self._order) - 1, 0))
+        self._cursor_into_view()
+        self._announce()
+        self.refresh()
+
+    def _too_wide(self, cells: Cells) -> bool:
+        assert self._layout is not None
+        return any(
+            key != "strategy" and cell_len(text) > self._layout.width_of(key)
+            for key, (text, _) in cells.items()
+        )
+
+    # --- internals: columns -------------------------------------------------------------
 
     def on_resize(self, _: events.Resize) -> None:
-        if self._views or self._layout is None:
-            self.sync(dict(self._views))
-
-    def _available(self) -> int:
-        return max(self.size.width - SCROLLBAR, 20)
+        self.sync(dict(self._views))
 
     def _fit(self) -> Layout:
         """Columns for the current width and figures; numeric widths only ever grow."""
+        wide = RowContext(
+            self.context.now, self.contracts, self.context.strategies, self.context.delays,
+            self.context.feed_delay,
+        )  # fmt: skip
         texts = [
-            {k: c.plain for k, c in position_cells(p, self._wide_context(), BY_KEY).items()}
+            {k: text for k, (text, _) in position_cells(p, wide, BY_KEY).items()}
             for p in self._views.values()
         ]
         widths = content_widths(texts)
@@ -228,82 +228,136 @@ class PositionsTable(DataTable[Text]):
             if key != "strategy":
                 widths[key] = self._grown[key] = max(width, self._grown.get(key, 0))
         widths["strategy"] = max(
-            (len(p.strategy) + (0 if self._enabled(p.strategy) else len(OFF_SUFFIX)))
-            for p in self._views.values()
-        ) if self._views else 0
-        layout = fit_columns(self._available(), widths)
+            (len(t["strategy"]) for t in texts), default=0
+        )
+        layout = fit_columns(max(self.size.width - SCROLLBAR, 20), widths)
         self.context.names = self._names(layout.width_of("strategy"))
         return layout
 
-    def _wide_context(self) -> RowContext:
-        ctx = self.context
-        return RowContext(ctx.now, ctx.contracts, ctx.strategies, ctx.delays, ctx.feed_delay)
-
-    def _enabled(self, strategy: str) -> bool:
-        return self.context.strategies.get(strategy, True)
-
     def _names(self, width: int) -> dict[str, str]:
         """Strategy names cut to the column (room left for ` (off)` where it shows)."""
-        names: dict[str, str] = {}
         strategies = {p.strategy for p in self._views.values()}
-        on = [s for s in strategies if self._enabled(s)]
-        off = [s for s in strategies if not self._enabled(s)]
-        names.update(shorten_names(on, width))
-        names.update(shorten_names(off, width - len(OFF_SUFFIX)))
-        return names
+        on = [s for s in strategies if self.context.enabled(s)]
+        off = [s for s in strategies if not self.context.enabled(s)]
+        return {**shorten_names(on, width), **shorten_names(off, width - len(OFF_SUFFIX))}
 
-    def _too_wide(self, cells: Cells, layout: Layout) -> bool:
-        return any(
-            key != "strategy" and len(text.plain) > layout.width_of(key)
-            for key, text in cells.items()
-        )
-
-    def _ordered_keys(self) -> list[str]:
-        return sorted(self._views, key=lambda k: row_order(*position_key(k)))
-
-    def _rebuild(self, layout: Layout, selected: PositionKey | None) -> None:
-        """New columns: clear and re-add every row (cursor and scroll put back)."""
-        scroll = self.scroll_y
-        self.clear(columns=True)
-        self._layout = layout
-        self._cells = {}
-        for key, width in layout.widths:
-            column = BY_KEY[key]
-            self.add_column(Text(column.label, justify=column.justify), width=width, key=key)
-        for key in self._ordered_keys():
-            cells = position_cells(self._views[key], self.context, layout.keys)
-            self.add_row(*cells.values(), key=key)
-            self._cells[key] = cells
-        self._keep_cursor_on(selected)
-        self.scroll_y = min(scroll, self.max_scroll_y)
-
-    def _patch(self, selected: PositionKey | None) -> None:
-        """Same columns: remove gone rows and update changed cells; a new row re-lists all
-        (rows must stay in the shared order, and DataTable sorts by cell text only)."""
+    def _table_width(self) -> int:
         assert self._layout is not None
-        if any(key not in self._cells for key in self._views):
-            self._rebuild(self._layout, selected)
-            return
-        keys = self._layout.keys
-        for key in [k for k in self._cells if k not in self._views]:
-            self.remove_row(key)
-            del self._cells[key]
-        for key, view in self._views.items():
-            self._update_row(key, self._cells[key], position_cells(view, self.context, keys))
-        self._keep_cursor_on(selected)
+        return sum(width + 2 * CELL_PADDING for _, width in self._layout.widths)
 
-    def _update_row(self, key: str, old: Cells, new: Cells) -> int:
-        changed = 0
-        for column, after in new.items():
-            if not _same(old[column], after):
-                self.update_cell(key, column, after)
-                old[column] = after
-                changed += 1
-        return changed
+    # --- internals: drawing -------------------------------------------------------------
 
-    def _keep_cursor_on(self, selected: PositionKey | None) -> None:
-        if selected is None or row_key(selected) not in self._cells:
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        if self._layout is None:
+            return Strip.blank(width, base)
+        if y == 0:
+            if self._header is None:
+                self._header = self._header_strip()
+            return self._header.extend_cell_length(width, self._header_style()).crop(0, width)
+        index = y - 1 + self.scroll_offset.y
+        if index >= len(self._order):
+            return Strip.blank(width, base)
+        key = self._order[index]
+        variant = CURSOR if index == self.cursor_row else index % 2
+        strip = self._strips.get((key, variant))
+        if strip is None:
+            strip = self._strips[(key, variant)] = self._row_strip(key, variant)
+        return strip.extend_cell_length(width, self._row_style(variant)).crop(0, width)
+
+    def _row_style(self, variant: int) -> Style:
+        if variant == EVEN:
+            return self.rich_style
+        name = "positions--cursor" if variant == CURSOR else "positions--odd"
+        return self.rich_style + self.get_component_rich_style(name)
+
+    def _header_style(self) -> Style:
+        return self.rich_style + self.get_component_rich_style("positions--header")
+
+    def _header_strip(self) -> Strip:
+        assert self._layout is not None
+        style = self._header_style()
+        cells = {key: (BY_KEY[key].label, "") for key in self._layout.keys}
+        return Strip(list(self._segments(cells, style)))
+
+    def _row_strip(self, key: str, variant: int) -> Strip:
+        return Strip(list(self._segments(self._cells[key], self._row_style(variant))))
+
+    def _segments(self, cells: Cells, row_style: Style) -> Iterable[Segment]:
+        assert self._layout is not None
+        pad = " " * CELL_PADDING
+        for key, width in self._layout.widths:
+            text, style = cells[key]
+            if cell_len(text) > width:
+                text = text[: max(width - 1, 0)] + "…"
+            fill = " " * max(width - cell_len(text), 0)
+            right = BY_KEY[key].justify == "right"
+            yield Segment(pad + (fill if right else ""), row_style)
+            yield Segment(text, row_style + Style.parse(style) if style else row_style)
+            yield Segment(("" if right else fill) + pad, row_style)
+
+    def _forget_strips(self, key: str) -> None:
+        for variant in (EVEN, ODD, CURSOR):
+            self._strips.pop((key, variant), None)
+
+    def _refresh_row(self, index: int) -> None:
+        y = 1 + index - self.scroll_offset.y
+        if 1 <= y < self.size.height:
+            self.refresh(Region(0, y, self.size.width, 1))
+
+    def notify_style_update(self) -> None:
+        """Theme or focus changed: every cached strip has the old colors."""
+        super().notify_style_update()
+        self._strips.clear()
+        self._header = None
+
+    # --- the cursor ---------------------------------------------------------------------
+
+    def move_cursor(self, *, row: int) -> None:
+        if not self._order:
             return
-        index = self.get_row_index(row_key(selected))
-        if index != self.cursor_row:
-            self.move_cursor(row=index)
+        row = min(max(row, 0), len(self._order) - 1)
+        if row != self.cursor_row:
+            old, self.cursor_row = self.cursor_row, row
+            self._refresh_row(old)
+            self._refresh_row(row)
+        self._cursor_into_view()
+        self._announce()
+
+    def _cursor_into_view(self) -> None:
+        visible = max(self.scrollable_content_region.height - 1, 1)
+        top = self.scroll_offset.y
+        if self.cursor_row < top:
+            self.scroll_to(y=self.cursor_row, animate=False, immediate=True)
+        elif self.cursor_row >= top + visible:
+            self.scroll_to(y=self.cursor_row - visible + 1, animate=False, immediate=True)
+
+    def _announce(self) -> None:
+        key = self.selected_key
+        if key != self._highlighted:
+            self._highlighted = key
+            self.post_message(self.Highlighted(key))
+
+    def action_cursor_down(self) -> None:
+        self.move_cursor(row=self.cursor_row + 1)
+
+    def action_cursor_up(self) -> None:
+        self.move_cursor(row=self.cursor_row - 1)
+
+    def action_page_down(self) -> None:
+        self.move_cursor(row=self.cursor_row + max(self.size.height - 2, 1))
+
+    def action_page_up(self) -> None:
+        self.move_cursor(row=self.cursor_row - max(self.size.height - 2, 1))
+
+    def action_first_row(self) -> None:
+        self.move_cursor(row=0)
+
+    def action_last_row(self) -> None:
+        self.move_cursor(row=len(self._order) - 1)
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is not None and offset.y >= 1:
+            self.move_cursor(row=offset.y - 1 + self.scroll_offset.y)
