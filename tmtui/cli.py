@@ -22,14 +22,14 @@ from rich.table import Table
 
 from tmtui import __version__
 from tmtui.config import Config, example_config_text, find_config_path, load_config
+from tmtui.core.contracts import ContractBook
+from tmtui.core.formatting import price_text, row_order, signed_money
 from tmtui.core.models import TmtuiError
 from tmtui.core.views import (
     account_view,
     calendar_json,
-    money,
     position_json,
     position_view,
-    price,
     report_json,
     trade_json,
 )
@@ -112,15 +112,25 @@ def _emit_json(document: Any) -> None:
 
 
 def _fmt_money(value: Decimal | None) -> str:
-    if value is None:
-        return "—"
-    text = f"{money(value):,.2f}"
-    color = "green" if value > 0 else "red" if value < 0 else ""
-    return f"[{color}]{text}[/]" if color else text
+    """Signed with thousands separators, green or red, as on the screen (`—` when unknown)."""
+    text = signed_money(value)
+    if value is None or text == "0.00":
+        return text
+    return f"[{'green' if value > 0 else 'red'}]{text}[/]"
 
 
-def _fmt_price(value: Decimal | None) -> str:
-    return "—" if value is None else str(price(value))
+def _fmt_price(value: Decimal | None, root: str, contracts: ContractBook) -> str:
+    """A price with the contract's tick decimals, as on the screen."""
+    spec = contracts.specs.get(root)
+    return price_text(value, spec.tick_size if spec else None)
+
+
+def _table(title: str, columns: list[str], left: tuple[str, ...]) -> Table:
+    """A table whose numeric columns are right-aligned (every column not in `left`)."""
+    table = Table(title=title)
+    for col in columns:
+        table.add_column(col, justify="left" if col in left else "right")
+    return table
 
 
 # --- run -------------------------------------------------------------------------------------
@@ -224,30 +234,20 @@ def positions(config: ConfigOpt = None, json: JsonOpt = False) -> None:
     if json:
         _emit_json([position_json(v) for v in views])
         return
-    table = Table(title="Open positions")
-    for col in (
-        "Strategy",
-        "Symbol",
-        "Side",
-        "Qty",
-        "Avg",
-        "Last",
-        "Open P&L",
-        "Trade DD",
-        "Run-up",
-        "Stale",
-    ):
-        table.add_column(
-            col, justify="right" if col not in ("Strategy", "Symbol", "Side") else "left"
-        )
-    for v in views:
+    contracts = ContractBook(cfg.contracts)
+    table = _table(
+        "Open positions",
+        ["Strategy", "Symbol", "Side", "Qty", "Avg", "Last", "Open P&L", "Trade DD", "Run-up", "Stale"],
+        left=("Strategy", "Symbol", "Side", "Stale"),
+    )
+    for v in sorted(views, key=lambda v: row_order(v.strategy, v.symbol)):
         table.add_row(
             v.strategy,
             v.symbol,
             v.side,
             str(v.qty),
-            _fmt_price(v.avg_price),
-            _fmt_price(v.last_price),
+            _fmt_price(v.avg_price, v.symbol, contracts),
+            _fmt_price(v.last_price, v.symbol, contracts),
             _fmt_money(v.open_pnl),
             _fmt_money(v.trade_drawdown),
             _fmt_money(v.trade_runup),
@@ -278,22 +278,13 @@ def trades(
     if json:
         _emit_json([trade_json(t, calendar.tz) for t in rows])
         return
-    table = Table(title="Trades")
-    for col in (
-        "Exit",
-        "Strategy",
-        "Symbol",
-        "Side",
-        "Qty",
-        "Entry",
-        "Exit px",
-        "P&L",
-        "Comm",
-        "Net",
-        "MAE",
-        "MFE",
-    ):
-        table.add_column(col)
+    contracts = ContractBook(cfg.contracts)
+    table = _table(
+        "Trades",
+        ["Exit", "Strategy", "Symbol", "Side", "Qty", "Entry", "Exit px", "P&L", "Comm", "Net"]
+        + ["MAE", "MFE"],
+        left=("Exit", "Strategy", "Symbol", "Side"),
+    )
     for t in rows:
         assert t.exit_time is not None
         table.add_row(
@@ -302,10 +293,10 @@ def trades(
             t.root,
             t.side.value,
             str(t.qty),
-            _fmt_price(t.entry_price),
-            _fmt_price(t.exit_price),
+            _fmt_price(t.entry_price, t.root, contracts),
+            _fmt_price(t.exit_price, t.root, contracts),
             _fmt_money(t.gross),
-            _fmt_money(t.commission),
+            _fmt_money(-t.commission),  # a cost: it takes from the P&L
             _fmt_money(t.net),
             _fmt_money(t.mae),
             _fmt_money(t.mfe),

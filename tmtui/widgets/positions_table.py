@@ -89,6 +89,7 @@ class PositionsTable(ScrollView, can_focus=True):
         self._cells: dict[str, Cells] = {}
         self._strips: dict[tuple[str, int], Strip] = {}
         self._header: Strip | None = None
+        self._styles: dict[int, Style] = {}
         self._grown: dict[str, int] = {}
         self._layout: Layout | None = None
         self._highlighted: PositionKey | None = None
@@ -249,16 +250,15 @@ class PositionsTable(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
-        base = self.rich_style
         if self._layout is None:
-            return Strip.blank(width, base)
+            return Strip.blank(width, self._row_style(EVEN))
         if y == 0:
             if self._header is None:
                 self._header = self._header_strip()
             return self._header.extend_cell_length(width, self._header_style()).crop(0, width)
         index = y - 1 + self.scroll_offset.y
         if index >= len(self._order):
-            return Strip.blank(width, base)
+            return Strip.blank(width, self._row_style(EVEN))
         key = self._order[index]
         variant = CURSOR if index == self.cursor_row else index % 2
         strip = self._strips.get((key, variant))
@@ -267,10 +267,14 @@ class PositionsTable(ScrollView, can_focus=True):
         return strip.extend_cell_length(width, self._row_style(variant)).crop(0, width)
 
     def _row_style(self, variant: int) -> Style:
-        if variant == EVEN:
-            return self.rich_style
-        name = "positions--cursor" if variant == CURSOR else "positions--odd"
-        return self.rich_style + self.get_component_rich_style(name)
+        style = self._styles.get(variant)
+        if style is None:
+            name = {ODD: "positions--odd", CURSOR: "positions--cursor"}.get(variant)
+            style = self.rich_style
+            if name is not None:
+                style += self.get_component_rich_style(name)
+            self._styles[variant] = style
+        return style
 
     def _header_style(self) -> Style:
         return self.rich_style + self.get_component_rich_style("positions--header")
@@ -310,7 +314,20 @@ class PositionsTable(ScrollView, can_focus=True):
         """Theme or focus changed: every cached strip has the old colors."""
         super().notify_style_update()
         self._strips.clear()
+        self._styles.clear()
         self._header = None
+
+    def on_focus(self) -> None:
+        self._restyle()
+
+    def on_blur(self) -> None:
+        self._restyle()
+
+    def _restyle(self) -> None:
+        """The cursor's color depends on the focus: drop the strips drawn with the old one."""
+        self._strips.clear()
+        self._styles.clear()
+        self.refresh()
 
     # --- the cursor ---------------------------------------------------------------------
 
