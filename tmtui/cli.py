@@ -125,6 +125,12 @@ def _fmt_price(value: Decimal | None, root: str, contracts: ContractBook) -> str
     return price_text(value, spec.tick_size if spec else None)
 
 
+TRADE_COLUMNS = (
+    *("Exit", "Strategy", "Symbol", "Side", "Qty", "Entry", "Exit px"),
+    *("P&L", "Comm", "Net", "MAE", "MFE"),
+)
+
+
 def _table(title: str, columns: list[str], left: tuple[str, ...]) -> Table:
     """A table whose numeric columns are right-aligned (every column not in `left`)."""
     table = Table(title=title)
@@ -237,7 +243,18 @@ def positions(config: ConfigOpt = None, json: JsonOpt = False) -> None:
     contracts = ContractBook(cfg.contracts)
     table = _table(
         "Open positions",
-        ["Strategy", "Symbol", "Side", "Qty", "Avg", "Last", "Open P&L", "Trade DD", "Run-up", "Stale"],
+        [
+            "Strategy",
+            "Symbol",
+            "Side",
+            "Qty",
+            "Avg",
+            "Last",
+            "Open P&L",
+            "Trade DD",
+            "Run-up",
+            "Stale",
+        ],
         left=("Strategy", "Symbol", "Side", "Stale"),
     )
     for v in sorted(views, key=lambda v: row_order(v.strategy, v.symbol)):
@@ -281,8 +298,9 @@ def trades(
     contracts = ContractBook(cfg.contracts)
     table = _table(
         "Trades",
-        ["Exit", "Strategy", "Symbol", "Side", "Qty", "Entry", "Exit px", "P&L", "Comm", "Net"]
-        + ["MAE", "MFE"],
+        "Exit Strategy Symbol Side Qty Entry|Exit px|P&L Comm Net MAE MFE".replace(" ", "|").split(
+            "|"
+        ),
         left=("Exit", "Strategy", "Symbol", "Side"),
     )
     for t in rows:

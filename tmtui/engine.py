@@ -26,7 +26,6 @@ from tmtui.core.book import Book, Plan, PositionKey
 from tmtui.core.changes import ChangeLog
 from tmtui.core.events import Event, EventKind
 from tmtui.core.marking import mark_price
-from tmtui.core.quotes import delay_minutes
 from tmtui.core.models import (
     Action,
     AlertReply,
@@ -38,6 +37,7 @@ from tmtui.core.models import (
     TmtuiError,
     UnusableSignal,
 )
+from tmtui.core.quotes import delay_minutes
 from tmtui.core.signal_rules import build_signal
 from tmtui.core.views import (
     PositionView,

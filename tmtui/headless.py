@@ -25,7 +25,6 @@ from tmtui.core.events import Event
 from tmtui.core.trading_day import zone
 from tmtui.factory import build_engine
 
-
 STAMP = "%Y-%m-%d %H:%M:%S %Z"
 DUPLICATES_OF_EVENTS = {
     ("tmtui.engine", "report_error"),  # the error event itself is printed

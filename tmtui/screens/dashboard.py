@@ -97,7 +97,9 @@ class DashboardScreen(Screen[None]):
         yield PositionsTable(ContractBook(self.config.contracts), id="positions")
         yield PnlCharts(id="charts")
         yield EventLog(session.timezone, ui.max_log_lines, id="log")
-        yield Input(placeholder="filter the log: type text, Enter keeps it, Esc clears", id="log-filter")
+        yield Input(
+            placeholder="filter the log: type text, Enter keeps it, Esc clears", id="log-filter"
+        )
         yield StatusLine(session.timezone, self.config.listener.path, demo=self.demo, id="status")
         yield Footer(show_command_palette=False)
 

@@ -83,9 +83,10 @@ class WebhookSetupScreen(ModalScreen[None]):
         padding: 0 1;
     }
     WebhookSetupScreen .head { color: $text-muted; text-style: bold; margin-top: 1; }
-    WebhookSetupScreen #strategy-row { height: 3; }
-    WebhookSetupScreen #strategy-row > Static { width: auto; padding: 1 1 0 0; }
-    WebhookSetupScreen #strategy { width: 1fr; }
+    WebhookSetupScreen #strategy-row { height: 1; }
+    WebhookSetupScreen #strategy-row > Static { width: auto; padding: 0 1 0 0; }
+    WebhookSetupScreen #strategy { width: 1fr; height: 1; border: none; padding: 0 1; }
+    WebhookSetupScreen #strategy:focus { background: $accent 30%; }
     WebhookSetupScreen #message { background: $boost; padding: 0 1; }
     WebhookSetupScreen #keys { color: $text-muted; margin-top: 1; }
     """
@@ -109,23 +110,27 @@ class WebhookSetupScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="setup") as box:
             box.border_title = "Webhook set-up"
-            box.border_subtitle = "Esc closes"
+            box.border_subtitle = "s secret · c copy it · m copy message · t test · Esc close"
             yield Static(self._listener_text(), id="listener")
             yield Static(self._secret_text(), id="secret")
             with Horizontal(id="strategy-row"):
-                yield Static(Text("Strategy name", style="dim"))
+                yield Static(Text("Strategy  ", style="dim"))
                 yield Input(self.strategy, id="strategy", placeholder=DEFAULT_STRATEGY)
             yield Static(
-                "Alert message: paste into the alert's Message box  [m] copies it",
+                Text("Alert message: paste into the alert's Message box (m copies it)"),
                 classes="head",
             )
             yield Static(self._message_text(), id="message")
-            yield Static("Tunnel: TradingView only calls public HTTPS addresses", classes="head")
+            yield Static(
+                Text("Tunnel: TradingView only calls public HTTPS addresses"), classes="head"
+            )
             yield Static(self._tunnel_text(), id="tunnel")
             yield Static(self._test_text(), id="test-reply")
             yield Static(
-                "[s] show/hide secret  [c] copy secret  [m] copy message  "
-                "[n] strategy name  [t] send test alert  [Esc] close",
+                Text(
+                    "s show/hide the secret · c copy the secret · m copy the message · "
+                    "n edit the strategy name · t send a test alert · Esc close"
+                ),
                 id="keys",
             )
 
@@ -181,7 +186,7 @@ class WebhookSetupScreen(ModalScreen[None]):
         if not self.info.webhook_url:
             return Text("Test alert  not available: the listener is not running", style=WARN)
         return Text(
-            f"Test alert  [t] sends 'close {TEST_TICKER}' as strategy {TEST_STRATEGY}: "
+            f"Test alert  t sends 'close {TEST_TICKER}' as strategy {TEST_STRATEGY}: "
             "recorded as ignored, nothing traded",
             style="dim",
         )
@@ -196,7 +201,10 @@ class WebhookSetupScreen(ModalScreen[None]):
     def _redraw(self) -> None:
         self.query_one("#secret", Static).update(self._secret_text())
         self.query_one("#message", Static).update(self._message_text())
-        self.query_one("#test-reply", Static).update(self._test_text())
+        reply = self.query_one("#test-reply", Static)
+        reply.update(self._test_text())
+        if self.last_reply is not None:
+            self.call_after_refresh(reply.scroll_visible, animate=False)
 
     # --- actions --------------------------------------------------------------------------
 
@@ -209,9 +217,7 @@ class WebhookSetupScreen(ModalScreen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Letters go to the strategy box while it has the focus."""
-        if isinstance(self.focused, Input) and action != "close":
-            return False
-        return True
+        return action == "close" or not isinstance(self.focused, Input)
 
     def action_reveal(self) -> None:
         self.revealed = not self.revealed

@@ -86,13 +86,12 @@ def _figure(label: str, value: Decimal | None, style: str = "") -> Text:
 
 
 def position_label(view: PositionView | None) -> Text:
-    """`ORB NQ long 2 · open +20.00`, or a hint when nothing is selected."""
+    """`NQ long 2  open +20.00  ORB`: the figure first, the (maybe long) name last."""
     if view is None:
         return Text("no position selected", style="dim")
-    text = Text.assemble((f"{view.strategy} ", "bold"))
-    text.append(f"{view.symbol} {view.side} {view.qty}")
-    text.append("  ")
+    text = Text.assemble((f"{view.symbol} ", "bold"), f"{view.side} {view.qty}  ")
     text.append_text(_figure("open", view.open_pnl))
+    text.append(f"  {view.strategy}", style="bold")
     return text
 
 

@@ -58,7 +58,7 @@ class PositionsTable(ScrollView, can_focus=True):
     }
     DEFAULT_CSS = """
     PositionsTable { background: $surface; overflow-x: hidden; scrollbar-size-vertical: 1; }
-    PositionsTable > .positions--header { background: $panel; color: $foreground; text-style: bold; }
+    PositionsTable > .positions--header { background: $panel; text-style: bold; }
     PositionsTable > .positions--odd { background: $surface-lighten-1; }
     PositionsTable > .positions--cursor { background: $primary 25%; text-style: bold; }
     PositionsTable:focus > .positions--cursor { background: $primary 50%; }
@@ -190,8 +190,7 @@ class PositionsTable(ScrollView, can_focus=True):
         self._order = sorted(self._views, key=lambda k: row_order(*position_key(k)))
         self._index = {key: i for i, key in enumerate(self._order)}
         self._cells = {
-            key: position_cells(self._views[key], self.context, layout.keys)
-            for key in self._order
+            key: position_cells(self._views[key], self.context, layout.keys) for key in self._order
         }
         self._strips.clear()
         self._header = None
@@ -228,9 +227,7 @@ class PositionsTable(ScrollView, can_focus=True):
         for key, width in widths.items():
             if key != "strategy":
                 widths[key] = self._grown[key] = max(width, self._grown.get(key, 0))
-        widths["strategy"] = max(
-            (len(t["strategy"]) for t in texts), default=0
-        )
+        widths["strategy"] = max((len(t["strategy"]) for t in texts), default=0)
         layout = fit_columns(max(self.size.width - SCROLLBAR, 20), widths)
         self.context.names = self._names(layout.width_of("strategy"))
         return layout

@@ -34,7 +34,7 @@ SEPARATOR = " │ "
 
 @dataclass(frozen=True, slots=True)
 class Segment:
-    """One part of the line: its full text and a shorter one (None: drop it whole)."""
+    """One part of the line: its full text, a shorter one, and whether it may go."""
 
     full: Text
     short: Text | None = None
@@ -66,7 +66,7 @@ def fit(segments: Sequence[Segment], width: int) -> Text:
     for index in reversed(range(len(segments))):
         if total() <= width:
             break
-        chosen[index] = segments[index].short
+        chosen[index] = segments[index].short or segments[index].full
     for index in reversed(range(len(segments))):
         if total() <= width:
             break
