@@ -4,6 +4,7 @@ priorities, signed charts, the engine's change log, log colors and the alert tem
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal as D
 
@@ -14,6 +15,7 @@ from tmtui.core.alert_setup import alert_message, masked, tunnel_commands
 from tmtui.core.changes import ChangeLog
 from tmtui.core.events import Event, EventKind
 from tmtui.core.views import AccountView
+from tmtui.screens.coalesce import Coalescer
 from tmtui.widgets.event_log import event_text
 from tmtui.widgets.formatting import GAIN, LOSS
 from tmtui.widgets.panel_heights import plan_heights
@@ -195,3 +197,27 @@ def test_alert_message_is_valid_json_with_quoted_placeholders() -> None:
         "cloudflared": "cloudflared tunnel --url http://127.0.0.1:9000",
         "ngrok": "ngrok http 9000",
     }
+
+
+def test_coalescer_runs_at_once_after_quiet_then_at_most_once_per_interval() -> None:
+    now = [100.0]
+    scheduled: list[tuple[float, Callable[[], None]]] = []
+    runs: list[float] = []
+    c = Coalescer(
+        lambda: runs.append(now[0]), lambda d, f: scheduled.append((d, f)), 0.2, lambda: now[0]
+    )
+    c.poke()
+    assert [d for d, _ in scheduled] == [0.0]  # a lone quote: the next loop turn
+    for _ in range(50):
+        c.poke()  # a burst before it ran: still one run scheduled
+    assert len(scheduled) == 1
+    scheduled.pop()[1]()
+    now[0] += 0.05
+    c.poke()
+    assert scheduled[-1][0] == pytest.approx(0.15)  # inside the window: wait for its end
+    now[0] += 0.15
+    scheduled.pop()[1]()
+    assert runs == [100.0, 100.2] and c.runs == 2
+    now[0] += 5
+    c.poke()
+    assert scheduled[-1][0] == 0.0

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Coroutine
 from datetime import UTC, date, datetime, timedelta
@@ -19,6 +20,7 @@ import simplejson
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from tmtui import __version__
 from tmtui.config import Config, example_config_text, find_config_path, load_config
@@ -47,7 +49,8 @@ config_app = typer.Typer(help="Find or create the configuration file.", no_args_
 app.add_typer(config_app, name="config")
 
 err = Console(stderr=True)
-out = Console()
+out = Console(width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 160)
+"""Tables for people; in a pipe Rich would assume 80 columns and squeeze them."""
 T = TypeVar("T")
 
 ConfigOpt = Annotated[
@@ -125,17 +128,34 @@ def _fmt_price(value: Decimal | None, root: str, contracts: ContractBook) -> str
     return price_text(value, spec.tick_size if spec else None)
 
 
+POSITION_COLUMNS = (
+    *("Strategy", "Symbol", "Side", "Qty", "Avg", "Last"),
+    *("Open P&L", "Trade DD", "Run-up", "Stale"),
+)
 TRADE_COLUMNS = (
     *("Exit", "Strategy", "Symbol", "Side", "Qty", "Entry", "Exit px"),
     *("P&L", "Comm", "Net", "MAE", "MFE"),
 )
 
 
-def _table(title: str, columns: list[str], left: tuple[str, ...]) -> Table:
-    """A table whose numeric columns are right-aligned (every column not in `left`)."""
+def _table(
+    title: str, columns: tuple[str, ...], left: tuple[str, ...], rows: list[list[str]]
+) -> Table:
+    """Numbers right-aligned (every column not in `left`) and never cut: on a narrow
+    terminal or in a pipe the text columns wrap instead."""
     table = Table(title=title)
-    for col in columns:
-        table.add_column(col, justify="left" if col in left else "right")
+    for index, col in enumerate(columns):
+        numeric = col not in left
+        widest = max((Text.from_markup(row[index]).cell_len for row in rows), default=0)
+        table.add_column(
+            col,
+            justify="right" if numeric else "left",
+            no_wrap=numeric,
+            overflow="ellipsis" if numeric else "fold",
+            min_width=max(widest, len(col)) if numeric else None,
+        )
+    for row in rows:
+        table.add_row(*row)
     return table
 
 
@@ -241,24 +261,8 @@ def positions(config: ConfigOpt = None, json: JsonOpt = False) -> None:
         _emit_json([position_json(v) for v in views])
         return
     contracts = ContractBook(cfg.contracts)
-    table = _table(
-        "Open positions",
+    cells = [
         [
-            "Strategy",
-            "Symbol",
-            "Side",
-            "Qty",
-            "Avg",
-            "Last",
-            "Open P&L",
-            "Trade DD",
-            "Run-up",
-            "Stale",
-        ],
-        left=("Strategy", "Symbol", "Side", "Stale"),
-    )
-    for v in sorted(views, key=lambda v: row_order(v.strategy, v.symbol)):
-        table.add_row(
             v.strategy,
             v.symbol,
             v.side,
@@ -269,7 +273,11 @@ def positions(config: ConfigOpt = None, json: JsonOpt = False) -> None:
             _fmt_money(v.trade_drawdown),
             _fmt_money(v.trade_runup),
             "STALE" if v.stale else "",
-        )
+        ]
+        for v in sorted(views, key=lambda v: row_order(v.strategy, v.symbol))
+    ]
+    left = ("Strategy", "Symbol", "Side", "Stale")
+    table = _table("Open positions", POSITION_COLUMNS, left, cells)
     out.print(table if views else "No open positions.")
 
 
@@ -296,17 +304,9 @@ def trades(
         _emit_json([trade_json(t, calendar.tz) for t in rows])
         return
     contracts = ContractBook(cfg.contracts)
-    table = _table(
-        "Trades",
-        "Exit Strategy Symbol Side Qty Entry|Exit px|P&L Comm Net MAE MFE".replace(" ", "|").split(
-            "|"
-        ),
-        left=("Exit", "Strategy", "Symbol", "Side"),
-    )
-    for t in rows:
-        assert t.exit_time is not None
-        table.add_row(
-            t.exit_time.astimezone(calendar.tz).strftime("%Y-%m-%d %H:%M:%S"),
+    cells = [
+        [
+            _exit_time(t, calendar.tz),
             t.strategy,
             t.root,
             t.side.value,
@@ -318,7 +318,10 @@ def trades(
             _fmt_money(t.net),
             _fmt_money(t.mae),
             _fmt_money(t.mfe),
-        )
+        ]
+        for t in rows
+    ]
+    table = _table("Trades", TRADE_COLUMNS, ("Exit", "Strategy", "Symbol", "Side"), cells)
     out.print(table if rows else "No closed trades.")
 
 
@@ -400,6 +403,11 @@ def calendar(
             str(sum(d.trades for d in days)),
         )
     out.print(table if days else f"No trading in {first:%Y-%m}.")
+
+
+def _exit_time(trade: Any, tz: Any) -> str:
+    assert trade.exit_time is not None
+    return str(trade.exit_time.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"))
 
 
 def _parse_day(text: str) -> date:

@@ -11,7 +11,6 @@ Timer callbacks only redraw; a failing redraw is reported, never allowed to end 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,18 +22,19 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Input
+from textual.widgets import Footer
 
 from tmtui.config import Config
-from tmtui.core.alert_setup import TEST_STRATEGY
 from tmtui.core.contracts import ContractBook
 from tmtui.core.events import Event, EventKind
 from tmtui.core.views import Snapshot, account_view
 from tmtui.engine import Engine
+from tmtui.screens.coalesce import Coalescer
 from tmtui.screens.confirm import CloseRequest, ConfirmScreen
 from tmtui.screens.strategies import StrategiesScreen
-from tmtui.screens.webhook_setup import ListenerInfo, WebhookSetupScreen
+from tmtui.screens.webhook_setup import WebhookSetupScreen, listener_info
 from tmtui.widgets.event_log import EventLog
+from tmtui.widgets.log_panel import LogPanel
 from tmtui.widgets.panel_heights import plan_heights
 from tmtui.widgets.pnl_charts import PnlCharts
 from tmtui.widgets.positions_table import PositionKey, PositionsTable
@@ -85,21 +85,16 @@ class DashboardScreen(Screen[None]):
         self._last_refresh_error = ""
         self._early_notes: list[str] | None = []
         self._seen_version = -1
-        self._live_pending = False
-        self._last_live = 0.0
         self._rows_planned = -1
-        self.live_redraws = 0
-        """How many quote-driven partial redraws ran (for tests and the bench)."""
+        self.live = Coalescer(self.live_redraw, self._later, LIVE_INTERVAL)
+        """The quote → cell path: engine changes in, at most one redraw per interval out."""
 
     def compose(self) -> ComposeResult:
         ui, session = self.config.ui, self.config.session
         yield TotalsBar(id="totals")
         yield PositionsTable(ContractBook(self.config.contracts), id="positions")
         yield PnlCharts(id="charts")
-        yield EventLog(session.timezone, ui.max_log_lines, id="log")
-        yield Input(
-            placeholder="filter the log: type text, Enter keeps it, Esc clears", id="log-filter"
-        )
+        yield LogPanel(session.timezone, ui.max_log_lines, id="log-panel")
         yield StatusLine(session.timezone, self.config.listener.path, demo=self.demo, id="status")
         yield Footer(show_command_palette=False)
 
@@ -116,12 +111,12 @@ class DashboardScreen(Screen[None]):
     def attach(self, engine: Engine) -> None:
         """Show this engine from now on (the app builds it after the screen exists)."""
         self.engine = engine
-        engine.changes.watch(self._engine_changed)
+        engine.changes.watch(self.live.poke)
 
     def detach(self) -> None:
         """Stop drawing the engine (it is being stopped; its listener URL is gone)."""
         if self.engine is not None:
-            self.engine.changes.unwatch(self._engine_changed)
+            self.engine.changes.unwatch(self.live.poke)
         self.engine = None
 
     def show_history(self, events: Iterable[Event]) -> None:
@@ -171,21 +166,19 @@ class DashboardScreen(Screen[None]):
 
     # --- the quote → cell path -----------------------------------------------------------
 
-    def _engine_changed(self) -> None:
-        """Engine watcher, called on every quote: schedule one coalesced redraw, no more."""
-        if self._live_pending or self.engine is None:
-            return
-        self._live_pending = True
-        delay = self._last_live + LIVE_INTERVAL - time.monotonic()
+    def _later(self, delay: float, callback: Callable[[], None]) -> None:
         if delay > 0:
-            self.set_timer(delay, self.live_redraw)
+            self.set_timer(delay, callback)
         else:
-            self.call_later(self.live_redraw)
+            self.call_later(callback)
+
+    @property
+    def live_redraws(self) -> int:
+        """How many quote-driven partial redraws ran (for tests and the bench)."""
+        return self.live.runs
 
     def live_redraw(self) -> None:
         """Redraw the cells of the positions quotes moved since the last draw, and the totals."""
-        self._live_pending = False
-        self._last_live = time.monotonic()
         engine = self.engine
         if engine is None:
             return
@@ -206,7 +199,6 @@ class DashboardScreen(Screen[None]):
                 for view in views:
                     if view.key == selected:
                         self.query_one(PnlCharts).show_position(view, None)
-            self.live_redraws += 1
         except Exception as exc:
             self._refresh_failed(exc)
 
@@ -229,13 +221,10 @@ class DashboardScreen(Screen[None]):
             w.outer_size.height
             for w in (self.query_one(TotalsBar), self.query_one(StatusLine), self.query_one(Footer))
         )
-        filter_box = self.query_one("#log-filter", Input)
-        if filter_box.display:
-            fixed += filter_box.outer_size.height or 3
         heights = plan_heights(self.size.height - fixed, rows)
         self.query_one(PositionsTable).styles.height = heights.positions
         self.query_one(PnlCharts).styles.height = heights.charts
-        self.query_one(EventLog).styles.height = heights.log
+        self.query_one(LogPanel).styles.height = heights.log
 
     def _refresh_failed(self, exc: Exception) -> None:
         """Report a failing redraw once per distinct error, so a broken tick cannot flood."""
@@ -253,61 +242,22 @@ class DashboardScreen(Screen[None]):
         if self.snapshot is not None:
             self.query_one(PnlCharts).show(self.snapshot, self.selected_key)
 
-    # --- the log filter -------------------------------------------------------------------
+    # --- the log filter and the webhook set-up ---------------------------------------
 
     def action_filter_log(self) -> None:
         """`/`: a box under the log; the log shows only lines containing what is typed."""
-        box = self.query_one("#log-filter", Input)
-        box.display = True
-        box.value = self.query_one(EventLog).filter_text
-        box.focus()
-        self._rows_planned = -1
-        self.call_after_refresh(self._replan)
-
-    def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id == "log-filter":
-            self.query_one(EventLog).set_filter(event.value)
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "log-filter":
-            self._close_filter_box()
-
-    def on_key(self, event: events.Key) -> None:
-        """Esc in the filter box clears the filter (the box has no binding of its own)."""
-        if event.key == "escape" and self.focused is self.query_one("#log-filter", Input):
-            event.stop()
-            self.action_clear_filter()
+        self.query_one(LogPanel).open_filter()
 
     def action_clear_filter(self) -> None:
-        self.query_one(EventLog).set_filter("")
-        self._close_filter_box()
+        self.query_one(LogPanel).clear_filter()
 
-    def _close_filter_box(self) -> None:
-        box = self.query_one("#log-filter", Input)
-        if box.display:
-            box.display = False
-            self.query_one(PositionsTable).focus()
-            self._rows_planned = -1
-            self.call_after_refresh(self._replan)
-
-    # --- webhook set-up -------------------------------------------------------------------
+    def on_log_panel_filter_closed(self, _: LogPanel.FilterClosed) -> None:
+        self.query_one(PositionsTable).focus()
 
     def action_webhook_setup(self) -> None:
         """`w`: listener URL, secret, the alert message to paste, tunnels, a test alert."""
-        listener = self.config.listener
-        engine = self.engine
-        running = engine.listener if engine is not None else None
-        blocked = None
-        if engine is not None and any(k[0] == TEST_STRATEGY for k in engine.book.positions):
-            blocked = f"a position is open under the strategy {TEST_STRATEGY}"
-        info = ListenerInfo(
-            webhook_url=running.webhook_url if running is not None else None,
-            port=listener.port,
-            path=listener.path,
-            secret=listener.secret,
-            test_blocked=blocked,
-        )
         key = self.selected_key
+        info = listener_info(self.config.listener, self.engine)
         self.app.push_screen(WebhookSetupScreen(info, key[0] if key else None))
 
     # --- actions ------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from tmtui.config import ListenerConfig
 from tmtui.core.alert_setup import (
     TEST_STRATEGY,
     TEST_TICKER,
@@ -32,6 +33,7 @@ from tmtui.core.alert_setup import (
     webhook_url_hint,
 )
 from tmtui.core.models import TmtuiError
+from tmtui.engine import Engine
 from tmtui.signal_client import build_alert_payload, post_signal
 from tmtui.widgets.formatting import GAIN, LOSS, WARN
 
@@ -49,6 +51,21 @@ class ListenerInfo:
     secret: str
     test_blocked: str | None = None
     """Why a test alert must not be sent (a real position under the test strategy)."""
+
+
+def listener_info(settings: ListenerConfig, engine: Engine | None) -> ListenerInfo:
+    """What the screen shows, from the config and the running listener (if any)."""
+    running = engine.listener if engine is not None else None
+    blocked = None
+    if engine is not None and any(key[0] == TEST_STRATEGY for key in engine.book.positions):
+        blocked = f"a position is open under the strategy {TEST_STRATEGY}"
+    return ListenerInfo(
+        webhook_url=running.webhook_url if running is not None else None,
+        port=settings.port,
+        path=settings.path,
+        secret=settings.secret,
+        test_blocked=blocked,
+    )
 
 
 def reply_text(status: int, body: object) -> Text:
