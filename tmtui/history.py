@@ -109,12 +109,15 @@ async def rebuild_book(ledger: Ledger, config: Config) -> Book:
 
 
 async def _restore_marks(ledger: Ledger, book: Book) -> None:
-    """Marks and MAE/MFE extremes from the newest P&L sample of each open round trip."""
-    samples = await ledger.latest_position_samples()
+    """Marks and MAE/MFE extremes from the newest P&L sample of each open round trip.
+
+    One primary-key lookup per open position, so start and reads stay fast however many
+    samples years of trading left behind.
+    """
     for pos in book.open_positions():
-        sample = samples.get((pos.strategy, pos.root, pos.trade.trade_id))
-        if sample is None:
-            continue
+        sample = await ledger.latest_position_sample(pos.strategy, pos.root)
+        if sample is None or sample.trade_id != pos.trade.trade_id:
+            continue  # the newest sample is an earlier round trip's: none of this one yet
         pos.trade.mae = min(pos.trade.mae, sample.mae)
         pos.trade.mfe = max(pos.trade.mfe, sample.mfe)
         when = datetime.fromtimestamp(sample.ts, tz=pos.trade.entry_time.tzinfo)
