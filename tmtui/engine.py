@@ -18,19 +18,18 @@ from typing import Any, Protocol
 
 from tmtui import __version__
 from tmtui.config import Config
-from tmtui.core import intake
 from tmtui.core.account import DayAccount
 from tmtui.core.book import Book, Plan, PositionKey
 from tmtui.core.events import Event, EventKind
-from tmtui.core.models import AlertReply, IncomingAlert, LedgerUnavailable, TmtuiError
+from tmtui.core.models import AlertReply, IncomingAlert, TmtuiError
 from tmtui.core.series import PnlSeries
-from tmtui.core.trading_state import TradingState
-from tmtui.core.views import PositionView, Snapshot, position_json
+from tmtui.core.views import PositionView, Snapshot
 from tmtui.feeds.base import FeedStatus, Quote, QuoteFeed
-from tmtui.history import load_book, load_day_account, make_book, make_calendar
+from tmtui.history import load_book, load_day_account, make_state
 from tmtui.ledger import Ledger
 from tmtui.retention import Housekeeper
 from tmtui.sampler import Sampler
+from tmtui.signal_intake import SignalIntake
 
 log = logging.getLogger("tmtui.engine")
 
@@ -69,26 +68,24 @@ class Engine:
         self.config = config
         self.ledger = ledger
         self.clock = clock
-        calendar = make_calendar(config)
-        self.state = TradingState(
-            make_book(config),
-            calendar,
-            DayAccount(calendar.day_of(clock())),
-            mark_mode=config.feed.mark,
-            stale_after=config.feed.stale_after,
-            switches={s: False for s in config.strategies.disabled},
-        )
+        self.state = make_state(config, clock())
         self.series = PnlSeries(config.ui.sparkline_points)
         self.sampler = Sampler(ledger, self.state, self.series)
-        self.housekeeper = Housekeeper(ledger, calendar, config.ledger.keep_event_days)
+        self.intake = SignalIntake(
+            ledger,
+            self.state,
+            max_qty=config.listener.max_qty,
+            clock=clock,
+            applied=self._applied,
+            emit=self.emit,
+        )
+        self.housekeeper = Housekeeper(ledger, self.state.calendar, config.ledger.keep_event_days)
         self.feed: QuoteFeed | None = None
         self.listener: Listener | None = None
-        self.last_alert: datetime | None = None
         self.errors = 0
         self._feed_factory = feed_factory
         self._listener_factory = listener_factory
         self._subscribers: list[EventSubscriber] = []
-        self._lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._sample_interval = sample_interval
         self._started = False
@@ -125,7 +122,10 @@ class Engine:
         self._started = True
         await self.restore()
         count = len(self.book.positions)
-        self.info(f"tmtui {__version__}: ledger {self.ledger.path}, {count} open position(s)")
+        self.say(
+            EventKind.INFO,
+            f"tmtui {__version__}: ledger {self.ledger.path}, {count} open position(s)",
+        )
         if self._feed_factory is not None:
             self.feed = self._feed_factory(self.on_quote, self.on_feed_status)
             self.feed.track(self._wanted_symbols())
@@ -136,12 +136,10 @@ class Engine:
             try:
                 await listener.start()
             except (OSError, TmtuiError) as exc:
-                self.emit(Event(EventKind.ERROR, f"listener could not start: {exc}", self.clock()))
+                self.say(EventKind.ERROR, f"listener could not start: {exc}")
                 raise
             self.listener = listener
-            self.emit(
-                Event(EventKind.LISTENER, f"listening on {listener.webhook_url}", self.clock())
-            )
+            self.say(EventKind.LISTENER, f"listening on {listener.webhook_url}")
         self.spawn(self.tidy(), "housekeeping")
 
     async def stop(self) -> None:
@@ -189,7 +187,7 @@ class Engine:
         """An error in background work goes to the log and the status line, never kills us."""
         self.errors += 1
         log.error("%s: %r", what, exc, exc_info=exc)
-        self.emit(Event(EventKind.ERROR, f"{what}: {exc}", self.clock()))
+        self.say(EventKind.ERROR, f"{what}: {exc}")
 
     # --- events ---------------------------------------------------------------------------
 
@@ -203,76 +201,26 @@ class Engine:
             except Exception:  # a broken view must not stop the engine
                 log.exception("event subscriber failed")
 
-    def info(self, message: str) -> None:
-        self.emit(Event(EventKind.INFO, message, self.clock()))
+    def say(self, kind: EventKind, message: str) -> None:
+        """Emit (and queue for the ledger) a log line stamped now."""
+        self.emit(Event(kind, message, self.clock()))
 
-    # --- intake: decide, record once, then apply -------------------------------------------
+    # --- signals in (see `signal_intake`) ---------------------------------------------------
 
     async def submit_alert(self, alert: IncomingAlert) -> AlertReply:
-        """Decide, record durably, then apply. Raises the typed errors the listener maps."""
-        async with self._lock:
-            self.last_alert = alert.received
-            key = alert.idem_key
-            original = await self.ledger.find_by_idem_key(key) if key else None
-            decision = intake.decide_alert(alert, self.book, self._rules(), original, self.clock())
-            return await self._carry_out(decision)
+        return await self.intake.submit_alert(alert)
 
     async def alert_refused(self, *, peer: str, status: int, reason: str, raw: str | None) -> None:
-        """Refusals the listener decided itself (auth, size, rate, parse): log them."""
-        event, write = intake.decide_refusal(peer, status, reason, raw, self.clock())
-        self.emit(event, persist=write is None)
-        if write is not None:
-            try:
-                await self.ledger.record_write(write)
-            except LedgerUnavailable:
-                log.error("could not record a refused alert: %s", reason)
+        await self.intake.alert_refused(peer=peer, status=status, reason=reason, raw=raw)
 
     async def close_position(self, key: PositionKey, reason: str = "manual close") -> AlertReply:
-        """Close one position at its current mark, recorded as a manual signal."""
-        async with self._lock:
-            decision = intake.decide_close(self.book, key, self._rules(), self.clock(), reason)
-            return await self._carry_out(decision)
+        return await self.intake.close_position(key, reason)
 
     async def flatten(self, strategy: str | None = None) -> tuple[list[AlertReply], list[str]]:
-        """Close every position (or one strategy's) at its mark; report what could not be."""
-        keys = [k for k in list(self.book.positions) if strategy is None or k[0] == strategy]
-        what = "everything" if strategy is None else f"strategy {strategy}"
-        self.emit(
-            Event(EventKind.FLATTEN, f"flatten {what}: {len(keys)} position(s)", self.clock())
-        )
-        done, refused = [], []
-        for key in keys:
-            try:
-                done.append(await self.close_position(key, reason=f"flatten {what}"))
-            except TmtuiError as exc:
-                refused.append(str(exc))
-                self.emit(Event(EventKind.ERROR, f"flatten: {exc}", self.clock()))
-        return done, refused
+        return await self.intake.flatten(strategy)
 
-    def _rules(self) -> intake.IntakeRules:
-        day_of = self.state.calendar.day_of
-        return intake.IntakeRules(self.config.listener.max_qty, self.state.switches, day_of)
-
-    async def _carry_out(self, decision: intake.Decision) -> AlertReply:
-        """Record the decision in one transaction; only then apply it and tell everyone."""
-        try:
-            signal_id = await self.ledger.record_write(decision.write)
-        except LedgerUnavailable:
-            if decision.error is None:
-                raise
-            log.error("could not record a rejected alert: %s", decision.message)
-            signal_id = 0
-        if decision.plan is not None:
-            self._apply(decision.plan)
-        for event in decision.events:
-            self.emit(event, persist=False)
-        if decision.error is not None:
-            raise decision.error
-        view = self.position_view(decision.key) if decision.key else None
-        return intake.reply_of(decision, signal_id, position_json(view) if view else None)
-
-    def _apply(self, plan: Plan) -> None:
-        self.state.apply(plan)
+    def _applied(self, plan: Plan) -> None:
+        """After a recorded plan is applied: sample it, follow its symbol, revalue."""
         if plan.position is None:
             self.sampler.closed(plan.key)
         else:
@@ -289,7 +237,7 @@ class Engine:
         self.state.switches[strategy] = enabled
         await self.ledger.set_strategy_enabled(strategy, enabled, self.clock())
         word = "enabled" if enabled else "disabled: its alerts will be ignored"
-        self.emit(Event(EventKind.STRATEGY, f"strategy {strategy} {word}", self.clock()))
+        self.say(EventKind.STRATEGY, f"strategy {strategy} {word}")
 
     # --- prices and the trading day ---------------------------------------------------------
 
@@ -312,7 +260,7 @@ class Engine:
     def _wanted_symbols(self) -> set[str]:
         symbols, errors = self.state.wanted_symbols(self.config.feed.watchlist)
         for error in errors:
-            self.emit(Event(EventKind.ERROR, error, self.clock()))
+            self.say(EventKind.ERROR, error)
         return symbols
 
     def _sync_symbols(self) -> None:
@@ -352,7 +300,7 @@ class Engine:
             self.clock(),
             self.series,
             listener_url=self.listener.url if self.listener else None,
-            last_alert=self.last_alert,
+            last_alert=self.intake.last_alert,
             ledger_path=str(self.ledger.path),
             errors=self.errors,
         )

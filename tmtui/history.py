@@ -24,6 +24,7 @@ from tmtui.core.contracts import ContractBook
 from tmtui.core.models import Fill, Trade
 from tmtui.core.rollups import DayRollup, rollups_of
 from tmtui.core.trading_day import TradingCalendar
+from tmtui.core.trading_state import TradingState
 from tmtui.core.views import CalendarDay
 from tmtui.ledger import Ledger
 
@@ -39,6 +40,19 @@ def make_book(config: Config) -> Book:
 def make_calendar(config: Config) -> TradingCalendar:
     s = config.session
     return TradingCalendar(s.timezone, s.day_start, s.roll_weekends)
+
+
+def make_state(config: Config, now: datetime) -> TradingState:
+    """An empty live state for the configured contracts, session, marking and switches."""
+    calendar = make_calendar(config)
+    return TradingState(
+        make_book(config),
+        calendar,
+        DayAccount(calendar.day_of(now)),
+        mark_mode=config.feed.mark,
+        stale_after=config.feed.stale_after,
+        switches={s: False for s in config.strategies.disabled},
+    )
 
 
 @dataclass(slots=True)
