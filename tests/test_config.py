@@ -117,3 +117,11 @@ def test_invalid_toml(tmp_path: Path) -> None:
 def test_secret_with_spaces_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="listener.secret must not start or end with spaces"):
         load_config(write(tmp_path, '[listener]\nsecret = " abc"\n'))
+
+
+def test_keep_event_days_must_not_be_negative(tmp_path: Path) -> None:
+    assert (
+        load_config(write(tmp_path, "[ledger]\nkeep_event_days = 7\n")).ledger.keep_event_days == 7
+    )
+    with pytest.raises(ConfigError, match="keep_event_days must be >= 0"):
+        load_config(write(tmp_path, "[ledger]\nkeep_event_days = -1\n"))

@@ -567,7 +567,7 @@ class Ledger:
         Small transactions, so an alert arriving meanwhile waits for one batch, not all.
         """
         total = 0
-        while True:
+        while await self._dicts("SELECT 1 FROM events WHERE time < ? LIMIT 1", (iso(before),)):
 
             async def write() -> int:
                 cur = await self._db.execute(
@@ -577,10 +577,8 @@ class Ledger:
                 )
                 return cur.rowcount
 
-            deleted = await self._transaction(write)
-            total += deleted
-            if deleted < batch:
-                return total
+            total += await self._transaction(write)
+        return total
 
     async def set_strategy_enabled(self, strategy: str, enabled: bool, when: datetime) -> None:
         async def upsert(_: None) -> None:

@@ -63,12 +63,15 @@ class Housekeeper:
         self.ledger = ledger
         self.calendar = calendar
         self.keep_event_days = keep_event_days
+        self.runs = 0
+        """Runs finished so far (tests wait on it)."""
         self._lock = asyncio.Lock()
 
     async def run(self, today: date, now: datetime) -> Tidied:
         async with self._lock:
             result = await compact_finished_days(self.ledger, self.calendar, today)
             result.events_removed = await prune_events(self.ledger, self.keep_event_days, now)
+            self.runs += 1
         if result.days or result.events_removed:
             log.info(
                 "ledger housekeeping: compacted %d day(s) (%d sample rows removed), "
