@@ -234,3 +234,28 @@ async def test_marks_come_from_the_open_round_trips_own_sample(tmp_path: Path) -
     nq = book.positions[("S", "NQ")]
     assert nq.mark == D(25690) and nq.trade.mae == D(-200)
     await ledger.close()
+
+
+async def test_a_v2_ledgers_samples_upgrade_as_raw(tmp_path: Path) -> None:
+    """v3 rebuilds position_samples (WITHOUT ROWID, low/high): old rows come over as raw."""
+    from tmtui.ledger import _MIGRATIONS, _split_sql
+
+    path = tmp_path / "v2.db"
+    with sqlite3.connect(path) as db:
+        for version in (1, 2):
+            for statement in _split_sql(_MIGRATIONS[version]):
+                db.execute(statement)
+        db.execute("PRAGMA user_version = 2")
+        db.execute(
+            "INSERT INTO position_samples VALUES (?,?,?,?,?,?,?,?)",
+            (1000, "S", "NQ", 1, "25600.25", "5", "-10", "20"),
+        )
+    ledger = await Ledger.open(path)
+    sample = await ledger.latest_position_sample("S", "NQ")
+    assert sample == PositionSample(1000, "S", "NQ", 1, D("25600.25"), D(5), D(-10), D(20))
+    assert await ledger.oldest_raw_sample() == 1000
+    assert await ledger.compact_samples(960, 1020) == 0
+    compacted = await ledger.latest_position_sample("S", "NQ")
+    assert compacted is not None and (compacted.low, compacted.high) == (D(5), D(5))
+    assert await ledger.oldest_raw_sample() is None
+    await ledger.close()

@@ -140,7 +140,6 @@ async def test_a_v1_ledger_upgrades_on_open_and_rebuilds_once(tmp_path: Path) ->
             "trades_root",
             "fills_signal",
             "events_time",
-            "position_samples_ts",
             "position_samples_raw",
             "account_samples_raw",
         ):

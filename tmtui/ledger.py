@@ -172,16 +172,33 @@ _MIGRATIONS: dict[int, str] = {
     CREATE INDEX position_samples_ts ON position_samples (ts);
     """,
     3: """
-    ALTER TABLE position_samples ADD COLUMN low TEXT;
-    ALTER TABLE position_samples ADD COLUMN high TEXT;
+    CREATE TABLE position_samples_v3 (
+        ts INTEGER NOT NULL,
+        strategy TEXT NOT NULL,
+        root TEXT NOT NULL,
+        trade_id INTEGER NOT NULL,
+        mark TEXT NOT NULL,
+        open_pnl TEXT NOT NULL,
+        mae TEXT NOT NULL,
+        mfe TEXT NOT NULL,
+        low TEXT,
+        high TEXT,
+        PRIMARY KEY (strategy, root, ts)
+    ) WITHOUT ROWID;
+    INSERT INTO position_samples_v3 (ts, strategy, root, trade_id, mark, open_pnl, mae, mfe)
+        SELECT ts, strategy, root, trade_id, mark, open_pnl, mae, mfe FROM position_samples;
+    DROP TABLE position_samples;
+    ALTER TABLE position_samples_v3 RENAME TO position_samples;
+    CREATE INDEX position_samples_raw ON position_samples (ts) WHERE low IS NULL;
     ALTER TABLE account_samples ADD COLUMN low TEXT;
     ALTER TABLE account_samples ADD COLUMN high TEXT;
-    CREATE INDEX position_samples_raw ON position_samples (ts) WHERE low IS NULL;
     CREATE INDEX account_samples_raw ON account_samples (ts) WHERE low IS NULL;
     """,
 }
-"""v3: samples get the minute's `low`/`high` once compacted (NULL while raw, 1 s); the
-partial indexes hold only raw samples, so finding a day still to compact reads today's rows."""
+"""v3: samples get the minute's `low`/`high` once compacted (NULL while raw, at 1 s). The
+partial indexes hold only raw samples: finding and reading a day still to compact touches
+the raw rows alone. Position samples are a WITHOUT ROWID table on their primary key (the
+per-position lookups), without the v2 index on ts: a third less space per year."""
 
 NEEDS_REBUILD = -1
 """`book_meta.last_signal_id` of a ledger upgraded from v1: its derived tables need a rebuild."""
@@ -538,21 +555,22 @@ class Ledger:
         )
 
     async def compact_samples(self, start: int, end: int, seconds: int = MINUTE) -> int:
-        """Thin the samples with `start` <= ts < `end` to one row per series per minute.
+        """Thin the 1 s samples with `start` <= ts < `end` to one row per series per minute.
 
-        One transaction: a crash leaves the range as it was, and compacting it again gives
-        the same rows. Returns how many rows it removed.
+        One transaction: a crash leaves the range as it was. Only raw rows are read, so a
+        range is compacted once; a raw row written later into an already compacted minute
+        (a clock set back) becomes a row of its own. Returns how many rows it removed.
         """
 
         async def write() -> int:
             span = (start, end)
-            where = " WHERE ts >= ? AND ts < ?"
-            raw_positions = await self._dicts("SELECT * FROM position_samples" + where, span)
-            raw_account = await self._dicts("SELECT * FROM account_samples" + where, span)
+            raw = " WHERE low IS NULL AND ts >= ? AND ts < ?"  # the partial indexes
+            raw_positions = await self._dicts("SELECT * FROM position_samples" + raw, span)
+            raw_account = await self._dicts("SELECT * FROM account_samples" + raw, span)
             positions = compact_positions(map(_position_sample, raw_positions), seconds)
             account = compact_account(map(_account_from_row, raw_account), seconds)
-            await self._db.execute("DELETE FROM position_samples" + where, span)
-            await self._db.execute("DELETE FROM account_samples" + where, span)
+            await self._db.execute("DELETE FROM position_samples" + raw, span)
+            await self._db.execute("DELETE FROM account_samples" + raw, span)
             for p in positions:
                 await self._insert_position_sample(p)
             for a in account:
