@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
+import shutil
 import sqlite3
 import sys
 import tempfile
@@ -81,6 +82,7 @@ async def one_raw_day(ledger: Ledger, start: datetime, rng: random.Random) -> tu
             AccountSample(base + s, "x", D(0), total, total, D(0), D(0), D(0), D(0), None, None)
         )
     for i in range(0, len(rows), 20_000):
+
         async def write(chunk: list[AccountSample] = rows[i : i + 20_000]) -> None:
             for row in chunk:
                 await ledger._insert_account_sample(row)
@@ -105,14 +107,37 @@ def minute_days(path: Path, starts: list[datetime], rng: random.Random) -> int:
                 pnl = (mark - price) * 20
                 lo, hi = pnl - 40, pnl + 35
                 prows.append(
-                    (base + 60 * m + 59, strategy, root, n, str(mark), str(pnl), str(lo),
-                     str(hi), str(lo), str(hi))
+                    (
+                        base + 60 * m + 59,
+                        strategy,
+                        root,
+                        n + 1,
+                        str(mark),
+                        str(pnl),
+                        str(lo),
+                        str(hi),
+                        str(lo),
+                        str(hi),
+                    )
                 )
         for m in range(SESSION_SECONDS // 60):
             t = D(rng.randint(-4000, 4000)) + D("0.50")
             arows.append(
-                (base + 60 * m + 59, "x", "0", str(t), str(t), "0", "0", "0", "0", None, None,
-                 str(t - 50), str(t + 50))
+                (
+                    base + 60 * m + 59,
+                    "x",
+                    "0",
+                    str(t),
+                    str(t),
+                    "0",
+                    "0",
+                    "0",
+                    "0",
+                    None,
+                    None,
+                    str(t - 50),
+                    str(t + 50),
+                )
             )
         with db:
             db.executemany(
@@ -134,10 +159,11 @@ def minute_days(path: Path, starts: list[datetime], rng: random.Random) -> int:
 async def a_year_of_alerts(path: Path, count: int, rng: random.Random) -> float:
     """Accepted alerts through the engine's intake (no HTTP): buys and sells on 8 roots."""
     config = Config(ledger=LedgerConfig(path=str(path)))
-    engine = Engine(config, await Ledger.open(path), sample_interval=3600)
+    first = datetime(2025, 11, 3, 15, tzinfo=UTC)
+    clock = [first]  # the alerts' own time, so the log's retention sees a year go by
+    engine = Engine(config, await Ledger.open(path), clock=lambda: clock[0], sample_interval=3600)
     await engine.start()
     roots = ("NQ1!", "ES1!", "CL1!", "GC1!", "YM1!", "RTY1!", "MNQ1!", "MES1!")
-    first = datetime(2025, 11, 3, 15, tzinfo=UTC)
     began = time.perf_counter()
     for n in range(count):
         fields = AlertFields(
@@ -148,10 +174,11 @@ async def a_year_of_alerts(path: Path, count: int, rng: random.Random) -> float:
             strategy=f"S{n % 6}",
             alert_id=f"a{n}",
         )
-        received = first + timedelta(seconds=n * 300)
+        clock[0] = received = first + timedelta(seconds=n * 300)
         raw = f'{{"id":"a{n}"}}'
         await engine.submit_alert(IncomingAlert(fields, raw, "127.0.0.1", received, f"id:a{n}"))
     took = time.perf_counter() - began
+    await engine.tidy()  # what the roll does: the log keeps keep_event_days (90)
     await engine.stop()
     return took
 
@@ -199,14 +226,17 @@ async def main() -> None:
     total = path.stat().st_size
     lookup_s, book_s = await lookups(path)
     print(f"{args.alerts:,} alerts through the intake: {alerts_s:.1f} s")
-    print(f"one raw day ({4 * SESSION_SECONDS:,} rows at 1 s) compacted to {kept:,} rows "
-          f"in {compact_s:.2f} s")
+    print(
+        f"one raw day ({4 * SESSION_SECONDS:,} rows at 1 s) compacted to {kept:,} rows "
+        f"in {compact_s:.2f} s"
+    )
     print(f"{DAYS} days of minute samples: {kept + bulk:,} rows, {samples_bytes / 1e6:.0f} MB")
     print(f"ledger file: {total / 1e6:.0f} MB")
     for name, size in table.items():
         if size > 1e5:
             print(f"  {name:32} {size / 1e6:8.1f} MB")
     print(f"latest sample x3 + oldest raw: {lookup_s * 1000:.1f} ms; load_book: {book_s:.3f} s")
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":

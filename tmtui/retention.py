@@ -19,8 +19,9 @@ from tmtui.ledger import Ledger
 
 log = logging.getLogger("tmtui.retention")
 
-CHUNK_SECONDS = 3600
-"""Samples compacted per transaction: an hour, so one step holds the writer briefly."""
+CHUNK_SECONDS = 600
+"""Samples compacted per transaction: ten minutes (~40 ms with a few positions marked each
+second), so an alert arriving at the session's open waits for one step at most."""
 
 
 @dataclass(slots=True)
