@@ -126,6 +126,9 @@ class AlertFields:
     require_market_position: tuple[str, ...] | None = None
     exchange: str | None = None
     licence: str | None = None
+    """PineConnector's licence number when a `secret=` field is the secret: masked, not used."""
+    reverse_order_close: bool | None = None
+    pyramid: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -100,9 +100,7 @@ def build_signal(
         defaulted = True
         if not 1 <= qty <= max_qty:
             raise UnusableSignal(f"default qty {qty} is outside 1..{max_qty} (listener.max_qty)")
-    pre_close = instruction.pre_close
-    if fields.flatten_first and instruction.intent is Intent.ENTER:
-        pre_close = "all"
+    pre_close = _pre_close(fields, instruction)
     price = None
     if fields.price not in (None, ""):
         price = validate_price(to_decimal(fields.price, "price"), spec.root, spec.allow_negative)
@@ -155,6 +153,18 @@ def _exits_one_side(fields: AlertFields, instruction: Instruction) -> bool:
         and instruction.pre_close is None
         and not fields.flatten_first
     )
+
+
+def _pre_close(fields: AlertFields, instruction: Instruction) -> str | None:
+    """What an entry closes first: its own word's, CrossTrade's flatten_first, PickMyTrade's
+    reverse_order_close (everything; only the other side when pyramid is on)."""
+    if instruction.intent is not Intent.ENTER:
+        return None
+    if fields.flatten_first or (fields.reverse_order_close and not fields.pyramid):
+        return "all"
+    if fields.reverse_order_close:
+        return "short" if instruction.side is Action.BUY else "long"
+    return instruction.pre_close
 
 
 def _qty(fields: AlertFields, instruction: Instruction, max_qty: int) -> int | None:
@@ -243,6 +253,8 @@ def signal_text(signal: Signal, with_price: bool = True) -> str:
         verb = verb.split(":", 1)[0]
     qty = "" if signal.qty is None else f" {signal.qty}"
     text = f"{verb}{qty} {signal.root}"
+    if signal.default_qty:
+        text += " (default qty)"
     if signal.target is not None:
         text += f" (target {signal.target})"
     elif signal.target_side is not None:

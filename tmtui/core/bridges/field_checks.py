@@ -42,10 +42,13 @@ MAX_LENGTHS: Final[Mapping[str, int]] = {
     "prev_position_size": 32,
     "command": 32,
     "flatten_first": 8,
+    "reverse_order_close": 8,
+    "pyramid": 8,
     "require_market_position": 64,
     "exchange": 64,
     "licence": 256,
 }
+DEFAULT_MAX_LENGTH: Final = 64
 # Characters never allowed in a field: controls, surrogates, invisible formatting, line breaks.
 _FORBIDDEN_CATEGORIES: Final = frozenset({"Cc", "Cs", "Cf", "Zl", "Zp"})
 _WHOLE_NUMBER = re.compile(r"([+-]?\d{1,18})(?:\.0*)?", re.ASCII)
@@ -160,8 +163,9 @@ def check_number_type(name: str, value: object) -> None:
 def check_characters(name: str, text: str) -> None:
     if PLACEHOLDER.search(text):
         raise InvalidSignal(placeholder_reason(name, text if name != "secret" else "{{…}}"))
-    if len(text) > MAX_LENGTHS[name]:
-        raise InvalidSignal(f"the alert's {show(name)} is longer than {MAX_LENGTHS[name]} chars")
+    limit = MAX_LENGTHS.get(name, DEFAULT_MAX_LENGTH)
+    if len(text) > limit:
+        raise InvalidSignal(f"the alert's {show(name)} is longer than {limit} chars")
     for ch in text:
         if unicodedata.category(ch) in _FORBIDDEN_CATEGORIES:
             raise InvalidSignal(

@@ -37,6 +37,8 @@ FIELD_ALIASES: Final[Mapping[str, str]] = {
     "prev_position_size": "prev_position_size",
     "command": "command",
     "flatten_first": "flatten_first",
+    "reverse_order_close": "reverse_order_close",
+    "pyramid": "pyramid",
     "require_market_position": "require_market_position",
     **dict.fromkeys(("exchange", "tv_exchange"), "exchange"),
     "licence": "licence",
@@ -179,4 +181,8 @@ def build_fields(values: Mapping[str, object]) -> AlertFields:
         ),
         exchange=text("exchange"),
         licence=text("licence"),
+        reverse_order_close=check.flag_field(
+            "reverse_order_close", values.get("reverse_order_close")
+        ),
+        pyramid=check.flag_field("pyramid", values.get("pyramid")),
     )
