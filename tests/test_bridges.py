@@ -32,9 +32,7 @@ def js(obj: object) -> bytes:
 
 def signal_of(body: bytes | str, default_qty: int = 1, max_qty: int = 100) -> Signal:
     raw = body.encode() if isinstance(body, str) else body
-    return build_signal(
-        parse_alert_body(raw), ContractBook(), max_qty, T0, default_qty=default_qty
-    )
+    return build_signal(parse_alert_body(raw), ContractBook(), max_qty, T0, default_qty=default_qty)
 
 
 def moves(body: bytes | str, before: int = 0, default_qty: int = 1) -> Plan:
@@ -100,7 +98,9 @@ def test_traderspost_buy_bullish_exits_the_short_and_enters_long() -> None:
 
 
 @pytest.mark.parametrize(("before", "qty", "expected"), [(3, None, 0), (-2, None, 0), (3, "1", 2)])
-def test_traderspost_exit_closes_whatever_is_open(before: int, qty: str | None, expected: int) -> None:
+def test_traderspost_exit_closes_whatever_is_open(
+    before: int, qty: str | None, expected: int
+) -> None:
     extra = {} if qty is None else {"quantity": qty}
     assert after(traderspost("exit", **extra), before) == expected
 
