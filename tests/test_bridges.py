@@ -8,6 +8,7 @@ the signal and plans it on a book holding `before` contracts, all pure.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal as D
 
@@ -560,9 +561,9 @@ def test_position_size_wins_over_the_order_and_side_must_agree() -> None:
     body = js({"ticker": "NQ1!", "action": "buy", "qty": "1", "position_size": "3"})
     plan = moves(body, 1)
     assert plan.after == 3 and plan.drift == (2, 3)
+    contradiction = {"ticker": "NQ1!", "action": "buy", "market_position": "short"}
     with pytest.raises(InvalidSignal, match="disagrees"):
-        signal_of(js({"ticker": "NQ1!", "action": "buy", "market_position": "short",
-                      "position_size": "2"}))  # fmt: skip
+        signal_of(js({**contradiction, "position_size": "2"}))
 
 
 def test_a_stated_size_needs_no_qty_and_takes_no_default() -> None:
@@ -628,10 +629,8 @@ def test_the_stated_state_always_holds(
     side: str | None,
     require: tuple[str, ...],
 ) -> None:
-    signal = Signal(
-        "S", "NQ", action, qty, None, T0, target=target, intent=intent, target_side=side,
-        require=require,
-    )  # fmt: skip
+    signal = Signal("S", "NQ", action, qty, None, T0, target=target, intent=intent)
+    signal = replace(signal, target_side=side, require=require)
     result = resolve(signal, before)
     held = "flat" if before == 0 else ("long" if before > 0 else "short")
     if require and held not in require:
