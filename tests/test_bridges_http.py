@@ -3,8 +3,10 @@ keeps them (redacted from every log line and record), duplicates, refusals, defa
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from decimal import Decimal as D
@@ -53,6 +55,18 @@ async def everything_recorded(engine: Engine) -> str:
     rows = await engine.ledger.signals()
     events = await engine.ledger.events()
     return json.dumps(rows, default=str) + "\n".join(f"{e.message} {e.data}" for e in events)
+
+
+async def wait_for_rows(engine: Engine, outcome: Outcome) -> list[dict[str, Any]]:
+    """The signal rows with `outcome`, once there is one (refusals are recorded in the
+    background, after the reply)."""
+    deadline = time.monotonic() + 5
+    while True:
+        rows = [r for r in await engine.ledger.signals() if r["outcome"] == outcome.value]
+        if rows or time.monotonic() > deadline:
+            assert rows, f"no {outcome.value} signal recorded within 5 s"
+            return rows
+        await asyncio.sleep(0.01)
 
 
 def server_log(caplog: pytest.LogCaptureFixture) -> str:
@@ -219,8 +233,8 @@ async def test_tradingview_default_message_is_a_400_saying_what_was_expected(
     assert response.status_code == 400
     error = response.json()["error"]
     assert "default alert message" in error and "tmtui expected a trade instruction" in error
-    rows = await engine.ledger.signals()
-    assert rows[-1]["outcome"] == "rejected" and "price = 21034.25" in rows[-1]["raw"]
+    rejected = await wait_for_rows(engine, Outcome.REJECTED)
+    assert "price = 21034.25" in rejected[-1]["raw"]
 
 
 @pytest.mark.timeout(60)

@@ -27,8 +27,8 @@ TEXT_FORM_HINT: Final = "ACTION QTY TICKER [@ PRICE] [key=value ...], e.g. 'buy 
 EXPECTED: Final = (
     "tmtui expected a trade instruction: JSON with an action and a ticker "
     '(e.g. {"ticker": "MNQ1!", "action": "buy"}), a text alert such as \'buy 1 MNQ1!\', or a '
-    "bridge's own form (CrossTrade key=value;, PineConnector LICENCE,buy,MNQ1!, "
-    "KEY|STRATEGY|ACTION|TICKER): see docs/alerts.md"
+    "bridge's own form (CrossTrade's 'command=PLACE; action=BUY; ...', PineConnector's "
+    "'LICENCE,buy,MNQ1!', 'KEY|STRATEGY|ACTION|TICKER'): see docs/alerts.md"
 )
 COMMA_FORM_HINT: Final = "[ACCOUNT,]ACTION,[QTY,]TICKER[,key=value ...]"
 PIPE_FORM_HINT: Final = "KEY|STRATEGY|ACTION|TICKER[|QTY]"
@@ -69,8 +69,8 @@ def _key_value_pairs(text: str) -> list[tuple[str, object]]:
             if not sep or not _KEY_NAME.fullmatch(key.strip()):
                 raise InvalidSignal(
                     f"unexpected {show(piece)} in the key=value alert: expected key=value pairs "
-                    "ended by ';' (e.g. 'key=...; command=PLACE; instrument=MNQ 06-25; "
-                    "action=BUY; qty=1;')"
+                    "ended by ';' (e.g. 'command=PLACE; instrument=MNQ 06-25; action=BUY; "
+                    "qty=1;')"
                 )
             pairs.append((key.strip().lower(), _unquote(value.strip())))
     return pairs
