@@ -643,3 +643,49 @@ def test_the_stated_state_always_holds(
         assert ("flat" if result.after == 0 else ("long" if result.after > 0 else "short")) == side
     if result.drift is not None:
         assert result.drift[1] == result.after and result.notes
+
+
+# --- the examples in docs/alerts.md ----------------------------------------------------------
+
+FILLED = {
+    "{{ticker}}": "MNQ1!",
+    "{{exchange}}": "CME_MINI_DL",
+    "{{close}}": "21000.25",
+    "{{timenow}}": TIME,
+    "{{strategy.order.action}}": "buy",
+    "{{strategy.order.contracts}}": "1",
+    "{{strategy.market_position}}": "long",
+    "{{strategy.market_position_size}}": "1",
+    "{{strategy.prev_market_position}}": "flat",
+    "{{strategy.prev_market_position_size}}": "0",
+}
+
+
+def _doc_examples() -> list[str]:
+    """Every alert example of docs/alerts.md §3, placeholders filled in as TradingView would."""
+    from pathlib import Path
+
+    text = (Path(__file__).parents[1] / "docs" / "alerts.md").read_text(encoding="utf-8")
+    section = text.split("## 3.", 1)[1].split("## 4.", 1)[0]
+    examples: list[str] = []
+    for block in section.split("```")[1::2]:
+        kind, _, body = block.partition("\n")
+        for placeholder, value in FILLED.items():
+            body = body.replace(placeholder, value)
+        if kind == "json" or "=" in body.splitlines()[0] and ";" in body:
+            examples.append(body)
+        else:
+            examples.extend(line for line in body.splitlines() if line.strip())
+    return examples
+
+
+@pytest.mark.parametrize("example", _doc_examples())
+def test_every_alert_example_in_the_docs_is_read(example: str) -> None:
+    signal = signal_of(example)
+    assert signal.root == "MNQ"
+
+
+def test_the_docs_show_an_example_for_each_bridge() -> None:
+    # TradersPost, PickMyTrade, CrossTrade, PineConnector (2), 3Commas, Tickerly, Tradovate
+    # bridges, the pipe form
+    assert len(_doc_examples()) == 9
