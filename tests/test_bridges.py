@@ -672,7 +672,7 @@ def _doc_examples() -> list[str]:
         kind, _, body = block.partition("\n")
         for placeholder, value in FILLED.items():
             body = body.replace(placeholder, value)
-        if kind == "json" or "=" in body.splitlines()[0] and ";" in body:
+        if kind == "json" or ("=" in body.splitlines()[0] and ";" in body):
             examples.append(body)
         else:
             examples.extend(line for line in body.splitlines() if line.strip())
