@@ -689,3 +689,31 @@ def test_the_docs_show_an_example_for_each_bridge() -> None:
     # TradersPost, PickMyTrade, CrossTrade, PineConnector (2), 3Commas, Tickerly, Tradovate
     # bridges, the pipe form
     assert len(_doc_examples()) == 9
+
+
+# --- whatever arrives, only a clear refusal -----------------------------------------------------
+
+_TOKENS = st.sampled_from(
+    [
+        "key=k", "command=PLACE", "command=REVERSE", "command=nope", "action=BUY", "action=",
+        "qty=2", "qty=1.5", "instrument=MNQ 06-25", "instrument=ZZZ1!", "flatten_first=true",
+        "flatten_first=maybe", "require_market_position=long,flat", "require_market_position=up",
+        "market_position=short", "target_quantity=-1", "60123456789", "buy", "closelong", "MNQ1!",
+        "risk=0.1", "risk=2", "vol_lots=x", "secret=s", "s|ORB|buy|NQ1!", "|", "price = 1",
+        "{{strategy.order.action}}", "sell", "1", "@", "=", "",
+    ]
+)  # fmt: skip
+_SEPARATORS = st.sampled_from([";", "\n", ",", " , ", " ", "|", "; "])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(_TOKENS, _SEPARATORS), min_size=1, max_size=8))
+def test_bridge_text_forms_only_ever_refuse_clearly(parts: list[tuple[str, str]]) -> None:
+    text = "".join(token + sep for token, sep in parts)
+    try:
+        signal = signal_of(text)
+    except (InvalidSignal, UnusableSignal):
+        return
+    for before in (-2, 0, 3):
+        result = resolve(signal, before)
+        assert isinstance(result.after, int)
