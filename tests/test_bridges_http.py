@@ -21,6 +21,7 @@ from tmtui.core.models import Outcome
 from tmtui.engine import Engine
 from tmtui.factory import build_engine
 from tmtui.feeds.base import Quote
+from tmtui.history import verify
 
 SECRET = "Br1dge-s3cret-Value"
 TIME = "2025-06-02T14:30:05Z"
@@ -302,4 +303,6 @@ async def test_a_restart_rebuilds_what_the_bridges_did(tmp_path: Path, engine: E
     again = await build_engine(engine.config, with_feed=False)
     await again.restore()
     assert {p.key: (p.signed_qty, p.avg_price) for p in again.book.open_positions()} == before
+    # and replaying every recorded signal gives exactly the stored state
+    assert await verify(again.ledger, again.config) == []
     await again.ledger.close()
