@@ -531,6 +531,9 @@ def test_pipe_form() -> None:
         parse_alert_body(b"s3cret|ORB|hold|NQ1!")
     with pytest.raises(InvalidSignal, match="KEY\\|STRATEGY\\|ACTION\\|TICKER"):
         parse_alert_body(b"s3cret|ORB|buy")
+    # a bar inside a comma form's or text form's value is not the pipe form
+    assert after("60123456789,buy,MNQ1!,risk=1,comment=a|b", 0) == 1
+    assert after('buy 1 MNQ1! comment="a|b"', 0) == 1
 
 
 # --- general rules ---------------------------------------------------------------------------

@@ -10,6 +10,7 @@ needs (3Commas' `strategy_info` and `order.amount`); other nested objects (Trade
 from __future__ import annotations
 
 import dataclasses
+from collections import deque
 from collections.abc import Mapping
 from typing import Final
 
@@ -56,18 +57,18 @@ def fields_from_pairs(
     pairs: Mapping[str, object] | list[tuple[str, object]], *, allow_message: bool
 ) -> AlertFields:
     """Fold pairs into AlertFields, checking every value; a `message` field may hold the alert."""
-    items = list(pairs.items()) if isinstance(pairs, Mapping) else list(pairs)
+    items = deque(pairs.items() if isinstance(pairs, Mapping) else pairs)
     values: dict[str, object] = {}
     given_as: dict[str, str] = {}
     message: object = None
     close_all = False
     while items:
-        key, value = items.pop(0)
+        key, value = items.popleft()
         name = key.strip().lower()
         if value is CONFLICT:
             raise InvalidSignal(f"the alert gives {check.show(name)} twice with different values")
         if name in _NESTED and isinstance(value, dict):
-            items[0:0] = [(_NESTED[name] + str(k), v) for k, v in value.items()]
+            items.extendleft(reversed([(_NESTED[name] + str(k), v) for k, v in value.items()]))
             continue
         if name == "message":
             message = value

@@ -48,7 +48,7 @@ def text_pairs(text: str) -> list[tuple[str, object]]:
     if _STARTS_WITH_PAIR.match(text):
         return _key_value_pairs(text)
     first_line = text.strip().splitlines()[0]
-    if "|" in first_line and not first_line.split("|", 1)[0].strip().count(" "):
+    if "|" in first_line and not re.search(r"[\s,=]", first_line.split("|", 1)[0].strip()):
         return _pipe_pairs(text)
     first_field = text.split(",", 1)[0].strip()
     if "," in text and first_field and not re.search(r"[\s=]", first_field):
