@@ -92,7 +92,7 @@ def test_disabled_strategy_and_nothing_to_close_are_ignored() -> None:
     ("fields", "error", "text"),
     [
         (("buy", "NQ1!", "1.5", "100"), InvalidSignal, "whole number"),
-        (("buy", "BTC1!", 1, "100"), UnusableSignal, "contracts.BTC"),
+        (("buy", "ZZZ1!", 1, "100"), UnusableSignal, "contracts.ZZZ"),
         (("buy", "NQ1!", 11, "100"), UnusableSignal, "1..10"),
         (("buy", "NQ1!", 1, None), UnusableSignal, "without a price"),
     ],

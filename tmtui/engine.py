@@ -75,6 +75,7 @@ class Engine:
             ledger,
             self.state,
             max_qty=config.listener.max_qty,
+            default_qty=config.strategies.default_qty_for,
             clock=clock,
             applied=self._applied,
             emit=self.emit,

@@ -36,6 +36,7 @@ class SignalIntake:
         state: TradingState,
         *,
         max_qty: int,
+        default_qty: Callable[[str], int],
         clock: Callable[[], datetime],
         applied: Callable[[Plan], None],
         # what the engine does after a plan is applied (samples, feed symbols, revalue)
@@ -44,6 +45,7 @@ class SignalIntake:
         self.ledger = ledger
         self.state = state
         self.max_qty = max_qty
+        self.default_qty = default_qty
         self.clock = clock
         self.last_alert: datetime | None = None
         self._applied = applied
@@ -92,7 +94,8 @@ class SignalIntake:
         return done, refused
 
     def _rules(self) -> intake.IntakeRules:
-        return intake.IntakeRules(self.max_qty, self.state.switches, self.state.calendar.day_of)
+        day_of = self.state.calendar.day_of
+        return intake.IntakeRules(self.max_qty, self.state.switches, day_of, self.default_qty)
 
     async def _carry_out(self, decision: intake.Decision) -> AlertReply:
         """Record the decision in one transaction; only then apply it and tell everyone."""

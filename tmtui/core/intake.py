@@ -30,7 +30,7 @@ from tmtui.core.models import (
 )
 from tmtui.core.records import SignalRecord, SignalWrite
 from tmtui.core.rollups import rollups_of
-from tmtui.core.signal_rules import build_signal
+from tmtui.core.signal_rules import build_signal, signal_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +43,8 @@ class IntakeRules:
     max_qty: int
     switches: Mapping[str, bool]
     day_of: Callable[[datetime], date]
+    default_qty: Callable[[str], int] = lambda _strategy: 1
+    """Contracts for an entry whose alert gives none, per strategy (`[strategies]`)."""
 
     def enabled(self, strategy: str) -> bool:
         return self.switches.get(strategy, True)
@@ -81,13 +83,20 @@ def decide_alert(
         return _duplicate(alert, original, now)
     try:
         signal = build_signal(
-            alert.fields, book.contracts, rules.max_qty, alert.received, alert.source
+            alert.fields,
+            book.contracts,
+            rules.max_qty,
+            alert.received,
+            alert.source,
+            rules.default_qty,
         )
         if not rules.enabled(signal.strategy):
             return _ignored(alert, signal, f"strategy {signal.strategy!r} is disabled", now)
         plan = book.plan(signal)
     except (InvalidSignal, UnusableSignal) as exc:
         return _rejected(alert, exc, now)
+    if plan.skipped is not None:
+        return _ignored(alert, signal, plan.skipped, now)
     if plan.before == 0 and plan.after == 0:
         reason = f"nothing open to close for {signal.root} ({signal.strategy})"
         return _ignored(alert, signal, reason, now)
@@ -197,29 +206,9 @@ def describe(plan: Plan, now: datetime) -> list[Event]:
         "after": after,
     }
     events = [Event(kind, text, now, data)]
-    if plan.drift is not None:
-        expected, target = plan.drift
-        events.append(
-            Event(
-                EventKind.DRIFT,
-                f"{s.strategy} {s.root}: strategy reports position {target}, "
-                f"tmtui tracked {expected}; set to {target}",
-                now,
-                {"expected": expected, "target": target},
-            )
-        )
+    drift = {"expected": plan.drift[0], "target": plan.drift[1]} if plan.drift else {}
+    events.extend(Event(EventKind.DRIFT, note, now, drift) for note in plan.notes)
     return events
-
-
-def signal_text(signal: Signal, with_price: bool = True) -> str:
-    """`buy 2 NQ (target 2) @ 25600`."""
-    qty = "" if signal.qty is None else f" {signal.qty}"
-    text = f"{signal.action.value}{qty} {signal.root}"
-    if signal.target is not None:
-        text += f" (target {signal.target})"
-    if with_price and signal.price is not None:
-        text += f" @ {signal.price}"
-    return text
 
 
 def _duplicate(alert: IncomingAlert, original: int, now: datetime) -> Decision:
