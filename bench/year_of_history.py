@@ -75,11 +75,12 @@ async def one_raw_day(ledger: Ledger, start: datetime, rng: random.Random) -> tu
                 batch = []
         await ledger.add_position_samples(batch)
     total = D(0)
+    day = CAL.day_of(start).isoformat()
     rows = []
     for s in range(SESSION_SECONDS):
         total += D(rng.choice((-25, 0, 25)))
         rows.append(
-            AccountSample(base + s, "x", D(0), total, total, D(0), D(0), D(0), D(0), None, None)
+            AccountSample(base + s, day, D(0), total, total, D(0), D(0), D(0), D(0), None, None)
         )
     for i in range(0, len(rows), 20_000):
 
@@ -101,6 +102,7 @@ def minute_days(path: Path, starts: list[datetime], rng: random.Random) -> int:
     count = 0
     for start in starts:
         base = int(start.timestamp())
+        day = CAL.day_of(start).isoformat()
         prows, arows = [], []
         for n, (strategy, root, price) in enumerate(POSITIONS):
             for m, mark in enumerate(walk(price, D("0.25"), SESSION_SECONDS // 60, rng)):
@@ -125,7 +127,7 @@ def minute_days(path: Path, starts: list[datetime], rng: random.Random) -> int:
             arows.append(
                 (
                     base + 60 * m + 59,
-                    "x",
+                    day,
                     "0",
                     str(t),
                     str(t),
