@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from helpers import alert, make_config, wait_for
 
+from tmtui.core.events import EventKind
 from tmtui.core.models import InvalidSignal, Outcome, UnusableSignal
 from tmtui.engine import Engine
 from tmtui.feeds.base import Quote
@@ -93,3 +94,22 @@ async def test_manual_closes_and_flatten_go_the_same_way(
     assert engine.positions() == []
     trades = await engine.ledger.trades()
     assert [t.net for t in trades] == [D(500), D(500)]
+
+
+async def test_a_sampler_tick_is_one_transaction(engine: Engine, transactions: list[str]) -> None:
+    """Samples of what moved, the account's figures and queued log lines, written together."""
+    await engine.submit_alert(alert("buy", "ES1!", 1, "6800"))
+    engine.on_quote(Quote("CME_MINI:ES1!", D("6801"), received=datetime.now(UTC)))
+    engine.say(EventKind.INFO, "queued")
+    transactions.clear()
+    await engine.flush()
+    assert transactions == ["Ledger.write_samples.<locals>.write"]
+    sample = await engine.ledger.latest_position_sample("S", "ES")
+    assert sample is not None and sample.open_pnl == D(50) and sample.low is None
+    assert "queued" in [e.message for e in await engine.ledger.events()]
+    snapshot = engine.snapshot()
+    assert snapshot.position_series[("S", "ES")] == [50.0]
+    assert snapshot.account_series == [50.0]
+    transactions.clear()
+    await engine.flush()  # nothing moved, figures unchanged: nothing to write
+    assert transactions == []
