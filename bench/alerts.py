@@ -24,7 +24,7 @@ from decimal import Decimal
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-GENERATOR_VERSION = "history-v1"
+GENERATOR_VERSION = "alerts-v2"
 CHICAGO = ZoneInfo("America/Chicago")
 FIRST_DAY = date(2025, 1, 2)
 HOLIDAYS = frozenset(
@@ -305,8 +305,9 @@ def _trip(
     orders = round_trip(rng, lane)
     seconds = int(slot.total_seconds())
     first = 1 + int(rng.random() * 0.4 * seconds)
-    span = max(len(orders) * 5, int(rng.uniform(0.1, 0.55) * seconds))
-    offsets = sorted(rng.sample(range(0, span, 5), len(orders)))
+    span = 5 * max(len(orders), int(rng.uniform(0.1, 0.55) * seconds) // 5)
+    inner = sorted(rng.sample(range(5, span, 5), len(orders) - 2))
+    offsets = [0, *inner, span]  # held from the entry to the exit, adds and partials between
     for order, offset in zip(orders, offsets, strict=True):
         alert = at(start + timedelta(seconds=first + offset), lane, order, "accepted")
         yield alert

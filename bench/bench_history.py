@@ -92,7 +92,7 @@ async def _schema_version(directory: Path) -> int:
     return version
 
 
-async def _build(ledger: Path, config_path: Path, count: int) -> dict[str, Any]:
+async def build_history(ledger: Path, config_path: Path, count: int) -> dict[str, Any]:
     """Send `count` alerts through the engine's intake; return what became of them."""
     clock = Clock()
     config = load_config(config_path)
@@ -104,6 +104,8 @@ async def _build(ledger: Path, config_path: Path, count: int) -> dict[str, Any]:
         clock=clock,
         sample_interval=3600.0,
     )
+    drift: list[str] = []
+    engine.subscribe(lambda e: drift.append(e.message) if e.kind.value == "drift" else None)
     await engine.start()
     outcomes: Counter[str] = Counter()
     unexpected: Counter[str] = Counter()
@@ -127,6 +129,7 @@ async def _build(ledger: Path, config_path: Path, count: int) -> dict[str, Any]:
         "signals": count,
         "outcomes": dict(outcomes),
         "unexpected": dict(unexpected),
+        "drift_events": len(drift),
         "trading_days": len(ordered),
         "first_day": ordered[0].isoformat(),
         "last_day": ordered[-1].isoformat(),
@@ -165,7 +168,7 @@ def cached_history(count: int, rebuild: bool) -> tuple[Path, dict[str, Any]]:
         old.unlink()
     partial = CACHE / f"{key}.partial.db"
     with tempfile.TemporaryDirectory(prefix="tmtui-bench-") as tmp:
-        meta = asyncio.run(_build(partial, history_config(Path(tmp), partial), count))
+        meta = asyncio.run(build_history(partial, history_config(Path(tmp), partial), count))
     for suffix in ("-wal", "-shm"):
         Path(f"{partial}{suffix}").unlink(missing_ok=True)
     meta |= {"key": key, "built_at": datetime.now(UTC).isoformat(timespec="seconds")}
@@ -338,8 +341,11 @@ def main() -> None:
     )
     began = time.perf_counter()
     db, meta = cached_history(args.signals, args.rebuild)
-    if meta.get("unexpected"):
-        log(f"warning: alerts the engine treated unexpectedly: {meta['unexpected']}")
+    if meta.get("unexpected") or meta.get("drift_events"):
+        log(
+            f"warning: alerts the engine treated unexpectedly: {meta.get('unexpected')}, "
+            f"{meta.get('drift_events')} drift events"
+        )
     figures = measure(db, meta)
     emit(figures, args.json, {"history": meta, "seconds": time.perf_counter() - began, **machine()})
 

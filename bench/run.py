@@ -50,6 +50,8 @@ class Row:
 
     @property
     def status(self) -> str:
+        if self.broken:
+            return "BROKEN"
         return "—" if self.ok is None else ("ok" if self.ok else "MISS")
 
     def to_json(self) -> dict[str, Any]:
@@ -115,7 +117,7 @@ def _target_text(target: object, unit: str) -> str:
 
 
 def _broken(bench: str, why: str) -> Row:
-    return Row(bench, f"{bench}: {why}", None, "", "runs", False, "", broken=True)
+    return Row(bench, f"{bench}: {why}", None, "", "runs to the end", False, "", broken=True)
 
 
 def run_script(script: Path) -> tuple[list[Row], dict[str, Any]]:
