@@ -17,6 +17,7 @@ import json
 import re
 import shutil
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
@@ -32,6 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from alerts import GENERATOR_VERSION, TV_SYMBOLS, history
 from harness import (
+    ROOT,
+    TMTUI,
     Figure,
     TmtuiProcess,
     bench_config,
@@ -291,7 +294,31 @@ def measure(db: Path, meta: dict[str, Any]) -> list[Figure]:
         )
         log("  history: timing read commands")
         figures.extend(_reads(config, meta))
+        figures.append(_verify(config))
     return figures
+
+
+def _verify(config: Path) -> Figure:
+    """`tmtui ledger verify` (issue 8) on the year's ledger, once it exists: must pass."""
+    name = "ledger verify on the history ledger"
+    probe = subprocess.run(
+        [*TMTUI, "ledger", "verify", "--help"], capture_output=True, cwd=ROOT, check=False
+    )
+    if probe.returncode != 0:
+        return Figure(name, None, "s", "passes", None, "this tmtui has no `ledger verify`")
+    log("  history: tmtui ledger verify")
+    began = time.perf_counter()
+    done = subprocess.run(
+        [*TMTUI, "ledger", "verify", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    seconds = time.perf_counter() - began
+    said = (done.stdout.strip() or done.stderr.strip()).splitlines()
+    note = f"exit {done.returncode}: {said[-1] if said else ''}"
+    return Figure(name, seconds, "s", "passes", done.returncode == 0, note.strip())
 
 
 def _reads(config: Path, meta: dict[str, Any]) -> list[Figure]:
