@@ -23,6 +23,7 @@ from tmtui import __version__
 from tmtui.config import Config
 from tmtui.core.account import DayAccount
 from tmtui.core.book import Book, Plan, PositionKey
+from tmtui.core.book_state import delta_of
 from tmtui.core.events import Event, EventKind
 from tmtui.core.marking import mark_price
 from tmtui.core.models import (
@@ -36,6 +37,7 @@ from tmtui.core.models import (
     TmtuiError,
     UnusableSignal,
 )
+from tmtui.core.rollups import rollups_of
 from tmtui.core.signal_rules import build_signal
 from tmtui.core.views import (
     PositionView,
@@ -45,7 +47,7 @@ from tmtui.core.views import (
     position_view,
 )
 from tmtui.feeds.base import FeedState, FeedStatus, Quote, QuoteFeed
-from tmtui.history import load_day_account, make_book, make_calendar, rebuild_book
+from tmtui.history import load_book, load_day_account, make_book, make_calendar
 from tmtui.ledger import AccountSample, Ledger, PositionSample, SignalRecord
 
 log = logging.getLogger("tmtui.engine")
@@ -118,7 +120,7 @@ class Engine:
 
     async def restore(self) -> None:
         """Rebuild positions and today's account from the ledger (also used by tests)."""
-        self.book = await rebuild_book(self.ledger, self.config)
+        self.book = await load_book(self.ledger, self.config, checkpoint=True)
         now = self.clock()
         self.account = await load_day_account(
             self.ledger, self.calendar, self.calendar.day_of(now), self._open_pnl(), now
@@ -280,7 +282,14 @@ class Engine:
             signal=signal,
             idem_key=alert.idem_key if alert else None,
         )
-        signal_id = await self.ledger.record_signal(record, plan.fills, plan.closed_trades, events)
+        signal_id = await self.ledger.record_signal(
+            record,
+            plan.fills,
+            plan.closed_trades,
+            events,
+            book=delta_of(plan),
+            rollups=rollups_of(plan.fills, plan.closed_trades, self.calendar.day_of),
+        )
         self._apply(plan)
         for event in events:
             self.emit(event, persist=False)
