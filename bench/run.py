@@ -185,11 +185,14 @@ def git_describe() -> str:
 
 def heading(report: dict[str, Any]) -> str:
     m = report["machine"]
-    return (
+    text = (
         f"`make bench` on {report['date'][:10]}, commit {report['commit']}: {m['cpus']} cores, "
         f"Python {m['python']}, load average {m['loadavg'][0]} at the start, "
         f"{report['seconds']:.0f} s in all."
     )
+    if m["cpus"] and max(m["loadavg"][0], m["loadavg_end"][0]) > m["cpus"]:
+        text += " The machine was busy with other work: the times are pessimistic."
+    return text
 
 
 def update_readme(readme: Path, text: str) -> None:
