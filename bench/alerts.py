@@ -24,7 +24,7 @@ from decimal import Decimal
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-GENERATOR_VERSION = "alerts-v2"
+GENERATOR_VERSION = "alerts-v3"
 CHICAGO = ZoneInfo("America/Chicago")
 FIRST_DAY = date(2025, 1, 2)
 HOLIDAYS = frozenset(
@@ -284,7 +284,7 @@ def _day(
         slot = (end - begin) / max(trips, 1)
         for n in range(trips):
             yield from _trip(rng, lane, begin + n * slot, slot, at)
-    if rng.random() < 0.3:  # an alert set up on a contract missing from the config
+    if rng.random() < 0.3:  # an alert on a contract tmtui has no spec for (Eurex DAX)
         lane = LANES[0]
         when = datetime.combine(day, time(10, rng.randint(0, 59), rng.randint(0, 59)), CHICAGO)
         yield Alert(
@@ -292,9 +292,9 @@ def _day(
             day,
             lane,
             Order("buy", 1, 1),
-            Decimal("5.4250"),
+            Decimal("24150.0"),
             "rejected",
-            "ZW1!",
+            "FDAX1!",
         )
 
 
