@@ -26,9 +26,9 @@ from textual.widgets import Footer
 
 from tmtui.config import Config
 from tmtui.core.contracts import ContractBook
+from tmtui.core.engine_api import EngineApi
 from tmtui.core.events import Event, EventKind
-from tmtui.core.views import Snapshot, account_view
-from tmtui.engine import Engine
+from tmtui.core.views import Snapshot
 from tmtui.screens.coalesce import Coalescer
 from tmtui.screens.confirm import CloseRequest, ConfirmScreen
 from tmtui.screens.strategies import StrategiesScreen
@@ -78,7 +78,7 @@ class DashboardScreen(Screen[None]):
         super().__init__()
         self.config = config
         self.demo = demo
-        self.engine: Engine | None = None
+        self.engine: EngineApi | None = None
         self.snapshot: Snapshot | None = None
         self._run_action = run_action
         self._refresh_pending = False
@@ -108,7 +108,7 @@ class DashboardScreen(Screen[None]):
 
     # --- wiring from the app ------------------------------------------------------------
 
-    def attach(self, engine: Engine) -> None:
+    def attach(self, engine: EngineApi) -> None:
         """Show this engine from now on (the app builds it after the screen exists)."""
         self.engine = engine
         engine.changes.watch(self.live.poke)
@@ -195,7 +195,7 @@ class DashboardScreen(Screen[None]):
             with self.app.batch_update():
                 table.update_positions(views, engine.clock())
                 disabled = self._disabled(self.snapshot) if self.snapshot else []
-                self.query_one(TotalsBar).show(account_view(engine.account), disabled)
+                self.query_one(TotalsBar).show(engine.account_view(), disabled)
                 for view in views:
                     if view.key == selected:
                         self.query_one(PnlCharts).show_position(view, None)
