@@ -194,17 +194,18 @@ def describe(plan: Plan, now: datetime) -> list[Event]:
     state = "flat" if after == 0 else f"{'long' if after > 0 else 'short'} {abs(after)}"
     price_text = f" @ {plan.price}" if plan.price is not None else ""
     text = f"{signal_text(s, with_price=False)}{price_text} ({s.strategy}) → {state}"
-    if plan.closed_trades:
-        net = sum((t.net for t in plan.closed_trades), Decimal(0))
-        text += f", P&L {net:+,.2f}"
-    kind = EventKind.MANUAL_CLOSE if s.source == "manual" else EventKind.ALERT_ACCEPTED
-    data = {
+    data: dict[str, object] = {
         "strategy": s.strategy,
         "symbol": s.root,
         "change": plan.change,
         "before": plan.before,
         "after": after,
     }
+    if plan.closed_trades:
+        net = sum((t.net for t in plan.closed_trades), Decimal(0))
+        text += f", P&L {net:+,.2f}"
+        data["pnl"] = str(net)  # the log colors a winning or losing close by it
+    kind = EventKind.MANUAL_CLOSE if s.source == "manual" else EventKind.ALERT_ACCEPTED
     events = [Event(kind, text, now, data)]
     drift = {"expected": plan.drift[0], "target": plan.drift[1]} if plan.drift else {}
     events.extend(Event(EventKind.DRIFT, note, now, drift) for note in plan.notes)

@@ -15,7 +15,7 @@ from tmtui.core.book import Book, Plan, PositionKey
 from tmtui.core.events import Event, EventKind
 from tmtui.core.marking import mark_price
 from tmtui.core.models import TmtuiError
-from tmtui.core.quotes import FeedState, FeedStatus, Quote
+from tmtui.core.quotes import FeedState, FeedStatus, Quote, delay_minutes
 from tmtui.core.series import PnlSeries
 from tmtui.core.trading_day import TradingCalendar
 from tmtui.core.views import PositionView, Snapshot, account_view, position_view
@@ -146,6 +146,7 @@ class TradingState:
         last_alert: datetime | None,
         ledger_path: str,
         errors: int,
+        version: int = 0,
     ) -> Snapshot:
         ages = [(now - q.received).total_seconds() for q in self.quotes.values()]
         status = self.feed_status
@@ -165,4 +166,16 @@ class TradingState:
             position_series=series.position_points(),
             strategies=self.strategies(),
             errors=errors,
+            version=version,
+            delays=self.quote_delays(),
         )
+
+    def quote_delays(self) -> dict[str, int]:
+        """Roots whose latest quote came delayed, with the delay in minutes."""
+        delays = {}
+        for quote in self.quotes.values():
+            minutes = delay_minutes(quote.update_mode)
+            spec = self.book.contracts.by_tv_symbol(quote.symbol) if minutes else None
+            if spec is not None and minutes:
+                delays[spec.root] = minutes
+        return delays

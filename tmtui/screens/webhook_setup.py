@@ -32,8 +32,8 @@ from tmtui.core.alert_setup import (
     tunnel_commands,
     webhook_url_hint,
 )
+from tmtui.core.engine_api import EngineApi
 from tmtui.core.models import TmtuiError
-from tmtui.engine import Engine
 from tmtui.signal_client import build_alert_payload, post_signal
 from tmtui.widgets.formatting import GAIN, LOSS, WARN
 
@@ -53,14 +53,15 @@ class ListenerInfo:
     """Why a test alert must not be sent (a real position under the test strategy)."""
 
 
-def listener_info(settings: ListenerConfig, engine: Engine | None) -> ListenerInfo:
+def listener_info(settings: ListenerConfig, engine: EngineApi | None) -> ListenerInfo:
     """What the screen shows, from the config and the running listener (if any)."""
-    running = engine.listener if engine is not None else None
+    base = engine.snapshot().listener_url if engine is not None else None
     blocked = None
-    if engine is not None and any(key[0] == TEST_STRATEGY for key in engine.book.positions):
+    if engine is not None and any(p.strategy == TEST_STRATEGY for p in engine.positions()):
         blocked = f"a position is open under the strategy {TEST_STRATEGY}"
+    path = "/" + settings.path.strip().strip("/")  # as the listener normalises it
     return ListenerInfo(
-        webhook_url=running.webhook_url if running is not None else None,
+        webhook_url=base.rstrip("/") + path if base else None,
         port=settings.port,
         path=settings.path,
         secret=settings.secret,
