@@ -192,13 +192,16 @@ class DashboardScreen(Screen[None]):
             views = [v for v in map(engine.position_view, keys) if v is not None]
             table = self.query_one(PositionsTable)
             selected = table.selected_key
+            account = engine.account_view()
+            charts = self.query_one(PnlCharts)
             with self.app.batch_update():
                 table.update_positions(views, engine.clock())
                 disabled = self._disabled(self.snapshot) if self.snapshot else []
-                self.query_one(TotalsBar).show(engine.account_view(), disabled)
+                self.query_one(TotalsBar).show(account, disabled)
+                charts.show_account(account)
                 for view in views:
                     if view.key == selected:
-                        self.query_one(PnlCharts).show_position(view, None)
+                        charts.show_position(view, None)
         except Exception as exc:
             self._refresh_failed(exc)
 
@@ -224,7 +227,7 @@ class DashboardScreen(Screen[None]):
         heights = plan_heights(self.size.height - fixed, rows)
         self.query_one(PositionsTable).styles.height = heights.positions
         self.query_one(PnlCharts).styles.height = heights.charts
-        self.query_one(LogPanel).styles.height = heights.log
+        # The log keeps `1fr`: it takes what is left even when the header rewraps later.
 
     def _refresh_failed(self, exc: Exception) -> None:
         """Report a failing redraw once per distinct error, so a broken tick cannot flood."""

@@ -19,7 +19,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
 from textual.widgets import Static
 
-from tmtui.core.views import PositionView, Snapshot
+from tmtui.core.views import AccountView, PositionView, Snapshot
 from tmtui.widgets.formatting import GAIN, LOSS, money_text
 from tmtui.widgets.signed_plot import Series, plot
 
@@ -95,9 +95,8 @@ def position_label(view: PositionView | None) -> Text:
     return text
 
 
-def account_label(snapshot: Snapshot, *, short: bool = False) -> Text:
+def account_label(a: AccountView, *, short: bool = False) -> Text:
     """The legend: the total line (green/red) and the drawdown shading, with their values."""
-    a = snapshot.account
     text = Text.assemble(("━ ", f"bold {GAIN if a.total >= 0 else LOSS}"))
     text.append_text(_figure("total", a.total))
     text.append("  ")
@@ -144,11 +143,15 @@ class PnlCharts(Horizontal):
         chart = self.query_one("#account-chart")
         if chart.border_title != title:
             chart.border_title = title
-        self.query_one("#account-label", ChartLabel).show(
-            account_label(snapshot), account_label(snapshot, short=True)
-        )
+        self.show_account(snapshot.account)
         self.query_one("#account-spark", SignedChart).show(
             *account_series(snapshot.account_series, snapshot.drawdown_series)
+        )
+
+    def show_account(self, account: AccountView) -> None:
+        """The account legend's figures (the curve itself follows the sampled series)."""
+        self.query_one("#account-label", ChartLabel).show(
+            account_label(account), account_label(account, short=True)
         )
 
     def show_position(self, view: PositionView | None, path: Sequence[float] | None) -> None:
