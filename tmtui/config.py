@@ -247,11 +247,11 @@ def _coerce_rich(tp: Any, value: Any, key: str, where: str) -> Any:
         table = _table(value, key, where)
         return {k: _coerce(inner, v, f"{key}.{k}", where) for k, v in table.items()}
     if tp is Amount:
-        return _parsed(Amount.parse, value, key, where)
+        return _parsed(Amount.parse, value, key, where, ' like "40 ticks"')
     if tp is time:
         from tmtui.core.trading_day import parse_day_start
 
-        return _parsed(parse_day_start, value, key, where)
+        return _parsed(parse_day_start, value, key, where, ' like "15:55"')
     if tp is date:
         if isinstance(value, date) and not isinstance(value, datetime_type):
             return value
@@ -261,10 +261,10 @@ def _coerce_rich(tp: Any, value: Any, key: str, where: str) -> Any:
     raise ConfigError(f"{where}: {key}: unsupported value {value!r}")  # pragma: no cover
 
 
-def _parsed(parse: Any, value: Any, key: str, where: str) -> Any:
+def _parsed(parse: Any, value: Any, key: str, where: str, example: str = "") -> Any:
     """A value written as text and read by `parse`, whose ValueError names what it wants."""
     if not isinstance(value, str):
-        raise ConfigError(f"{where}: {key} must be a string, got {_tname(value)}")
+        raise ConfigError(f"{where}: {key} must be a string{example}, got {_tname(value)}")
     try:
         return parse(value)
     except ValueError as exc:
