@@ -164,7 +164,8 @@ class Book:
             what = "close" if after == 0 else signal.action.value
             raise UnusableSignal(
                 f"cannot {what} {signal.root} ({signal.strategy}) without a price: the alert "
-                "has none and there is no quote yet"
+                "has none and there is no quote yet",
+                rule="no_price",
             )
         plan.price = price
         position = copy.deepcopy(current) if current else None

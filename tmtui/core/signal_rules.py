@@ -50,7 +50,9 @@ def validate_price(price: Decimal, root: str, allow_negative: bool) -> Decimal:
     if price <= 0 and not allow_negative:
         raise UnusableSignal(
             f"price {price} for {root} must be > 0 (set allow_negative in [contracts.{root}] "
-            "for a market that can trade below zero)"
+            "for a market that can trade below zero)",
+            rule="price",
+            figures={"price": str(price)},
         )
     return price
 
@@ -77,16 +79,24 @@ def build_signal(
     try:
         spec = contracts.resolve(fields.ticker)
     except UnknownContract as exc:
-        raise UnusableSignal(str(exc)) from None
+        raise UnusableSignal(str(exc), rule="contract", figures={"ticker": fields.ticker}) from None
     qty = None
     if fields.qty not in (None, "") and action is not Action.CLOSE:
         qty = to_whole(fields.qty, "qty")
         if not 1 <= qty <= max_qty:
-            raise UnusableSignal(f"qty {qty} is outside 1..{max_qty} (listener.max_qty)")
+            raise UnusableSignal(
+                f"qty {qty} is outside 1..{max_qty} (listener.max_qty)",
+                rule="max_qty",
+                figures={"qty": str(qty), "max_qty": str(max_qty)},
+            )
     if action is not Action.CLOSE and qty is None and target is None:
         raise InvalidSignal(f"{action.value} needs a qty (contracts)")
     if target is not None and abs(target) > max_qty * 10:
-        raise UnusableSignal(f"position_size {target} is implausibly large")
+        raise UnusableSignal(
+            f"position_size {target} is implausibly large",
+            rule="position_size",
+            figures={"position_size": str(target), "cap": str(max_qty * 10)},
+        )
     price = None
     if fields.price not in (None, ""):
         price = validate_price(to_decimal(fields.price, "price"), spec.root, spec.allow_negative)
