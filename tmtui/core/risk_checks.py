@@ -17,7 +17,7 @@ from enum import StrEnum
 from tmtui.core.book import Position
 from tmtui.core.breach import BreachPrice, alone_breach, liquidation_pnl
 from tmtui.core.contracts import ContractBook
-from tmtui.core.risk_limits import RiskLimits, StrategyRisk, TrailingDrawdown
+from tmtui.core.risk_limits import RiskLimits, TrailingDrawdown
 from tmtui.core.risk_state import RiskState
 from tmtui.core.trading_day import TradingCalendar
 
@@ -34,7 +34,7 @@ class Level(StrEnum):
     BREACHED = "breached"
 
 
-class Unit(StrEnum):
+class Measure(StrEnum):
     """What a check's limit and value are measured in; its distance is dollars, contracts
     or seconds accordingly (prices: dollars of P&L until the trigger)."""
 
@@ -106,7 +106,7 @@ class RuleCheck:
     rule: str
     strategy: str | None
     root: str | None
-    unit: Unit
+    unit: Measure
     limit: Decimal | datetime
     value: Decimal | datetime | None
     distance: Decimal | None
@@ -159,13 +159,13 @@ def money_check(
 ) -> RuleCheck:
     """A dollar figure that must stay above `floor`, and where each position alone breaks it."""
     if value is None:
-        return RuleCheck(rule, strategy, None, Unit.USD, floor, None, None, Level.OK)
+        return RuleCheck(rule, strategy, None, Measure.USD, floor, None, None, Level.OK)
     headroom = value - floor
     prices = tuple(
         alone_breach(pos, inputs.contracts[pos.root], headroom) for pos in inputs.in_scope(strategy)
     )
     return RuleCheck(
-        rule, strategy, None, Unit.USD, floor, value, headroom, level_of(headroom, span), prices
+        rule, strategy, None, Measure.USD, floor, value, headroom, level_of(headroom, span), prices
     )
 
 
@@ -227,7 +227,8 @@ def _time_check(rule: str, strategy: str | None, clock: time, inputs: RiskInputs
         if seconds <= 900
         else Level.OK
     )
-    return RuleCheck(rule, strategy, None, Unit.TIME, moment, inputs.now, max(seconds, ZERO), level)
+    left = max(seconds, ZERO)
+    return RuleCheck(rule, strategy, None, Measure.TIME, moment, inputs.now, left, level)
 
 
 def position_counts(positions: Iterable[Position], strategy: str | None) -> dict[str, int]:
@@ -257,7 +258,7 @@ def _count_check(strategy: str | None, root: str, cap: int, held: int) -> RuleCh
         "max_position",
         strategy,
         root,
-        Unit.CONTRACTS,
+        Measure.CONTRACTS,
         Decimal(cap),
         Decimal(held),
         Decimal(left),
@@ -283,8 +284,3 @@ def _with_note(check: RuleCheck, note: str) -> RuleCheck:
 
 def _text(value: Decimal | datetime) -> str:
     return value.isoformat() if isinstance(value, datetime) else str(value)
-
-
-def scope_of(strategy: str | None, limits: RiskLimits) -> StrategyRisk:
-    """The limits of a scope: the account's for None, else the strategy's own section."""
-    return limits if strategy is None else limits.strategies.get(strategy, StrategyRisk())

@@ -13,28 +13,28 @@ from decimal import Decimal
 from typing import Any
 
 from tmtui.core.breach import BreachPrice
-from tmtui.core.risk_checks import RuleCheck, Unit
+from tmtui.core.risk_checks import Measure, RuleCheck
 from tmtui.core.risk_state import Lock
 from tmtui.core.trading_day import TradingCalendar
 from tmtui.core.views import money, price
 
 DISTANCE_UNITS = {
-    Unit.USD: "usd",
-    Unit.PRICE: "usd",
-    Unit.CONTRACTS: "contracts",
-    Unit.TIME: "seconds",
+    Measure.USD: "usd",
+    Measure.PRICE: "usd",
+    Measure.CONTRACTS: "contracts",
+    Measure.TIME: "seconds",
 }
 
 
-def figure(value: Decimal | datetime | None, unit: Unit, calendar: TradingCalendar) -> Any:
+def figure(value: Decimal | datetime | None, unit: Measure, calendar: TradingCalendar) -> Any:
     """One limit or value in its unit's public form."""
     if value is None:
         return None
     if isinstance(value, datetime):
         return value.astimezone(calendar.tz).isoformat()
-    if unit is Unit.USD:
+    if unit is Measure.USD:
         return money(value)
-    if unit is Unit.CONTRACTS:
+    if unit is Measure.CONTRACTS:
         return int(value)
     return price(value)
 
@@ -42,7 +42,7 @@ def figure(value: Decimal | datetime | None, unit: Unit, calendar: TradingCalend
 def distance_json(check: RuleCheck) -> Any:
     if check.distance is None:
         return None
-    if check.unit in (Unit.USD, Unit.PRICE):
+    if check.unit in (Measure.USD, Measure.PRICE):
         return money(check.distance)
     return int(check.distance)
 

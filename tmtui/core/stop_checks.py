@@ -13,7 +13,7 @@ from decimal import Decimal
 from tmtui.core.book import Position
 from tmtui.core.breach import breach_price, price_for_pnl
 from tmtui.core.contracts import ContractSpec
-from tmtui.core.risk_checks import Level, RiskInputs, RuleCheck, Unit, level_of
+from tmtui.core.risk_checks import Level, Measure, RiskInputs, RuleCheck, level_of
 from tmtui.core.risk_limits import Amount, Stops
 from tmtui.core.risk_state import RiskState
 
@@ -83,7 +83,7 @@ def _profit_lock(
         check.rule,
         check.strategy,
         check.root,
-        Unit.PRICE,
+        Measure.PRICE,
         check.limit,
         check.value,
         None,
@@ -114,7 +114,7 @@ def _price_check(
     limit = shown.price if shown.price is not None else trigger
     if pos.mark is None:
         return RuleCheck(
-            rule, pos.strategy, pos.root, Unit.PRICE, limit, None, None, Level.OK, (shown,), note
+            rule, pos.strategy, pos.root, Measure.PRICE, limit, None, None, Level.OK, (shown,), note
         )
     to_trigger = pos.pnl_at(pos.mark) - pos.pnl_at(trigger)
     distance = to_trigger if down else -to_trigger
@@ -123,5 +123,14 @@ def _price_check(
     if not down and level is not Level.BREACHED:
         level = Level.OK
     return RuleCheck(
-        rule, pos.strategy, pos.root, Unit.PRICE, limit, pos.mark, distance, level, (shown,), note
+        rule,
+        pos.strategy,
+        pos.root,
+        Measure.PRICE,
+        limit,
+        pos.mark,
+        distance,
+        level,
+        (shown,),
+        note,
     )
