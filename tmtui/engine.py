@@ -38,7 +38,7 @@ from tmtui.core.models import (
     UnusableSignal,
 )
 from tmtui.core.rollups import rollups_of
-from tmtui.core.signal_rules import build_signal
+from tmtui.core.signal_rules import build_signal, signal_text
 from tmtui.core.views import (
     PositionView,
     Snapshot,
@@ -223,6 +223,7 @@ class Engine:
                     self.config.listener.max_qty,
                     alert.received,
                     alert.source,
+                    self.config.strategies.default_qty_for,
                 )
                 if not self.strategy_enabled(signal.strategy):
                     return await self._record_ignored(
@@ -232,6 +233,8 @@ class Engine:
             except (InvalidSignal, UnusableSignal) as exc:
                 await self._record_rejection(alert, str(exc))
                 raise
+            if plan.skipped is not None:
+                return await self._record_ignored(alert, signal, plan.skipped)
             if plan.before == 0 and plan.after == 0:
                 return await self._record_ignored(
                     alert, signal, f"nothing open to close for {signal.root} ({signal.strategy})"
@@ -410,17 +413,8 @@ class Engine:
             "after": after,
         }
         events = [Event(kind, text, self.clock(), data)]
-        if plan.drift is not None:
-            expected, target = plan.drift
-            events.append(
-                Event(
-                    EventKind.DRIFT,
-                    f"{s.strategy} {s.root}: strategy reports position {target}, "
-                    f"tmtui tracked {expected}; set to {target}",
-                    self.clock(),
-                    {"expected": expected, "target": target},
-                )
-            )
+        drift = {"expected": plan.drift[0], "target": plan.drift[1]} if plan.drift else {}
+        events.extend(Event(EventKind.DRIFT, note, self.clock(), drift) for note in plan.notes)
         return events
 
     # --- manual actions -----------------------------------------------------------------------
@@ -642,13 +636,7 @@ class Engine:
 
 
 def _signal_text(signal: Signal, with_price: bool = True) -> str:
-    qty = "" if signal.qty is None else f" {signal.qty}"
-    text = f"{signal.action.value}{qty} {signal.root}"
-    if signal.target is not None:
-        text += f" (target {signal.target})"
-    if with_price and signal.price is not None:
-        text += f" @ {signal.price}"
-    return text
+    return signal_text(signal, with_price)
 
 
 async def _quietly(awaitable: Any) -> None:
