@@ -203,6 +203,8 @@ def test_risk_section_reads_every_shape(tmp_path: Path) -> None:
 def test_bad_risk_values_name_the_key(tmp_path: Path, body: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message.replace("(", r"\(")):
         load_config(write(tmp_path, body))
+
+
 def test_keep_event_days_must_not_be_negative(tmp_path: Path) -> None:
     assert (
         load_config(write(tmp_path, "[ledger]\nkeep_event_days = 7\n")).ledger.keep_event_days == 7

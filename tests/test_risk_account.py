@@ -52,8 +52,11 @@ def test_daily_loss_limit_breached_closes_everything_and_locks_until_the_roll() 
     # Still locked later that day, whatever the P&L does.
     d.tick(at=at_chicago(TUESDAY, 15, 59))
     assert d.entry("A", "NQ", 1).refused
-    # The roll (17:00 Chicago) clears it.
-    d.tick(at=at_chicago(TUESDAY, 17, 0))
+    # The roll (17:00 Chicago) ends it, even for an alert before the next evaluation...
+    d.now = at_chicago(TUESDAY, 17, 0)
+    assert not d.entry("A", "NQ", 1).refused
+    # ... which clears it and says so.
+    d.tick()
     assert d.state.locks == [] and [c.rule for c in d.cleared] == ["daily_loss_limit"]
     assert not d.entry("A", "NQ", 1).refused
 

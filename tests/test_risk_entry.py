@@ -66,7 +66,7 @@ def test_max_position_trims_an_entry_and_names_the_rule() -> None:
         "asked": "3",
         "allowed": "2",
     }
-    assert "trimmed to 2" in hit.message
+    assert "trimmed to long 2" in hit.message
 
 
 def test_max_position_counts_every_strategy_in_the_root() -> None:
@@ -75,6 +75,9 @@ def test_max_position_counts_every_strategy_in_the_root() -> None:
     assert d.entry("B", "NQ", -1).allowed == -1
     verdict = d.entry("B", "NQ", -2)
     assert verdict.allowed == -1 and verdict.hits[0].figures["others"] == "2"
+    assert verdict.message == (
+        "max_position NQ 3 (account, 2 held by other strategies): 2 asked, trimmed to short 1"
+    )
     d.trade("buy", "NQ", 1, "18000", strategy="B")
     full = d.entry("B", "NQ", 2)
     assert full.refused and "refused" in full.message

@@ -8,6 +8,7 @@ from decimal import Decimal as D
 
 from risk_desk import CAL, T0, Desk, at_chicago
 
+from tmtui.core.drift import Drift
 from tmtui.core.risk_limits import RiskLimits, TrailingDrawdown
 from tmtui.core.risk_report import risk_json
 from tmtui.core.risk_rules import evaluate
@@ -23,6 +24,7 @@ def test_state_round_trips_through_json() -> None:
         last_balance=D("50100"),
         best={("A", "NQ"): (7, D("18010.25")), ("B", "CL"): (9, D("70.01"))},
         locks=[Lock("daily_loss_limit", "A", date(2026, 3, 3), T0, "why", {"value": "-1000"})],
+        drift={("A", "NQ"): Drift(3, 2, T0, "strategy means long 3, tmtui holds long 2")},
     )
     text = json.dumps(state.to_json())
     assert RiskState.from_json(json.loads(text)) == state

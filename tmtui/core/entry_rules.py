@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tmtui.core.position_rules import describe
 from tmtui.core.risk_checks import RiskInputs
 from tmtui.core.risk_limits import RiskLimits
 from tmtui.core.risk_state import RiskState
@@ -85,12 +86,14 @@ def check_entry(
         clipped = clip(before, allowed, cap)
         if clipped != allowed:
             figures.update(asked=str(allowed), allowed=str(clipped))
-            word = "refused" if clipped == before else f"trimmed to {clipped}"
+            word = "refused" if clipped == before else f"trimmed to {describe(clipped)}"
+            others = int(figures.get("others", "0"))
             hits.append(
                 RuleHit(
                     "max_position",
-                    f"max_position {root}: {abs(allowed)} asked, {figures['limit']} allowed "
-                    f"({figures['scope']}), {word}",
+                    f"max_position {root} {figures['limit']} ({figures['scope']}"
+                    + (f", {others} held by other strategies" if others else "")
+                    + f"): {abs(allowed)} asked, {word}",
                     figures,
                 )
             )
@@ -102,7 +105,7 @@ def entry_blocker(
     limits: RiskLimits, state: RiskState, inputs: RiskInputs, strategy: str
 ) -> RuleHit | None:
     """The first rule that stops `strategy` opening anything now: a lock, then the times."""
-    lock = state.lock_for(strategy)
+    lock = state.lock_for(strategy, inputs.day)
     if lock is not None:
         where = "" if lock.strategy is None else f" (strategy {lock.strategy})"
         return RuleHit(lock.rule, f"locked out by {lock.rule}{where}", dict(lock.figures))

@@ -283,4 +283,9 @@ def _with_note(check: RuleCheck, note: str) -> RuleCheck:
 
 
 def _text(value: Decimal | datetime) -> str:
-    return value.isoformat() if isinstance(value, datetime) else str(value)
+    """Exact text: ISO moments, numbers without the trailing zeros a tick product leaves."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if value == value.to_integral_value():
+        return str(value.quantize(Decimal(1)))
+    return str(value.normalize())

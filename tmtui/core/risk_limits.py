@@ -163,6 +163,14 @@ class RiskLimits(StrategyRisk):
             own.profit_lock or self.profit_lock,
         )
 
+    @property
+    def uses_best_price(self) -> bool:
+        """Whether any strategy's exits follow the best price (trailing_stop, profit_lock)."""
+        return any(
+            scope.trailing_stop is not None or scope.profit_lock is not None
+            for _, scope in self.scopes()
+        )
+
     def scopes(self) -> list[tuple[str | None, StrategyRisk]]:
         """(None, account-wide) then (name, a strategy's own) for each strategy section."""
         return [(None, self), *sorted(self.strategies.items())]

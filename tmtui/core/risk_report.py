@@ -8,6 +8,7 @@ yet is null, never 0.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -99,3 +100,62 @@ def risk_json(
         "locks": [lock_json(lock, calendar) for lock in locks],
         "rules": [check_json(check, calendar) for check in checks],
     }
+
+
+@dataclass(frozen=True, slots=True)
+class CheckText:
+    """A check as short text for a table row or a dashboard line (colors by `level`)."""
+
+    rule: str
+    scope: str
+    limit: str
+    value: str
+    distance: str
+    breach: str
+    level: str
+    note: str
+
+
+def check_text(check: RuleCheck, calendar: TradingCalendar) -> CheckText:
+    """Words for one check: money with cents, prices exact, times in the session's zone."""
+    return CheckText(
+        check.rule,
+        check.scope,
+        _shown(check.limit, check.unit, calendar),
+        _shown(check.value, check.unit, calendar),
+        _distance_text(check),
+        "\n".join(_breach_text(bp) for bp in check.breach_prices),
+        check.level.value,
+        check.note,
+    )
+
+
+def _shown(value: Decimal | datetime | None, unit: Measure, calendar: TradingCalendar) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        return value.astimezone(calendar.tz).strftime("%H:%M")
+    if unit is Measure.USD:
+        return f"{money(value):,.2f}"
+    if unit is Measure.CONTRACTS:
+        return str(int(value))
+    return str(price(value))
+
+
+def _distance_text(check: RuleCheck) -> str:
+    d = check.distance
+    if d is None:
+        return "—"
+    if check.unit is Measure.TIME:
+        minutes, seconds = divmod(int(d), 60)
+        hours, minutes = divmod(minutes, 60)
+        return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{seconds:02d}s"
+    if check.unit is Measure.CONTRACTS:
+        return f"{int(d)} contracts"
+    return f"${money(d):,.2f}"
+
+
+def _breach_text(bp: BreachPrice) -> str:
+    """`A NQ @ 17951.25`: the position by strategy and root (side and size are its own)."""
+    where = "—" if bp.price is None else str(price(bp.price))
+    return f"{bp.strategy} {bp.root} @ {where}"

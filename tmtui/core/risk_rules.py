@@ -37,9 +37,11 @@ NO_PRICE = "no price yet: waiting for a quote"
 
 @dataclass(frozen=True, slots=True)
 class RiskExit:
-    """Close one position at `price` because of `rule`; `waiting` says why not yet."""
+    """Close one position (its round trip `trade_id`) at `price` because of `rule`;
+    `waiting` says why not yet."""
 
     key: PositionKey
+    trade_id: int
     rule: str
     price: Decimal | None
     reason: str
@@ -61,7 +63,8 @@ def observe(limits: RiskLimits, state: RiskState, inputs: RiskInputs) -> list[Lo
     marked: an unknown balance must not lower or raise a high.
     """
     cleared = state.roll(inputs.day)
-    state.observe_positions(inputs.positions)
+    if limits.uses_best_price:
+        state.observe_positions(inputs.positions)
     if limits.trailing_drawdown is not None and (balance := inputs.balance()) is not None:
         state.observe_balance(balance)
     return cleared
@@ -84,10 +87,9 @@ def evaluate(limits: RiskLimits, state: RiskState, inputs: RiskInputs) -> Evalua
     """Measure every rule and decide the exits and new locks; `state` is left as is."""
     checks = all_checks(limits, state, inputs)
     new_locks = tuple(_new_locks(checks, state, inputs))
-    locks = [*state.locks, *new_locks]
     exits = []
     for pos in inputs.positions:
-        exit_ = _exit_for(pos, checks, locks, inputs)
+        exit_ = _exit_for(pos, checks, state.locks, new_locks, inputs)
         if exit_ is not None:
             exits.append(exit_)
     return Evaluation(tuple(checks), tuple(exits), new_locks)
@@ -100,19 +102,24 @@ def _new_locks(checks: Iterable[RuleCheck], state: RiskState, inputs: RiskInputs
             continue
         if any(lk.rule == check.rule and lk.strategy == check.strategy for lk in state.locks):
             continue
-        reason = (
-            f"{check.rule} breached ({check.scope}): {check.value} <= {check.limit}; "
-            f"no new entries until the next trading day"
-        )
+        reason = f"{check.rule} breached ({check.scope}): {check.value} <= {check.limit}"
         figures = check.figures()
         out.append(Lock(check.rule, check.strategy, inputs.day, inputs.now, reason, figures))
     return out
 
 
 def _exit_for(
-    pos: Position, checks: list[RuleCheck], locks: list[Lock], inputs: RiskInputs
+    pos: Position,
+    checks: list[RuleCheck],
+    locks: list[Lock],
+    new_locks: tuple[Lock, ...],
+    inputs: RiskInputs,
 ) -> RiskExit | None:
-    """The first reason to close this position: a lock, flatten_at, then its own exits."""
+    """The first reason to close this position: a breach that locks (new, then one already
+    holding), flatten_at, then its own exits."""
+    lock = next((lk for lk in new_locks if lk.covers(pos.strategy)), None)
+    if lock is not None:
+        return _exit(pos, lock.rule, lock.reason, lock.figures, inputs)
     lock = next((lk for lk in locks if lk.covers(pos.strategy)), None)
     if lock is not None:
         text = f"locked out by {lock.rule} ({lock.scope})"
@@ -123,7 +130,7 @@ def _exit_for(
         if check.rule == "flatten_at":
             return _exit(pos, check.rule, f"flatten_at {check.limit}", check.figures(), inputs)
         if check.rule in STOP_RULES:
-            text = f"{check.rule}: mark {check.value} reached {check.limit}"
+            text = f"mark {check.value} reached {check.limit}"
             return _exit(pos, check.rule, text, check.figures(), inputs)
     return None
 
@@ -143,4 +150,4 @@ def _exit(
     elif rule != "flatten_at" and inputs.stale(pos):
         waiting = STALE
     figures = {**figures, "mark": str(pos.mark)} if pos.mark is not None else dict(figures)
-    return RiskExit(pos.key, rule, pos.mark, reason, figures, waiting)
+    return RiskExit(pos.key, pos.trade.trade_id, rule, pos.mark, reason, figures, waiting)

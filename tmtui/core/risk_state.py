@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from tmtui.core.book import Position, PositionKey
+from tmtui.core.drift import Drift
 
 STATE_VERSION = 1
 
@@ -45,7 +46,8 @@ class RiskState:
     `eod_high` is the highest balance seen at a trading day's end, `peak` the highest seen
     at any mark; `last_balance` is the latest of the current `day`, which becomes an
     end-of-day balance when the day rolls. `best` is each open round trip's most favorable
-    price, keyed by position and tagged with its trade id.
+    price, keyed by position and tagged with its trade id. `drift` is the drift guard's
+    mark on each position whose last alert disagreed with it.
     """
 
     day: date | None = None
@@ -54,6 +56,14 @@ class RiskState:
     last_balance: Decimal | None = None
     best: dict[PositionKey, tuple[int, Decimal]] = field(default_factory=dict)
     locks: list[Lock] = field(default_factory=list)
+    drift: dict[PositionKey, Drift] = field(default_factory=dict)
+
+    def set_drift(self, key: PositionKey, drift: Drift | None) -> None:
+        """Mark or (agreeing alert) clear a position's drift."""
+        if drift is None:
+            self.drift.pop(key, None)
+        else:
+            self.drift[key] = drift
 
     def roll(self, day: date) -> list[Lock]:
         """Move to trading day `day`: the last balance becomes an end-of-day balance and
@@ -90,9 +100,12 @@ class RiskState:
             return pos.avg_price
         return best
 
-    def lock_for(self, strategy: str) -> Lock | None:
-        """The first lock that stops `strategy` opening positions, if any."""
-        return next((lock for lock in self.locks if lock.covers(strategy)), None)
+    def lock_for(self, strategy: str, day: date) -> Lock | None:
+        """The first lock that stops `strategy` opening positions on trading day `day`
+        (a lock of an earlier day has ended, even before `roll` clears it)."""
+        return next(
+            (lock for lock in self.locks if lock.covers(strategy) and lock.day >= day), None
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -103,6 +116,7 @@ class RiskState:
             "last_balance": _text(self.last_balance),
             "best": [[s, r, tid, str(p)] for (s, r), (tid, p) in sorted(self.best.items())],
             "locks": [_lock_json(lock) for lock in self.locks],
+            "drift": [[s, r, d.to_json()] for (s, r), d in sorted(self.drift.items())],
         }
 
     @classmethod
@@ -117,6 +131,7 @@ class RiskState:
             last_balance=_dec(data["last_balance"]),
             best={(s, r): (int(tid), Decimal(p)) for s, r, tid, p in data["best"]},
             locks=[_lock_from(item) for item in data["locks"]],
+            drift={(s, r): Drift.from_json(d) for s, r, d in data.get("drift", [])},
         )
 
 
