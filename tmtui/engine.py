@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Protocol
@@ -22,12 +23,14 @@ from tmtui.core.account import DayAccount
 from tmtui.core.book import Book, Plan, PositionKey
 from tmtui.core.events import Event, EventKind
 from tmtui.core.models import AlertReply, IncomingAlert, TmtuiError
+from tmtui.core.risk_rules import RiskExit
 from tmtui.core.series import PnlSeries
 from tmtui.core.views import PositionView, Snapshot
 from tmtui.feeds.base import FeedStatus, Quote, QuoteFeed
 from tmtui.history import load_book, load_day_account, make_state
 from tmtui.ledger import Ledger
 from tmtui.retention import Housekeeper
+from tmtui.risk_guard import RiskGuard
 from tmtui.sampler import Sampler
 from tmtui.signal_intake import SignalIntake
 
@@ -71,6 +74,15 @@ class Engine:
         self.state = make_state(config, clock())
         self.series = PnlSeries(config.ui.sparkline_points)
         self.sampler = Sampler(ledger, self.state, self.series)
+        self.guard = RiskGuard(
+            ledger,
+            self.state,
+            config,
+            clock=clock,
+            emit=self.emit,
+            spawn=self.spawn,
+            close=self._risk_exit,
+        )
         self.intake = SignalIntake(
             ledger,
             self.state,
@@ -79,6 +91,9 @@ class Engine:
             clock=clock,
             applied=self._applied,
             emit=self.emit,
+            entry=self.guard.entry,
+            drifted=self.guard.drifted,
+            drift_of=self.guard.drift_of,
         )
         self.housekeeper = Housekeeper(ledger, self.state.calendar, config.ledger.keep_event_days)
         self.feed: QuoteFeed | None = None
@@ -115,6 +130,7 @@ class Engine:
         )
         state.switches.update(await self.ledger.strategy_switches())
         await self.sampler.restore()
+        await self.guard.restore()
 
     async def start(self) -> None:
         """Restore, then start the feed, the sampler, the listener and the housekeeping."""
@@ -221,13 +237,20 @@ class Engine:
         return await self.intake.flatten(strategy)
 
     def _applied(self, plan: Plan) -> None:
-        """After a recorded plan is applied: sample it, follow its symbol, revalue."""
+        """After a recorded plan is applied: sample it, follow its symbol, revalue, and let
+        the risk guard count its money and check the rules."""
         if plan.position is None:
             self.sampler.closed(plan.key)
         else:
             self.sampler.moved([plan.key])
         self._sync_symbols()
-        self._revalue(self.clock())
+        now = self.clock()
+        self._revalue(now)
+        self.guard.applied(plan)
+        self.guard.check(now)
+
+    async def _risk_exit(self, exit_: RiskExit) -> None:
+        await self.intake.risk_exit(exit_)
 
     # --- strategies -----------------------------------------------------------------------
 
@@ -248,6 +271,7 @@ class Engine:
         if marked:
             self.sampler.moved(marked)
             self._revalue(quote.received)
+            self.guard.check(self.clock())
 
     def on_feed_status(self, status: FeedStatus) -> None:
         event = self.state.set_feed_status(status, self.clock())
@@ -282,7 +306,9 @@ class Engine:
         """Revalue at the clock, then write the sampler's tick."""
         now = self.clock()
         self._revalue(now)
+        self.guard.check(now)
         await self.sampler.flush(now)
+        await self.guard.save()
 
     async def tidy(self) -> None:
         """Compact finished days' samples and drop log lines past their retention."""
@@ -291,20 +317,25 @@ class Engine:
     # --- views and queries (the UI's side of `core.engine_api.EngineApi`) -------------------
 
     def position_view(self, key: PositionKey) -> PositionView | None:
-        return self.state.position_view(key, self.clock())
+        view = self.state.position_view(key, self.clock())
+        return None if view is None else replace(view, drift=self.guard.drift_of(key))
 
     def positions(self) -> list[PositionView]:
-        return self.state.positions(self.clock())
+        views = self.state.positions(self.clock())
+        return [replace(v, drift=self.guard.drift_of(v.key)) for v in views]
 
     def snapshot(self) -> Snapshot:
-        return self.state.snapshot(
-            self.clock(),
+        now = self.clock()
+        snap = self.state.snapshot(
+            now,
             self.series,
             listener_url=self.listener.url if self.listener else None,
             last_alert=self.intake.last_alert,
             ledger_path=str(self.ledger.path),
             errors=self.errors,
         )
+        positions = [replace(p, drift=self.guard.drift_of(p.key)) for p in snap.positions]
+        return replace(snap, positions=positions, risk=self.guard.view(now))
 
     async def recent_events(self, limit: int) -> list[Event]:
         """The ledger's latest log lines, oldest first (the log at start)."""
