@@ -23,12 +23,14 @@ from textual.widgets import DataTable, Footer
 from tmtui.config import Config
 from tmtui.core.engine_api import EngineApi
 from tmtui.core.events import Event, EventKind
+from tmtui.core.trading_day import TradingCalendar
 from tmtui.core.views import Snapshot
 from tmtui.screens.confirm import CloseRequest, ConfirmScreen
 from tmtui.screens.strategies import StrategiesScreen
 from tmtui.widgets.event_log import EventLog
 from tmtui.widgets.pnl_charts import PnlCharts
 from tmtui.widgets.positions_table import PositionKey, PositionsTable
+from tmtui.widgets.risk_panel import RiskPanel
 from tmtui.widgets.status_line import StatusLine
 from tmtui.widgets.totals_bar import TotalsBar
 
@@ -73,6 +75,9 @@ class DashboardScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         ui, session = self.config.ui, self.config.session
         yield TotalsBar(id="totals")
+        yield RiskPanel(
+            TradingCalendar(session.timezone, session.day_start, session.roll_weekends), id="risk"
+        )
         yield PositionsTable(id="positions")
         yield PnlCharts(id="charts")
         yield EventLog(session.timezone, ui.max_log_lines, id="log")
@@ -129,6 +134,7 @@ class DashboardScreen(Screen[None]):
             table = self.query_one(PositionsTable)
             with self.app.batch_update():
                 self.query_one(TotalsBar).show(snapshot)
+                self.query_one(RiskPanel).show(snapshot)
                 table.show(snapshot)
                 self.query_one(PnlCharts).show(snapshot, table.selected_key)
                 self.query_one(StatusLine).show(snapshot)
