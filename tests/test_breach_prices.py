@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from risk_desk import Desk
 
@@ -69,7 +69,8 @@ def test_each_breach_price_breaches_and_the_tick_before_does_not(
     d.realized.setdefault(d.inputs().day, {})["A"] = D(realized)
     inputs = d.inputs()
     (check,) = daily_loss_checks(d.limits, inputs)
-    assert check.value is not None and not check.breached
+    assert check.value is not None
+    assume(not check.breached)  # a path already at the limit has no price left to find
     for bp in check.breach_prices:
         assert bp.price is not None
         pos = d.book.position("A", bp.root)

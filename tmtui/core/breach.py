@@ -53,17 +53,22 @@ def first_tick(price: Decimal, tick: Decimal, falling: bool) -> Decimal:
     return steps * tick
 
 
-def breach_price(pos: Position, spec: ContractSpec, exact: Decimal, falling: bool) -> BreachPrice:
+def breach_price(
+    pos: Position, spec: ContractSpec, exact: Decimal, falling: bool, qty: int | None = None
+) -> BreachPrice:
     """A breach at `exact` as the first tick a trader would see; None when below zero
-    on a market that cannot trade there."""
+    on a market that cannot trade there. `qty` saves recounting the lots."""
     tick = first_tick(exact, spec.tick_size, falling)
     reachable = tick > 0 or spec.allow_negative
-    return BreachPrice(pos.strategy, pos.root, pos.side.value, pos.qty, tick if reachable else None)
+    side = "long" if pos.sign > 0 else "short"
+    size = pos.qty if qty is None else qty
+    return BreachPrice(pos.strategy, pos.root, side, size, tick if reachable else None)
 
 
 def alone_breach(pos: Position, spec: ContractSpec, headroom: Decimal) -> BreachPrice:
     """The price at which this position alone (everything else where it is now) would use
     up `headroom` dollars of a limit; the position must be marked."""
     assert pos.mark is not None
-    exact = price_for_pnl(pos, pos.pnl_at(pos.mark) - headroom)
-    return breach_price(pos, spec, exact, falling=pos.sign > 0)
+    qty = pos.qty
+    exact = pos.mark - headroom / (qty * pos.point_value * pos.sign)  # P&L is linear in price
+    return breach_price(pos, spec, exact, falling=pos.sign > 0, qty=qty)

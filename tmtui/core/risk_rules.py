@@ -87,9 +87,10 @@ def evaluate(limits: RiskLimits, state: RiskState, inputs: RiskInputs) -> Evalua
     """Measure every rule and decide the exits and new locks; `state` is left as is."""
     checks = all_checks(limits, state, inputs)
     new_locks = tuple(_new_locks(checks, state, inputs))
+    breached = [c for c in checks if c.breached]
     exits = []
     for pos in inputs.positions:
-        exit_ = _exit_for(pos, checks, state.locks, new_locks, inputs)
+        exit_ = _exit_for(pos, breached, state.locks, new_locks, inputs)
         if exit_ is not None:
             exits.append(exit_)
     return Evaluation(tuple(checks), tuple(exits), new_locks)
@@ -110,7 +111,7 @@ def _new_locks(checks: Iterable[RuleCheck], state: RiskState, inputs: RiskInputs
 
 def _exit_for(
     pos: Position,
-    checks: list[RuleCheck],
+    breached: list[RuleCheck],
     locks: list[Lock],
     new_locks: tuple[Lock, ...],
     inputs: RiskInputs,
@@ -124,8 +125,8 @@ def _exit_for(
     if lock is not None:
         text = f"locked out by {lock.rule} ({lock.scope})"
         return _exit(pos, lock.rule, text, lock.figures, inputs)
-    for check in checks:
-        if not check.breached or not _applies(check, pos):
+    for check in breached:
+        if not _applies(check, pos):
             continue
         if check.rule == "flatten_at":
             return _exit(pos, check.rule, f"flatten_at {check.limit}", check.figures(), inputs)

@@ -110,15 +110,17 @@ def _price_check(
     is no danger: it stays OK until hit.
     """
     falling = (pos.sign > 0) == down
-    shown = breach_price(pos, spec, trigger, falling)
+    qty = pos.qty
+    shown = breach_price(pos, spec, trigger, falling, qty)
     limit = shown.price if shown.price is not None else trigger
     if pos.mark is None:
         return RuleCheck(
             rule, pos.strategy, pos.root, Measure.PRICE, limit, None, None, Level.OK, (shown,), note
         )
-    to_trigger = pos.pnl_at(pos.mark) - pos.pnl_at(trigger)
+    per_point = qty * pos.point_value * pos.sign  # P&L is linear in price: dollars per point
+    to_trigger = (pos.mark - trigger) * per_point
     distance = to_trigger if down else -to_trigger
-    span = abs(pos.pnl_at(reference) - pos.pnl_at(trigger))
+    span = abs((reference - trigger) * per_point)
     level = level_of(distance, span)
     if not down and level is not Level.BREACHED:
         level = Level.OK
