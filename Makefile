@@ -40,6 +40,7 @@ typecheck: $(STAMP_TEST)
 
 bench: $(STAMP_TEST)
 	$(BIN)/python bench/bench_quotes.py
+	$(BIN)/python bench/bench_risk.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -36,17 +36,6 @@ def liquidation_pnl(pos: Position, price: Decimal, per_side: Decimal) -> Decimal
     return pos.pnl_at(price) - closing_commission(pos, per_side)
 
 
-def round_turn_pnl(pos: Position, price: Decimal, per_side: Decimal) -> Decimal:
-    """Open P&L at `price` less entry and exit commission of the open contracts."""
-    return pos.pnl_at(price) - 2 * closing_commission(pos, per_side)
-
-
-def price_for_pnl(pos: Position, pnl: Decimal) -> Decimal:
-    """The exact price at which the position's gross open P&L equals `pnl`."""
-    cost = sum((lot.qty * lot.price for lot in pos.lots), Decimal(0))
-    return (pnl / (pos.point_value * pos.sign) + cost) / pos.qty
-
-
 def first_tick(price: Decimal, tick: Decimal, falling: bool) -> Decimal:
     """The first tick reached at or beyond `price`: below it when falling, above when rising."""
     steps = (price / tick).to_integral_value(ROUND_FLOOR if falling else ROUND_CEILING)
