@@ -79,3 +79,19 @@ def test_risk_without_rules_says_so(tmp_path: Path) -> None:
     assert result.returncode == 0 and "No risk rules configured" in result.stdout
     doc = json.loads(tmtui("risk", "--json", "--config", str(config_file)).stdout)
     assert doc["rules"] == [] and doc["locks"] == []
+
+
+async def test_positions_json_shows_the_drift_the_engine_saved(tmp_path: Path) -> None:
+    config_file = write_config(tmp_path, "[risk]\nmax_position = { NQ = 1 }\n")
+    config = load_config(config_file)
+    engine = Engine(config, await Ledger.open(config.ledger.resolved_path()))
+    await engine.start()
+    await engine.submit_alert(alert("buy", "NQ1!", 2, "18000", strategy="A", position_size=2))
+    await engine.stop()
+    (position,) = json.loads(tmtui("positions", "--json", "--config", str(config_file)).stdout)
+    assert position["qty"] == 1
+    assert position["drift"] == {
+        "reported": 2,
+        "held": 1,
+        "reason": "strategy means long 2, tmtui holds long 1 (max_position)",
+    }

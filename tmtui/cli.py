@@ -10,6 +10,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Coroutine
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -37,6 +38,7 @@ from tmtui.core.views import (
 )
 from tmtui.history import daily_totals, load_day_account, make_calendar, rebuild_book
 from tmtui.ledger import Ledger
+from tmtui.risk_store import load_drift
 
 app = typer.Typer(
     name="tmtui",
@@ -221,8 +223,12 @@ def positions(config: ConfigOpt = None, json: JsonOpt = False) -> None:
 
     async def work(ledger: Ledger) -> list[Any]:
         book = await rebuild_book(ledger, cfg)
+        drift = await load_drift(ledger)
         now = datetime.now(UTC)
-        return [position_view(p, now, cfg.feed.stale_after) for p in book.open_positions()]
+        return [
+            replace(position_view(p, now, cfg.feed.stale_after), drift=drift.get(p.key))
+            for p in book.open_positions()
+        ]
 
     views = _run(_with_ledger(cfg, work))
     if json:

@@ -13,6 +13,8 @@ from datetime import date
 from decimal import Decimal
 
 from tmtui.config import Config
+from tmtui.core.book import PositionKey
+from tmtui.core.drift import Drift
 from tmtui.core.risk_state import RiskState
 from tmtui.ledger import Ledger
 
@@ -41,6 +43,15 @@ class RiskFigures:
         """A new trading day starts with nothing realized."""
         if day > self.day:
             self.day, self.realized_today = day, {}
+
+
+async def load_drift(ledger: Ledger) -> dict[PositionKey, Drift]:
+    """The drift guard's marks as the running tmtui last saved them (for read commands)."""
+    stored = await ledger.risk_state()
+    try:
+        return RiskState.from_json(stored).drift if stored is not None else {}
+    except (ValueError, KeyError, TypeError):
+        return {}
 
 
 async def load_risk(ledger: Ledger, config: Config, day: date) -> RiskFigures:
