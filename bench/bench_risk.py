@@ -3,7 +3,8 @@
 Ten open positions over five roots and two strategies, every rule configured (daily loss
 account-wide and per strategy, intraday trailing drawdown, max_position, both times, all
 four per-position exits), each evaluation after a new mark: observe + evaluate, the pure
-work `RiskGuard.check` does per quote. Not a test; run `python bench/bench_risk.py`.
+work `RiskGuard.check` does per quote. Not a test; run
+`python bench/bench_risk.py [--json PATH]` (or `make bench`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from harness import Figure, emit, machine, parse_args
 
 from tmtui.core.book import Book
 from tmtui.core.contracts import ContractBook
@@ -33,6 +37,9 @@ from tmtui.core.trading_day import TradingCalendar, parse_day_start
 
 ROOTS = {"NQ": "25600", "ES": "6900", "CL": "60.12", "GC": "4012.3", "6E": "1.1525"}
 EVALUATIONS = 20_000
+TARGET_PER_S = 1_000
+"""At most 1 ms of one core per quote with ten positions and every rule: a busy feed's
+quotes for the symbols held stay a small part of the loop."""
 
 
 def limits() -> RiskLimits:
@@ -53,6 +60,7 @@ def limits() -> RiskLimits:
 
 
 def main() -> None:
+    args = parse_args("risk guard: rule evaluations per quote, ten positions, every rule")
     calendar = TradingCalendar()
     now = datetime(2026, 3, 3, 14, 0, tzinfo=UTC)
     book = Book(ContractBook(), lambda _root: Decimal("1.25"))
@@ -81,12 +89,16 @@ def main() -> None:
         result = evaluate(rules, state, inputs)
         assert not result.exits
     elapsed = time.perf_counter() - started
-    checks = len(result.checks)
-    print(
-        f"risk: {EVALUATIONS / elapsed:,.0f} evaluations/s "
-        f"({checks} checks over {len(book.positions)} positions, "
-        f"{elapsed * 1e6 / EVALUATIONS:.0f} µs each)"
+    rate = EVALUATIONS / elapsed
+    figure = Figure(
+        "risk guard: evaluations (10 positions, every rule)",
+        rate,
+        "evaluations/s",
+        f"≥ {TARGET_PER_S:,} evaluations/s",
+        rate >= TARGET_PER_S,
+        f"{len(result.checks)} checks each, {elapsed * 1e6 / EVALUATIONS:.0f} µs per quote",
     )
+    emit([figure], args.json, {"evaluations": EVALUATIONS, **machine()})
 
 
 if __name__ == "__main__":

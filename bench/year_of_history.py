@@ -45,7 +45,8 @@ CAL = TradingCalendar()
 
 def trading_days(last: datetime, count: int) -> list[datetime]:
     """Session starts (17:00 Chicago) of the `count` trading days before `last`'s day."""
-    days, day = [], CAL.day_of(last)
+    days: list[datetime] = []
+    day = CAL.day_of(last)
     while len(days) < count:
         day -= timedelta(days=1)
         if day.weekday() < 5:
