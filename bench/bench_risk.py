@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -59,6 +60,11 @@ def limits() -> RiskLimits:
     )
 
 
+def constant(price: Decimal) -> Callable[[int], Decimal | None]:
+    """A mark for either side: the bench's quotes have no spread."""
+    return lambda _sign: price
+
+
 def main() -> None:
     args = parse_args("risk guard: rule evaluations per quote, ten positions, every rule")
     calendar = TradingCalendar()
@@ -73,8 +79,8 @@ def main() -> None:
     for i in range(EVALUATIONS):
         root = roots[i % len(roots)]
         when = now + timedelta(milliseconds=i)
-        tick = book.contracts[root].tick_size * (i % 7 - 3)
-        book.mark(root, lambda _sign, r=root, t=tick: Decimal(ROOTS[r]) + t, when)
+        mark = Decimal(ROOTS[root]) + book.contracts[root].tick_size * (i % 7 - 3)
+        book.mark(root, constant(mark), when)
         inputs = RiskInputs(
             when,
             calendar.day_of(when),

@@ -307,8 +307,10 @@ class Engine:
         now = self.clock()
         self._revalue(now)
         self.guard.check(now)
-        await self.sampler.flush(now)
-        await self.guard.save()
+        risk_state = self.guard.unsaved()
+        await self.sampler.flush(now, risk_state)
+        if risk_state is not None:
+            self.guard.saved(risk_state)
 
     async def tidy(self) -> None:
         """Compact finished days' samples and drop log lines past their retention."""

@@ -507,9 +507,11 @@ class Ledger:
         positions: Sequence[PositionSample],
         account: AccountSample | None,
         events: Sequence[Event],
+        risk_state: tuple[dict[str, Any], datetime] | None = None,
     ) -> None:
-        """One sampler tick (P&L samples and queued log lines) in one transaction."""
-        if not positions and account is None and not events:
+        """One sampler tick (P&L samples, queued log lines and, when it changed, the risk
+        guard's state) in one transaction."""
+        if not positions and account is None and not events and risk_state is None:
             return
 
         async def write() -> None:
@@ -519,6 +521,8 @@ class Ledger:
                 await self._insert_account_sample(account)
             for event in events:
                 await self._insert_event(event)
+            if risk_state is not None:
+                await self._upsert_risk_state(*risk_state)
 
         await self._transaction(write)
 
@@ -610,12 +614,15 @@ class Ledger:
         """Replace the one stored risk-guard state (it is small and rewritten in place)."""
 
         async def upsert(_: None) -> None:
-            await self._db.execute(
-                "INSERT OR REPLACE INTO risk_state (id, state, time) VALUES (1, ?, ?)",
-                (json.dumps(state, sort_keys=True), iso(when)),
-            )
+            await self._upsert_risk_state(state, when)
 
         await self._write_many(upsert, [None])
+
+    async def _upsert_risk_state(self, state: dict[str, Any], when: datetime) -> None:
+        await self._db.execute(
+            "INSERT OR REPLACE INTO risk_state (id, state, time) VALUES (1, ?, ?)",
+            (json.dumps(state, sort_keys=True), iso(when)),
+        )
 
     async def risk_state(self) -> dict[str, Any] | None:
         """The stored risk-guard state, or None before the first one was written."""

@@ -137,10 +137,19 @@ class RiskGuard:
         result = evaluate(self.limits, self.figures.state, self.inputs(now))
         return RiskView(result.checks, tuple(self.figures.state.locks))
 
-    async def save(self) -> None:
-        """Write the guard's memory when it changed (each sampler tick, and on a lockout)."""
+    def unsaved(self) -> dict[str, Any] | None:
+        """The guard's memory when it changed since last written (the sampler's tick writes
+        it with the samples), else None."""
         data = self.figures.state.to_json()
-        if data != self._saved:
+        return None if data == self._saved else data
+
+    def saved(self, data: dict[str, Any]) -> None:
+        self._saved = data
+
+    async def save(self) -> None:
+        """Write the guard's memory now if it changed (a lockout does not wait a tick)."""
+        data = self.unsaved()
+        if data is not None:
             await self.ledger.save_risk_state(data, self.clock())
             self._saved = data
 
