@@ -11,6 +11,7 @@ import logging
 import os
 import sys
 from collections.abc import Coroutine
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -24,6 +25,7 @@ from rich.text import Text
 
 from tmtui import __version__
 from tmtui.cli_ledger import ledger_app
+from tmtui.cli_risk import risk_cmd
 from tmtui.config import Config, example_config_text, find_config_path, load_config
 from tmtui.core.contracts import ContractBook
 from tmtui.core.formatting import price_text, row_order, signed_money
@@ -38,6 +40,7 @@ from tmtui.core.views import (
 )
 from tmtui.history import daily_totals, load_day_account, make_calendar, rebuild_book
 from tmtui.ledger import Ledger
+from tmtui.risk_store import load_drift
 
 app = typer.Typer(
     name="tmtui",
@@ -49,6 +52,7 @@ app = typer.Typer(
 config_app = typer.Typer(help="Find or create the configuration file.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
 app.add_typer(ledger_app, name="ledger")
+app.command("risk")(risk_cmd)
 
 err = Console(stderr=True)
 out = Console(width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 160)
@@ -255,8 +259,12 @@ def positions(config: ConfigOpt = None, json: JsonOpt = False) -> None:
 
     async def work(ledger: Ledger) -> list[Any]:
         book = await rebuild_book(ledger, cfg)
+        drift = await load_drift(ledger)
         now = datetime.now(UTC)
-        return [position_view(p, now, cfg.feed.stale_after) for p in book.open_positions()]
+        return [
+            replace(position_view(p, now, cfg.feed.stale_after), drift=drift.get(p.key))
+            for p in book.open_positions()
+        ]
 
     views = _run(_with_ledger(cfg, work))
     if json:

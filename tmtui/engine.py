@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Protocol
@@ -23,12 +24,14 @@ from tmtui.core.book import Book, Plan, PositionKey
 from tmtui.core.changes import ChangeLog
 from tmtui.core.events import Event, EventKind
 from tmtui.core.models import AlertReply, IncomingAlert, TmtuiError
+from tmtui.core.risk_rules import RiskExit
 from tmtui.core.series import PnlSeries
 from tmtui.core.views import AccountView, PositionView, Snapshot, account_view
 from tmtui.feeds.base import FeedStatus, Quote, QuoteFeed
 from tmtui.history import load_book, load_day_account, make_state
 from tmtui.ledger import Ledger
 from tmtui.retention import Housekeeper
+from tmtui.risk_guard import RiskGuard
 from tmtui.sampler import Sampler
 from tmtui.signal_intake import SignalIntake
 
@@ -72,6 +75,15 @@ class Engine:
         self.state = make_state(config, clock())
         self.series = PnlSeries(config.ui.sparkline_points)
         self.sampler = Sampler(ledger, self.state, self.series)
+        self.guard = RiskGuard(
+            ledger,
+            self.state,
+            config,
+            clock=clock,
+            emit=self.emit,
+            spawn=self.spawn,
+            close=self._risk_exit,
+        )
         self.intake = SignalIntake(
             ledger,
             self.state,
@@ -80,6 +92,9 @@ class Engine:
             clock=clock,
             applied=self._applied,
             emit=self.emit,
+            entry=self.guard.entry,
+            drifted=self.guard.drifted,
+            drift_of=self.guard.drift_of,
         )
         self.housekeeper = Housekeeper(ledger, self.state.calendar, config.ledger.keep_event_days)
         self.feed: QuoteFeed | None = None
@@ -118,6 +133,7 @@ class Engine:
         )
         state.switches.update(await self.ledger.strategy_switches())
         await self.sampler.restore()
+        await self.guard.restore()
 
     async def start(self) -> None:
         """Restore, then start the feed, the sampler, the listener and the housekeeping."""
@@ -224,14 +240,21 @@ class Engine:
         return await self.intake.flatten(strategy)
 
     def _applied(self, plan: Plan) -> None:
-        """After a recorded plan is applied: sample it, follow its symbol, revalue."""
+        """After a recorded plan is applied: sample it, follow its symbol, revalue, and let
+        the risk guard count its money and check the rules."""
         if plan.position is None:
             self.sampler.closed(plan.key)
         else:
             self.sampler.moved([plan.key])
         self._sync_symbols()
-        self._revalue(self.clock())
+        now = self.clock()
+        self._revalue(now)
+        self.guard.applied(plan)
+        self.guard.check(now)
         self.changes.filled(plan.key, plan.position is not None)
+
+    async def _risk_exit(self, exit_: RiskExit) -> None:
+        await self.intake.risk_exit(exit_)
 
     # --- strategies -----------------------------------------------------------------------
 
@@ -252,6 +275,7 @@ class Engine:
         if marked:
             self.sampler.moved(marked)
             self._revalue(quote.received)
+            self.guard.check(self.clock())
             self.changes.touch(marked)
 
     def on_feed_status(self, status: FeedStatus) -> None:
@@ -287,7 +311,11 @@ class Engine:
         """Revalue at the clock, then write the sampler's tick."""
         now = self.clock()
         self._revalue(now)
-        await self.sampler.flush(now)
+        self.guard.check(now)
+        risk_state = self.guard.unsaved()
+        await self.sampler.flush(now, risk_state)
+        if risk_state is not None:
+            self.guard.saved(risk_state)
 
     async def tidy(self) -> None:
         """Compact finished days' samples and drop log lines past their retention."""
@@ -296,14 +324,17 @@ class Engine:
     # --- views and queries (the UI's side of `core.engine_api.EngineApi`) -------------------
 
     def position_view(self, key: PositionKey) -> PositionView | None:
-        return self.state.position_view(key, self.clock())
+        view = self.state.position_view(key, self.clock())
+        return None if view is None else replace(view, drift=self.guard.drift_of(key))
 
     def positions(self) -> list[PositionView]:
-        return self.state.positions(self.clock())
+        views = self.state.positions(self.clock())
+        return [replace(v, drift=self.guard.drift_of(v.key)) for v in views]
 
     def snapshot(self) -> Snapshot:
-        return self.state.snapshot(
-            self.clock(),
+        now = self.clock()
+        snap = self.state.snapshot(
+            now,
             self.series,
             listener_url=self.listener.url if self.listener else None,
             last_alert=self.intake.last_alert,
@@ -311,6 +342,8 @@ class Engine:
             errors=self.errors,
             version=self.changes.version,
         )
+        positions = [replace(p, drift=self.guard.drift_of(p.key)) for p in snap.positions]
+        return replace(snap, positions=positions, risk=self.guard.view(now))
 
     def account_view(self) -> AccountView:
         """Today's figures alone (cheaper than a snapshot, for the quote → screen path)."""

@@ -39,7 +39,7 @@ __all__ = ["AccountSample", "Ledger", "PositionSample", "SignalRecord", "StoredB
 log = logging.getLogger("tmtui.ledger")
 T = TypeVar("T")
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -194,11 +194,19 @@ _MIGRATIONS: dict[int, str] = {
     ALTER TABLE account_samples ADD COLUMN high TEXT;
     CREATE INDEX account_samples_raw ON account_samples (ts) WHERE low IS NULL;
     """,
+    4: """
+    CREATE TABLE IF NOT EXISTS risk_state (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        state TEXT NOT NULL,
+        time TEXT NOT NULL
+    );
+    """,
 }
 """v3: samples get the minute's `low`/`high` once compacted (NULL while raw, at 1 s). The
 partial indexes hold only raw samples: finding and reading a day still to compact touches
 the raw rows alone. Position samples are a WITHOUT ROWID table on their primary key (the
-per-position lookups), without the v2 index on ts: a third less space per year."""
+per-position lookups), without the v2 index on ts: a third less space per year.
+v4: one row of risk-guard state (highs, best prices, lockouts, drift), rewritten in place."""
 
 NEEDS_REBUILD = -1
 """`book_meta.last_signal_id` of a ledger upgraded from v1: its derived tables need a rebuild."""
@@ -499,9 +507,11 @@ class Ledger:
         positions: Sequence[PositionSample],
         account: AccountSample | None,
         events: Sequence[Event],
+        risk_state: tuple[dict[str, Any], datetime] | None = None,
     ) -> None:
-        """One sampler tick (P&L samples and queued log lines) in one transaction."""
-        if not positions and account is None and not events:
+        """One sampler tick (P&L samples, queued log lines and, when it changed, the risk
+        guard's state) in one transaction."""
+        if not positions and account is None and not events and risk_state is None:
             return
 
         async def write() -> None:
@@ -511,6 +521,8 @@ class Ledger:
                 await self._insert_account_sample(account)
             for event in events:
                 await self._insert_event(event)
+            if risk_state is not None:
+                await self._upsert_risk_state(*risk_state)
 
         await self._transaction(write)
 
@@ -597,6 +609,25 @@ class Ledger:
 
             total += await self._transaction(write)
         return total
+
+    async def save_risk_state(self, state: dict[str, Any], when: datetime) -> None:
+        """Replace the one stored risk-guard state (it is small and rewritten in place)."""
+
+        async def upsert(_: None) -> None:
+            await self._upsert_risk_state(state, when)
+
+        await self._write_many(upsert, [None])
+
+    async def _upsert_risk_state(self, state: dict[str, Any], when: datetime) -> None:
+        await self._db.execute(
+            "INSERT OR REPLACE INTO risk_state (id, state, time) VALUES (1, ?, ?)",
+            (json.dumps(state, sort_keys=True), iso(when)),
+        )
+
+    async def risk_state(self) -> dict[str, Any] | None:
+        """The stored risk-guard state, or None before the first one was written."""
+        rows = await self._dicts("SELECT state FROM risk_state WHERE id = 1", ())
+        return json.loads(rows[0]["state"]) if rows else None
 
     async def set_strategy_enabled(self, strategy: str, enabled: bool, when: datetime) -> None:
         async def upsert(_: None) -> None:

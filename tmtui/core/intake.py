@@ -15,8 +15,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from tmtui.core.alert_rules import EntryCheck, screen
 from tmtui.core.book import Book, Plan, PositionKey
 from tmtui.core.book_state import delta_of
+from tmtui.core.drift import DriftUpdate, drift_after
 from tmtui.core.events import Event, EventKind
 from tmtui.core.models import (
     Action,
@@ -24,12 +26,15 @@ from tmtui.core.models import (
     IncomingAlert,
     InvalidSignal,
     Outcome,
+    RuleRefusal,
     Signal,
     TmtuiError,
     UnusableSignal,
 )
 from tmtui.core.records import SignalRecord, SignalWrite
+from tmtui.core.risk_rules import RiskExit
 from tmtui.core.rollups import rollups_of
+from tmtui.core.rule_hits import RuleHit
 from tmtui.core.signal_rules import build_signal, signal_text
 
 
@@ -38,11 +43,13 @@ class IntakeRules:
     """What the decision needs besides the book: limits, switches and the trading day.
 
     `switches` holds the strategies switched off or on; a strategy not in it is enabled.
+    `entry` is the risk guard's entry check (None: no risk rules).
     """
 
     max_qty: int
     switches: Mapping[str, bool]
     day_of: Callable[[datetime], date]
+    entry: EntryCheck | None = None
     default_qty: Callable[[str], int] = lambda _strategy: 1
     """Contracts for an entry whose alert gives none, per strategy (`[strategies]`)."""
 
@@ -55,7 +62,8 @@ class Decision:
     """An outcome, the records to write for it and, when accepted, the plan to apply.
 
     `key` is the position the reply shows; `original` the signal a duplicate repeats;
-    `error` the refusal the caller raises once the rejection is recorded.
+    `error` the refusal the caller raises once the rejection is recorded; `drift` what the
+    alert does to its position's drift mark (None: the alert told nothing about it).
     """
 
     outcome: Outcome
@@ -65,6 +73,7 @@ class Decision:
     key: PositionKey | None = None
     original: int | None = None
     error: TmtuiError | None = None
+    drift: tuple[PositionKey, DriftUpdate] | None = None
 
     @property
     def events(self) -> tuple[Event, ...]:
@@ -90,16 +99,18 @@ def decide_alert(
             alert.source,
             rules.default_qty,
         )
-        if not rules.enabled(signal.strategy):
-            return _ignored(alert, signal, f"strategy {signal.strategy!r} is disabled", now)
-        plan = book.plan(signal)
+        screening = screen(signal, book, rules.enabled, rules.entry)
+        plan = screening.plan if screening.stop is None else None
     except (InvalidSignal, UnusableSignal) as exc:
         return _rejected(alert, exc, now)
-    if plan.skipped is not None:
-        return _ignored(alert, signal, plan.skipped, now)
-    if plan.before == 0 and plan.after == 0:
-        reason = f"nothing open to close for {signal.root} ({signal.strategy})"
-        return _ignored(alert, signal, reason, now)
+    key = (signal.strategy, signal.root)
+    current = book.positions.get(key)
+    before = current.signed_qty if current else 0
+    if plan is None:
+        assert screening.stop is not None
+        decision = _ignored(alert, signal, screening.stop, now)
+        update = drift_after(signal, before, before, now, screening.stop.message)
+        return replace(decision, drift=None if update is None else (key, update))
     record = SignalRecord(
         alert.received,
         alert.source,
@@ -107,8 +118,12 @@ def decide_alert(
         alert.raw,
         alert.peer,
         idem_key=alert.idem_key,
+        reason="; ".join(hit.message for hit in screening.trims) or None,
     )
-    return accept(plan, record, rules.day_of, now)
+    decision = accept(plan, record, rules.day_of, now, screening.trims)
+    why = "; ".join(hit.rule for hit in screening.trims)
+    update = drift_after(signal, before, plan.after, now, why)
+    return replace(decision, drift=None if update is None else (key, update))
 
 
 def decide_close(
@@ -143,11 +158,60 @@ def decide_close(
     return accept(book.plan(signal), record, rules.day_of, now)
 
 
+def decide_risk_exit(book: Book, exit_: RiskExit, rules: IntakeRules, now: datetime) -> Decision:
+    """Close a position at the mark a risk rule acted on, as a signal from source "risk".
+
+    The rule, its reason and the figures go in the signal's raw text and on its log line,
+    so the ledger says why; replay closes it at the same price. Raises UnusableSignal,
+    recording nothing, when the position is no longer open or there is no price.
+    """
+    strategy, root = exit_.key
+    if exit_.key not in book.positions:
+        raise UnusableSignal(f"no open position for {root} ({strategy})")
+    if exit_.price is None:
+        raise UnusableSignal(f"cannot close {root} ({strategy}): no price yet", rule="no_price")
+    signal = Signal(strategy, root, Action.CLOSE, None, exit_.price, now, source="risk")
+    raw = json.dumps(
+        {
+            "action": "close",
+            "strategy": strategy,
+            "symbol": root,
+            "price": str(exit_.price),
+            "rule": exit_.rule,
+            "reason": exit_.reason,
+            "figures": exit_.figures,
+        },
+        sort_keys=True,
+    )
+    reason = f"{exit_.rule}: {exit_.reason}"
+    record = SignalRecord(now, "risk", Outcome.ACCEPTED, raw=raw, reason=reason)
+    hit = RuleHit(exit_.rule, exit_.reason, exit_.figures)
+    return accept(book.plan(signal), record, rules.day_of, now, (hit,))
+
+
+def with_hits(events: list[Event], hits: list[RuleHit] | tuple[RuleHit, ...]) -> list[Event]:
+    """Name the rules that shaped a signal on its first log line, figures in its data."""
+    if not hits:
+        return events
+    first = events[0]
+    words = [h.message if h.message.startswith(h.rule) else f"{h.rule}: {h.message}" for h in hits]
+    text = first.message + " [" + "; ".join(words) + "]"
+    data = {**first.data, "rules": [{"rule": h.rule, "figures": h.figures} for h in hits]}
+    return [replace(first, message=text, data=data), *events[1:]]
+
+
 def accept(
-    plan: Plan, record: SignalRecord, day_of: Callable[[datetime], date], now: datetime
+    plan: Plan,
+    record: SignalRecord,
+    day_of: Callable[[datetime], date],
+    now: datetime,
+    hits: list[RuleHit] | tuple[RuleHit, ...] = (),
 ) -> Decision:
-    """An accepted plan and its write: signal at its fill price, fills, trades, book, rollups."""
-    events = describe(plan, now)
+    """An accepted plan and its write: signal at its fill price, fills, trades, book, rollups.
+
+    `hits` are the rules that shaped it (a trim, a risk exit): named on its log line.
+    """
+    events = with_hits(describe(plan, now), hits)
     write = SignalWrite(
         replace(record, signal=replace(plan.signal, price=plan.price)),
         tuple(plan.fills),
@@ -187,6 +251,9 @@ def reply_of(decision: Decision, signal_id: int, position: dict[str, Any] | None
     return AlertReply(signal_id, False, decision.outcome, decision.message, position)
 
 
+SOURCE_KINDS = {"manual": EventKind.MANUAL_CLOSE, "risk": EventKind.RISK_EXIT}
+
+
 def describe(plan: Plan, now: datetime) -> list[Event]:
     """The log lines of an accepted plan: what it did, and any position drift it corrected."""
     s = plan.signal
@@ -205,7 +272,7 @@ def describe(plan: Plan, now: datetime) -> list[Event]:
         net = sum((t.net for t in plan.closed_trades), Decimal(0))
         text += f", P&L {net:+,.2f}"
         data["pnl"] = str(net)  # the log colors a winning or losing close by it
-    kind = EventKind.MANUAL_CLOSE if s.source == "manual" else EventKind.ALERT_ACCEPTED
+    kind = SOURCE_KINDS.get(s.source, EventKind.ALERT_ACCEPTED)
     events = [Event(kind, text, now, data)]
     drift = {"expected": plan.drift[0], "target": plan.drift[1]} if plan.drift else {}
     events.extend(Event(EventKind.DRIFT, note, now, drift) for note in plan.notes)
@@ -231,12 +298,13 @@ def _duplicate(alert: IncomingAlert, original: int, now: datetime) -> Decision:
     )
 
 
-def _ignored(alert: IncomingAlert, signal: Signal, reason: str, now: datetime) -> Decision:
+def _ignored(alert: IncomingAlert, signal: Signal, hit: RuleHit, now: datetime) -> Decision:
+    """Recorded, not applied: the rule that stopped it, its figures, a 200 for the sender."""
     event = Event(
         EventKind.ALERT_IGNORED,
-        f"{signal_text(signal)}: ignored, {reason}",
+        f"{signal_text(signal)}: ignored: {hit.message}",
         now,
-        {"peer": alert.peer},
+        {"peer": alert.peer, "rule": hit.rule, "figures": hit.figures},
     )
     record = SignalRecord(
         alert.received,
@@ -246,19 +314,19 @@ def _ignored(alert: IncomingAlert, signal: Signal, reason: str, now: datetime) -
         alert.peer,
         signal,
         alert.idem_key,
-        reason,
+        hit.message,
     )
     write = SignalWrite(record, events=(event,))
     return Decision(Outcome.IGNORED, write, event.message, key=(signal.strategy, signal.root))
 
 
-def _rejected(alert: IncomingAlert, error: TmtuiError, now: datetime) -> Decision:
+def _rejected(alert: IncomingAlert, error: RuleRefusal, now: datetime) -> Decision:
     reason = str(error)
     event = Event(
         EventKind.ALERT_REJECTED,
         f"alert rejected: {reason} from {alert.peer}",
         now,
-        {"peer": alert.peer},
+        {"peer": alert.peer, "rule": error.rule, "figures": error.figures},
     )
     record = SignalRecord(
         alert.received, alert.source, Outcome.REJECTED, alert.raw, alert.peer, reason=reason

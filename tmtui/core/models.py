@@ -86,12 +86,29 @@ class UnknownContract(TmtuiError):
     """A ticker whose root is not in the contract table."""
 
 
-class InvalidSignal(TmtuiError):
+class RuleRefusal(TmtuiError):
+    """An alert refused by a named rule, with the figures that triggered it (for the log)."""
+
+    default_rule = "refused"
+
+    def __init__(
+        self, message: str, *, rule: str | None = None, figures: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.rule = rule or self.default_rule
+        self.figures = dict(figures or {})
+
+
+class InvalidSignal(RuleRefusal):
     """An alert field is malformed (HTTP 400)."""
 
+    default_rule = "alert_fields"
 
-class UnusableSignal(TmtuiError):
+
+class UnusableSignal(RuleRefusal):
     """A well-formed alert tmtui cannot apply (HTTP 422)."""
+
+    default_rule = "unusable"
 
 
 class LedgerUnavailable(TmtuiError):

@@ -28,6 +28,7 @@ from tmtui.config import Config
 from tmtui.core.contracts import ContractBook
 from tmtui.core.engine_api import EngineApi
 from tmtui.core.events import Event, EventKind
+from tmtui.core.trading_day import TradingCalendar
 from tmtui.core.views import Snapshot
 from tmtui.screens.coalesce import Coalescer
 from tmtui.screens.confirm import CloseRequest, ConfirmScreen
@@ -38,6 +39,7 @@ from tmtui.widgets.log_panel import LogPanel
 from tmtui.widgets.panel_heights import plan_heights
 from tmtui.widgets.pnl_charts import PnlCharts
 from tmtui.widgets.positions_table import PositionKey, PositionsTable
+from tmtui.widgets.risk_panel import RiskPanel
 from tmtui.widgets.status_line import StatusLine
 from tmtui.widgets.totals_bar import TotalsBar
 
@@ -85,13 +87,16 @@ class DashboardScreen(Screen[None]):
         self._last_refresh_error = ""
         self._early_notes: list[str] | None = []
         self._seen_version = -1
-        self._rows_planned = -1
+        self._planned: tuple[int, int, int] | None = None
         self.live = Coalescer(self.live_redraw, self._later, LIVE_INTERVAL)
         """The quote → cell path: engine changes in, at most one redraw per interval out."""
 
     def compose(self) -> ComposeResult:
         ui, session = self.config.ui, self.config.session
         yield TotalsBar(id="totals")
+        yield RiskPanel(
+            TradingCalendar(session.timezone, session.day_start, session.roll_weekends), id="risk"
+        )
         yield PositionsTable(ContractBook(self.config.contracts), id="positions")
         yield PnlCharts(id="charts")
         yield LogPanel(session.timezone, ui.max_log_lines, id="log-panel")
@@ -153,10 +158,12 @@ class DashboardScreen(Screen[None]):
             table = self.query_one(PositionsTable)
             with self.app.batch_update():
                 self.query_one(TotalsBar).show(snapshot.account, self._disabled(snapshot))
+                self.query_one(RiskPanel).show(snapshot)
                 table.show(snapshot)
                 self.query_one(PnlCharts).show(snapshot, table.selected_key)
                 self.query_one(StatusLine).show(snapshot)
                 self._plan_heights(len(snapshot.positions))
+            self.call_after_refresh(self._replan)  # the header or risk panel may have resized
         except Exception as exc:
             self._refresh_failed(exc)
 
@@ -208,7 +215,6 @@ class DashboardScreen(Screen[None]):
     # --- layout ---------------------------------------------------------------------------
 
     def on_resize(self, _: events.Resize) -> None:
-        self._rows_planned = -1
         self.call_after_refresh(self._replan)
 
     def _replan(self) -> None:
@@ -216,18 +222,28 @@ class DashboardScreen(Screen[None]):
         self._plan_heights(rows)
 
     def _plan_heights(self, rows: int) -> None:
-        """Positions by need, charts and log share the rest (see `panel_heights`)."""
-        if rows == self._rows_planned or not self.size.height:
-            return
-        self._rows_planned = rows
+        """Positions by need, charts and log share the rest (see `panel_heights`).
+
+        The rows left are the screen's minus the header, the risk panel, the status line and
+        the footer as last laid out; a change in any of them plans again (cheap otherwise).
+        """
         fixed = sum(
-            w.outer_size.height
-            for w in (self.query_one(TotalsBar), self.query_one(StatusLine), self.query_one(Footer))
+            w.outer_size.height if w.display else 0
+            for w in (
+                self.query_one(TotalsBar),
+                self.query_one(RiskPanel),
+                self.query_one(StatusLine),
+                self.query_one(Footer),
+            )
         )
+        key = (rows, fixed, self.size.height)
+        if key == self._planned or not self.size.height:
+            return
+        self._planned = key
         heights = plan_heights(self.size.height - fixed, rows)
         self.query_one(PositionsTable).styles.height = heights.positions
         self.query_one(PnlCharts).styles.height = heights.charts
-        # The log keeps `1fr`: it takes what is left even when the header rewraps later.
+        # The log keeps `1fr`: it takes what is left.
 
     def _refresh_failed(self, exc: Exception) -> None:
         """Report a failing redraw once per distinct error, so a broken tick cannot flood."""

@@ -20,6 +20,8 @@ Cell = tuple[str, str]
 """(text, Rich style)."""
 OFF_SUFFIX = " (off)"
 SIDE_STYLES = {"long": "bold #5fafff", "short": "bold #ff875f"}
+DRIFT_STYLE = "bold #d7afff"
+"""The symbol of a position whose strategy reports another size (`NQ ≠2`)."""
 
 
 @dataclass(slots=True)
@@ -75,6 +77,8 @@ def _cell(
             name = ctx.names.get(p.strategy, p.strategy)
             return (name, "") if ctx.enabled(p.strategy) else (f"{name}{OFF_SUFFIX}", WARN)
         case "symbol":
+            if p.drift is not None:  # the strategy's last alert meant another size
+                return f"{p.symbol} ≠{p.drift.reported}", DRIFT_STYLE
             return p.symbol, "bold"
         case "side":
             return p.side, SIDE_STYLES.get(p.side, "")
