@@ -31,13 +31,16 @@ class Coalescer:
         self._pending = False
         self._last = float("-inf")
         self.runs = 0
+        self.last_delay = 0.0
+        """The delay the last scheduled run was given: the app's own share of a quote's latency."""
 
     def poke(self) -> None:
         """Something changed: make sure one run is scheduled (cheap; called per quote)."""
         if self._pending:
             return
         self._pending = True
-        self._later(max(self._last + self.interval - self._clock(), 0.0), self._fire)
+        self.last_delay = max(self._last + self.interval - self._clock(), 0.0)
+        self._later(self.last_delay, self._fire)
 
     def _fire(self) -> None:
         self._pending = False
