@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -22,11 +21,14 @@ from typing import Any, Protocol
 from tmtui import __version__
 from tmtui.config import Config
 from tmtui.core.account import DayAccount
+from tmtui.core.alert_parsing import validate_strategy_name
 from tmtui.core.book import Book, Plan, PositionKey
 from tmtui.core.events import Event, EventKind
+from tmtui.core.manual_orders import ManualPrice, PriceSource, manual_raw
 from tmtui.core.marking import mark_price
 from tmtui.core.models import (
     Action,
+    AlertFields,
     AlertReply,
     IncomingAlert,
     InvalidSignal,
@@ -36,15 +38,18 @@ from tmtui.core.models import (
     TmtuiError,
     UnusableSignal,
 )
-from tmtui.core.signal_rules import build_signal
+from tmtui.core.signal_rules import build_signal, validate_price
 from tmtui.core.views import (
+    MarkState,
     PositionView,
     Snapshot,
+    SymbolMark,
     account_view,
+    mark_state,
     position_json,
     position_view,
 )
-from tmtui.feeds.base import FeedState, FeedStatus, Quote, QuoteFeed
+from tmtui.feeds.base import FeedState, FeedStatus, Quote, QuoteFeed, delay_minutes
 from tmtui.history import load_day_account, make_book, make_calendar, rebuild_book
 from tmtui.ledger import AccountSample, Ledger, PositionSample, SignalRecord
 
@@ -94,6 +99,7 @@ class Engine:
         self.quotes: dict[str, Quote] = {}
         self.last_alert: datetime | None = None
         self.errors = 0
+        self.rejected = 0
         self.switches: dict[str, bool] = {s: False for s in config.strategies.disabled}
         self._feed_factory = feed_factory
         self._listener_factory = listener_factory
@@ -196,6 +202,8 @@ class Engine:
     # --- events ---------------------------------------------------------------------------
 
     def emit(self, event: Event, persist: bool = True) -> None:
+        if event.kind is EventKind.ALERT_REJECTED:
+            self.rejected += 1  # counted apart from internal errors
         if persist:
             self._pending_events.append(event)
         for subscriber in list(self._subscribers):
@@ -268,9 +276,10 @@ class Engine:
         alert: IncomingAlert | None = None,
         source: str = "webhook",
         raw: str | None = None,
+        price_source: PriceSource | None = None,
     ) -> AlertReply:
         signal = replace(plan.signal, price=plan.price)
-        events = self._describe(plan)
+        events = self._describe(plan, price_source)
         record = SignalRecord(
             received=alert.received if alert else signal.time,
             source=alert.source if alert else source,
@@ -383,7 +392,7 @@ class Engine:
             log.error("could not record a rejected alert: %s", reason)
         self.emit(event, persist=False)
 
-    def _describe(self, plan: Plan) -> list[Event]:
+    def _describe(self, plan: Plan, price_source: PriceSource | None = None) -> list[Event]:
         s = plan.signal
         after = plan.after
         state = "flat" if after == 0 else f"{'long' if after > 0 else 'short'} {abs(after)}"
@@ -392,14 +401,17 @@ class Engine:
         if plan.closed_trades:
             net = sum((t.net for t in plan.closed_trades), Decimal(0))
             text += f", P&L {net:+,.2f}"
-        kind = EventKind.MANUAL_CLOSE if s.source == "manual" else EventKind.ALERT_ACCEPTED
-        data = {
+        data: dict[str, Any] = {
             "strategy": s.strategy,
             "symbol": s.root,
             "change": plan.change,
             "before": plan.before,
             "after": after,
         }
+        if price_source is not None:
+            text += f" (price {price_source.value})"
+            data["price_source"] = price_source.value
+        kind = _manual_kind(s) if s.source == "manual" else EventKind.ALERT_ACCEPTED
         events = [Event(kind, text, self.clock(), data)]
         if plan.drift is not None:
             expected, target = plan.drift
@@ -414,47 +426,102 @@ class Engine:
             )
         return events
 
-    # --- manual actions -----------------------------------------------------------------------
+    # --- manual actions (the keyboard) -------------------------------------------------------
 
-    async def close_position(self, key: PositionKey, reason: str = "manual close") -> AlertReply:
-        """Close one position at its current mark, recorded as a manual signal."""
+    async def close_position(
+        self, key: PositionKey, *, price: ManualPrice, reason: str = "manual close"
+    ) -> AlertReply:
+        """Close one position at the price the trader saw or typed, as a manual signal."""
         async with self._lock:
             pos = self.book.positions.get(key)
             if pos is None:
                 raise UnusableSignal(f"no open position for {key[1]} ({key[0]})")
-            if pos.mark is None:
-                raise UnusableSignal(f"cannot close {pos.root} ({pos.strategy}): no price yet")
-            now = self.clock()
+            spec = self.book.contracts[pos.root]
+            validate_price(price.price, pos.root, spec.allow_negative)
             signal = Signal(
-                pos.strategy, pos.root, Action.CLOSE, None, pos.mark, now, source="manual"
+                pos.strategy,
+                pos.root,
+                Action.CLOSE,
+                None,
+                price.price,
+                self.clock(),
+                source="manual",
             )
-            plan = self.book.plan(signal)
-            raw = json.dumps(
-                {
-                    "action": "close",
-                    "strategy": pos.strategy,
-                    "symbol": pos.root,
-                    "price": str(pos.mark),
-                    "reason": reason,
-                }
-            )
-            return await self._commit(plan, source="manual", raw=raw)
+            return await self._commit_manual(signal, price, reason)
 
-    async def flatten(self, strategy: str | None = None) -> tuple[list[AlertReply], list[str]]:
-        """Close every position (or one strategy's) at its mark; report what could not be."""
-        keys = [k for k in list(self.book.positions) if strategy is None or k[0] == strategy]
+    async def place_order(
+        self, strategy: str, ticker: str, action: Action, qty: int, price: ManualPrice
+    ) -> AlertReply:
+        """Buy or sell at a price (to mirror a fill the alerts missed), as a manual signal.
+
+        Validated like an alert (contract, qty limit, price); applied even when the strategy
+        is disabled, since the switch is for alerts, not for the trader.
+        """
+        fields = AlertFields(
+            action=action.value,
+            ticker=ticker,
+            qty=qty,
+            price=price.price,
+            strategy=validate_strategy_name(strategy),
+        )
+        async with self._lock:
+            signal = build_signal(
+                fields, self.book.contracts, self.config.listener.max_qty, self.clock(), "manual"
+            )
+            return await self._commit_manual(signal, price, "manual order")
+
+    async def _commit_manual(self, signal: Signal, price: ManualPrice, reason: str) -> AlertReply:
+        plan = self.book.plan(signal)
+        raw = manual_raw(signal.action, signal.strategy, signal.root, signal.qty, price, reason)
+        return await self._commit(plan, source="manual", raw=raw, price_source=price.source)
+
+    async def flatten(
+        self, prices: Mapping[PositionKey, ManualPrice], strategy: str | None = None
+    ) -> tuple[list[AlertReply], list[str]]:
+        """Close exactly the positions the trader confirmed, each at its confirmed price."""
         what = "everything" if strategy is None else f"strategy {strategy}"
         self.emit(
-            Event(EventKind.FLATTEN, f"flatten {what}: {len(keys)} position(s)", self.clock())
+            Event(EventKind.FLATTEN, f"flatten {what}: {len(prices)} position(s)", self.clock())
         )
         done, refused = [], []
-        for key in keys:
+        for key, price in prices.items():
             try:
-                done.append(await self.close_position(key, reason=f"flatten {what}"))
+                done.append(await self.close_position(key, price=price, reason=f"flatten {what}"))
             except TmtuiError as exc:
                 refused.append(str(exc))
                 self.emit(Event(EventKind.ERROR, f"flatten: {exc}", self.clock()))
         return done, refused
+
+    def symbol_mark(self, ticker: str, sign: int) -> SymbolMark:
+        """The mark an order in `ticker` would be prefilled with; raises UnknownContract."""
+        spec = self.book.contracts.resolve(ticker)
+        now, stale_after = self.clock(), self.config.feed.stale_after
+        quote = self.quotes.get(spec.tv_symbol)
+        if quote is not None:
+            price = mark_price(quote, sign, self.config.feed.mark)
+            if price is not None:
+                age = (now - quote.received).total_seconds()
+                delay = self._delay_for(spec.root)
+                return SymbolMark(spec.root, price, age, mark_state(age, stale_after, delay), delay)
+        for view in self.positions():
+            if view.symbol == spec.root and view.last_price is not None:
+                return SymbolMark(
+                    spec.root, view.last_price, view.mark_age, view.mark_state, view.delay_minutes
+                )
+        return SymbolMark(spec.root, None, None, MarkState.NONE)
+
+    def pnl_at(self, key: PositionKey, price: Decimal) -> Decimal | None:
+        """A position's gross open P&L if closed at `price` (for the close dialog)."""
+        pos = self.book.positions.get(key)
+        return None if pos is None else pos.pnl_at(price)
+
+    def _delay_for(self, root: str) -> int | None:
+        """Minutes the quotes marking `root` are late: the quote's own mode, else the feed's."""
+        spec = self.book.contracts.specs.get(root)
+        quote = self.quotes.get(spec.tv_symbol) if spec is not None else None
+        if quote is not None and quote.update_mode:
+            return delay_minutes(quote.update_mode)
+        return self.feed_status.delay_minutes
 
     def strategy_enabled(self, strategy: str) -> bool:
         return self.switches.get(strategy, True)
@@ -602,21 +669,27 @@ class Engine:
         pos = self.book.positions.get(key)
         if pos is None:
             return None
-        return position_view(pos, self.clock(), self.config.feed.stale_after)
+        stale = self.config.feed.stale_after
+        return position_view(pos, self.clock(), stale, self._delay_for(pos.root))
 
     def positions(self) -> list[PositionView]:
         now, stale = self.clock(), self.config.feed.stale_after
-        return [position_view(p, now, stale) for p in self.book.open_positions()]
+        return [
+            position_view(p, now, stale, self._delay_for(p.root))
+            for p in self.book.open_positions()
+        ]
 
     def snapshot(self) -> Snapshot:
         now = self.clock()
         ages = [(now - q.received).total_seconds() for q in self.quotes.values()]
         strategies = dict.fromkeys(sorted({k[0] for k in self.book.positions}), True)
         strategies.update(self.switches)
+        positions = self.positions()
+        unmarked = sum(1 for p in positions if p.last_price is None)
         return Snapshot(
             time=now,
-            positions=self.positions(),
-            account=account_view(self.account),
+            positions=positions,
+            account=account_view(self.account, unmarked),
             feed_state=self.feed_status.state.value,
             feed_reason=self.feed_status.reason,
             delay_minutes=self.feed_status.delay_minutes,
@@ -629,7 +702,13 @@ class Engine:
             position_series={k: list(v) for k, v in self.position_series.items()},
             strategies=strategies,
             errors=self.errors,
+            rejected=self.rejected,
+            secret_set=bool(self.config.listener.secret),
         )
+
+
+def _manual_kind(signal: Signal) -> EventKind:
+    return EventKind.MANUAL_CLOSE if signal.action is Action.CLOSE else EventKind.MANUAL_ORDER
 
 
 def _signal_text(signal: Signal, with_price: bool = True) -> str:

@@ -16,6 +16,7 @@ class EventKind(StrEnum):
     POSITION = "position"
     DRIFT = "drift"
     MANUAL_CLOSE = "manual_close"
+    MANUAL_ORDER = "manual_order"
     FLATTEN = "flatten"
     STRATEGY = "strategy"
     FEED = "feed"
