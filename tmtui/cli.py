@@ -292,7 +292,7 @@ def positions(config: ConfigOpt = None, json: JsonOpt = False) -> None:
             _fmt_money(v.open_pnl),
             _fmt_money(v.trade_drawdown),
             _fmt_money(v.trade_runup),
-            "STALE" if v.stale else "",
+            "waiting" if v.last_price is None else "STALE" if v.stale else "",
         )
     out.print(table if views else "No open positions.")
 

@@ -126,6 +126,10 @@ class PriceRow(Horizontal):
         return ManualPrice(price, price_source(self.view.mark_state))
 
 
+class RowList(VerticalScroll, can_focus=False):
+    """Scrolls when a flatten has many positions; Tab goes straight to the price fields."""
+
+
 class ConfirmScreen(ModalScreen[ClosePrices | None]):
     """Dismisses with the price for each position to close, or None when cancelled."""
 
@@ -184,7 +188,7 @@ class ConfirmScreen(ModalScreen[ClosePrices | None]):
                 yield Static("Price source", classes="source")
                 yield Static("Close at", classes="price-head")
                 yield Static(Text("Est. P&L", justify="right"), classes="pnl")
-            with VerticalScroll(id="rows"):
+            with RowList(id="rows"):
                 yield from self.rows
             yield Static(id="warnings")
             yield Static(id="error")
