@@ -254,7 +254,7 @@ async def test_q_with_open_positions_asks_first(tmp_path: Path) -> None:
 
 
 async def test_q_with_nothing_open_and_no_recent_alert_quits_at_once(tmp_path: Path) -> None:
-    engine, app = await unfed_app(tmp_path)
+    _engine, app = await unfed_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await started(app, pilot)
         await pilot.press("q")
