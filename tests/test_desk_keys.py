@@ -294,7 +294,7 @@ async def test_no_secret_warning_stays_on_the_dashboard(tmp_path: Path) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await started(app, pilot)
         banner = app.dashboard.query_one(SecretBanner)
-        assert "[listener] secret is not set" in str(banner.render())
+        assert "No [listener] secret: tunnel alerts are refused" in str(banner.render())
         await until(pilot, lambda: "NO SECRET" in status_text(app), "the status badge")
     await engine.stop()
 

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 
-from tmtui.core.models import LedgerUnavailable, TmtuiError
+from tmtui.core.models import LedgerUnavailable, TmtuiError, os_error_reason
 
 MAX_LOCK_FILE_BYTES = 4096
 
@@ -66,7 +66,7 @@ class InstanceLock:
             fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
             raise LedgerUnavailable(
-                f"cannot use the ledger {ledger}: {exc.strerror or exc} ({exc.filename or path})"
+                f"cannot use the ledger {ledger}: {os_error_reason(exc)}"
             ) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -22,7 +22,15 @@ from typing import Any, TypeVar
 import aiosqlite
 
 from tmtui.core.events import Event, EventKind
-from tmtui.core.models import Fill, LedgerUnavailable, Outcome, Side, Signal, Trade
+from tmtui.core.models import (
+    Fill,
+    LedgerUnavailable,
+    Outcome,
+    Side,
+    Signal,
+    Trade,
+    os_error_reason,
+)
 from tmtui.core.signal_rules import signal_from_dict, signal_to_dict
 
 log = logging.getLogger("tmtui.ledger")
@@ -192,7 +200,7 @@ class Ledger:
         try:
             return await cls._open(path)
         except (OSError, sqlite3.Error) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            reason = os_error_reason(exc) if isinstance(exc, OSError) else str(exc)
             raise LedgerUnavailable(f"cannot open the ledger {path}: {reason}") from exc
 
     @classmethod

@@ -146,7 +146,7 @@ class ConfirmScreen(ModalScreen[ClosePrices | None]):
         background: $surface;
         padding: 0 1;
     }
-    ConfirmScreen #rows { height: auto; max-height: 12; margin: 1 0 0 0; }
+    ConfirmScreen #rows { height: auto; max-height: 12; }
     ConfirmScreen .price-row { height: 1; }
     ConfirmScreen .what { width: 1fr; }
     ConfirmScreen .source { width: 17; }
@@ -156,7 +156,7 @@ class ConfirmScreen(ModalScreen[ClosePrices | None]):
         width: 14; height: 1; border: none; padding: 0 1; background: $boost;
     }
     ConfirmScreen Input.price:focus { border: none; background: $accent 40%; }
-    ConfirmScreen #header { height: 1; color: $text-muted; }
+    ConfirmScreen #header { height: 1; color: $text-muted; margin: 1 0 0 0; }
     ConfirmScreen #warnings { color: $warning; margin: 1 0 0 0; height: auto; }
     ConfirmScreen #error { color: $error; height: auto; }
     ConfirmScreen #keys { color: $text-muted; margin: 1 0 0 0; }

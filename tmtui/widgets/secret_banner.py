@@ -5,10 +5,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-NO_SECRET_TEXT = (
-    "⚠ No webhook secret: [listener] secret is not set, so only programs on this machine can "
-    "send alerts (a tunnel's are refused). Set it in the config file and restart tmtui."
-)
+NO_SECRET_TEXT = "⚠ No [listener] secret: tunnel alerts are refused until one is set in config"
+"""Fits one line at 80 columns; the README and the headless line say more."""
 
 
 class SecretBanner(Static):
