@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from test_app import SIZE, make_config, until
-from test_headless import free_port, wait_listening
+from test_headless import free_port, start, wait_listening
 
 from tmtui.app import TmtuiApp
 from tmtui.factory import build_engine
@@ -52,12 +52,7 @@ async def test_headless_prints_the_missing_secret_at_start(tmp_path: Path) -> No
         f'[listener]\nport = {port}\n[feed]\nsource = "replay"\n'
         f'[ledger]\npath = "{tmp_path / "ledger.db"}"\n'
     )
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tmtui", "run", "--headless", "--config", str(config)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = start(config)
     try:
         await wait_listening(f"http://127.0.0.1:{port}", proc)
         proc.send_signal(signal.SIGTERM)
