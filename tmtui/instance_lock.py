@@ -75,8 +75,7 @@ class InstanceLock:
             os.close(fd)
             raise InstanceRunning(
                 f"the ledger {ledger} is in use by another tmtui ({holder.describe()}): "
-                "only one `tmtui run` may write a ledger; stop it first or set another "
-                "[ledger] path (positions, trades and report work beside it)"
+                "only one `tmtui run` may write it; read commands work beside it"
             ) from None
         lock = cls(ledger, fd)
         lock.record_listener(None)

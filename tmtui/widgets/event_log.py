@@ -16,6 +16,7 @@ from tmtui.core.trading_day import zone
 KIND_STYLES: dict[EventKind, str] = {
     EventKind.ALERT_ACCEPTED: "green",
     EventKind.MANUAL_CLOSE: "bold green",
+    EventKind.MANUAL_ORDER: "bold green",
     EventKind.ALERT_REJECTED: "red",
     EventKind.ALERT_DUPLICATE: "yellow",
     EventKind.ALERT_IGNORED: "yellow",
