@@ -169,6 +169,39 @@ async def test_flatten_with_the_feed_down_since_start_has_no_dead_end(tmp_path: 
     await engine.stop()
 
 
+async def test_a_price_typed_once_fills_the_same_symbols_unpriced_rows(tmp_path: Path) -> None:
+    engine, app = await unfed_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        for strategy in ("A", "B", "C"):
+            await alert(engine, "sell", "ES1!", 1, "6800", strategy)
+        await alert(engine, "buy", "CL1!", 1, "70.50", "Oil")
+        await until(pilot, lambda: table(app).row_count == 4, "four rows")
+        await pilot.press("F")
+        dialog = await close_dialog(app, pilot)
+        es = [r for r in dialog.rows if r.key[1] == "ES"]
+        assert app.focused is es[0].field
+        await pilot.press(*"6795")
+        await until(pilot, lambda: all(r.field.value == "6795" for r in es), "the ES copies")
+        assert "ES" not in text_of(dialog, "#warnings")  # CL still has no price
+        assert "CL: no price from the feed" in text_of(dialog, "#warnings")
+        await pilot.press("tab", *"6796")  # B's own price; C, still a copy, follows it
+        await until(pilot, lambda: es[2].field.value == "6796", "C to follow the last typed")
+        assert es[0].field.value == "6795"
+        await pilot.press("enter")
+        assert "type a price for CL" in text_of(dialog, "#error")
+        await pilot.press(*"70.25", "enter")
+        await until(pilot, lambda: table(app).row_count == 0, "every row to go")
+        exits = {t.strategy: t.exit_price for t in await engine.ledger.trades()}
+    assert exits == {
+        "A": Decimal("6795"),
+        "B": Decimal("6796"),
+        "C": Decimal("6796"),
+        "Oil": Decimal("70.25"),
+    }
+    await engine.stop()
+
+
 async def test_b_opens_and_applies_a_manual_position(tmp_path: Path) -> None:
     engine, app = await unfed_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:

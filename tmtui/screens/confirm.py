@@ -79,6 +79,10 @@ class PriceRow(Horizontal):
         self.key = view.key
         self.prefill = price_text(view.last_price) if view.last_price is not None else ""
         self.gone = False
+        self.copied = False
+        """The field holds a price typed on another row of the same symbol (no mark here)."""
+        self.set_by_dialog: str | None = self.prefill
+        """The value the dialog itself last put in the field, to tell it from typing."""
         self.field_id = f"price-{index}"
 
     def compose(self) -> ComposeResult:
@@ -112,8 +116,12 @@ class PriceRow(Horizontal):
         self.query_one(".source", Static).update(self._label())
         if untouched and view.last_price is not None:
             self.prefill = price_text(view.last_price)
-            if self.field.value != self.prefill:
-                self.field.value = self.prefill
+            self.set_value(self.prefill)
+
+    def set_value(self, value: str) -> None:
+        if self.field.value != value:
+            self.set_by_dialog = value
+            self.field.value = value
 
     def show_pnl(self, pnl: Decimal | None) -> None:
         self.query_one(".pnl", Static).update(money_text(pnl))
@@ -172,7 +180,8 @@ class ConfirmScreen(ModalScreen[ClosePrices | None]):
         super().__init__()
         self.request = request
         self.source = source
-        self.rows = [PriceRow(view, i) for i, view in enumerate(request.positions)]
+        views = sorted(request.positions, key=lambda p: p.key)  # the table's order
+        self.rows = [PriceRow(view, i) for i, view in enumerate(views)]
 
     @property
     def can_close(self) -> bool:
@@ -218,12 +227,17 @@ class ConfirmScreen(ModalScreen[ClosePrices | None]):
         return Text("[y / Enter] close at these prices · [Tab] edit a price · [n / Esc] cancel")
 
     def _show_warnings(self) -> None:
+        """One line per doubtful mark, one for every symbol with no price (not one per row)."""
+        live = [r for r in self.rows if not r.gone and not r.touched]
         lines = [
             mark_warning(r.view.mark_state, r.key[1], r.view.mark_age, r.view.delay_minutes)
-            for r in self.rows
-            if not r.gone and not r.touched
+            for r in live
+            if r.view.mark_state is not MarkState.NONE
         ]
-        self.query_one("#warnings", Static).update(Text("\n".join(x for x in lines if x)))
+        unpriced = dict.fromkeys(r.key[1] for r in live if r.view.mark_state is MarkState.NONE)
+        if unpriced:
+            lines.append(mark_warning(MarkState.NONE, ", ".join(unpriced), None, None))
+        self.query_one("#warnings", Static).update(Text("\n".join(dict.fromkeys(lines))))
 
     def _show_pnl(self, row: PriceRow) -> None:
         try:
@@ -243,8 +257,24 @@ class ConfirmScreen(ModalScreen[ClosePrices | None]):
         for row in self.rows:
             if row.field is event.input:
                 self._show_pnl(row)
+                if event.value != row.set_by_dialog:  # the trader typed it
+                    self._copy_to_same_symbol(row)
         self.query_one("#error", Static).update("")
         self._show_warnings()
+
+    def _copy_to_same_symbol(self, typed: PriceRow) -> None:
+        """A price typed for NQ fills the other NQ rows that have no mark and no own price,
+        on screen before Enter: one fill price per instrument is what a flatten usually got."""
+        typed.copied = False
+        typed.set_by_dialog = None
+        value = typed.field.value
+        for row in self.rows:
+            blank = not row.field.value or row.copied
+            if row is typed or row.gone or row.prefill or not blank:
+                continue
+            if row.key[1] == typed.key[1]:
+                row.set_value(value)
+                row.copied = bool(value)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
