@@ -180,6 +180,6 @@ async def test_sigterm_during_a_burst_answers_what_it_accepted(tmp_path: Path) -
     import sqlite3
 
     db = sqlite3.connect(tmp_path / "ledger.db")
-    recorded = {r[0] for r in db.execute("SELECT idem_key FROM signals")}
+    recorded = {r[0].split("|")[0] for r in db.execute("SELECT idem_key FROM signals")}
     db.close()
     assert [a for a in acked if f"id:{a}" not in recorded] == []

@@ -22,6 +22,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from tmtui import __version__
+from tmtui.cli_ledger import ledger_app
 from tmtui.config import Config, example_config_text, find_config_path, load_config
 from tmtui.core.models import LedgerUnavailable, TmtuiError
 from tmtui.core.views import (
@@ -47,6 +48,7 @@ app = typer.Typer(
 )
 config_app = typer.Typer(help="Find or create the configuration file.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
+app.add_typer(ledger_app, name="ledger")
 
 err = Console(stderr=True)
 out = Console()

@@ -23,6 +23,7 @@ from tmtui.config import Config
 from tmtui.core.account import DayAccount
 from tmtui.core.alert_parsing import validate_strategy_name
 from tmtui.core.book import Book, Plan, PositionKey
+from tmtui.core.book_state import delta_of
 from tmtui.core.events import Event, EventKind
 from tmtui.core.manual_orders import ManualPrice, PriceSource, manual_raw
 from tmtui.core.marking import mark_price
@@ -38,7 +39,8 @@ from tmtui.core.models import (
     TmtuiError,
     UnusableSignal,
 )
-from tmtui.core.signal_rules import build_signal, validate_price
+from tmtui.core.rollups import rollups_of
+from tmtui.core.signal_rules import build_signal, signal_text, validate_price
 from tmtui.core.views import (
     MarkState,
     PositionView,
@@ -50,7 +52,7 @@ from tmtui.core.views import (
     position_view,
 )
 from tmtui.feeds.base import FeedState, FeedStatus, Quote, QuoteFeed, delay_minutes
-from tmtui.history import load_day_account, make_book, make_calendar, rebuild_book
+from tmtui.history import load_book, load_day_account, make_book, make_calendar
 from tmtui.ledger import AccountSample, Ledger, PositionSample, SignalRecord
 
 log = logging.getLogger("tmtui.engine")
@@ -124,7 +126,7 @@ class Engine:
 
     async def restore(self) -> None:
         """Rebuild positions and today's account from the ledger (also used by tests)."""
-        self.book = await rebuild_book(self.ledger, self.config)
+        self.book = await load_book(self.ledger, self.config, checkpoint=True)
         now = self.clock()
         self.account = await load_day_account(
             self.ledger, self.calendar, self.calendar.day_of(now), self._open_pnl(), now
@@ -229,6 +231,7 @@ class Engine:
                     self.config.listener.max_qty,
                     alert.received,
                     alert.source,
+                    self.config.strategies.default_qty_for,
                 )
                 if not self.strategy_enabled(signal.strategy):
                     return await self._record_ignored(
@@ -238,6 +241,8 @@ class Engine:
             except (InvalidSignal, UnusableSignal) as exc:
                 await self._record_rejection(alert, str(exc))
                 raise
+            if plan.skipped is not None:
+                return await self._record_ignored(alert, signal, plan.skipped)
             if plan.before == 0 and plan.after == 0:
                 return await self._record_ignored(
                     alert, signal, f"nothing open to close for {signal.root} ({signal.strategy})"
@@ -289,7 +294,14 @@ class Engine:
             signal=signal,
             idem_key=alert.idem_key if alert else None,
         )
-        signal_id = await self.ledger.record_signal(record, plan.fills, plan.closed_trades, events)
+        signal_id = await self.ledger.record_signal(
+            record,
+            plan.fills,
+            plan.closed_trades,
+            events,
+            book=delta_of(plan),
+            rollups=rollups_of(plan.fills, plan.closed_trades, self.calendar.day_of),
+        )
         self._apply(plan)
         for event in events:
             self.emit(event, persist=False)
@@ -413,17 +425,8 @@ class Engine:
             data["price_source"] = price_source.value
         kind = _manual_kind(s) if s.source == "manual" else EventKind.ALERT_ACCEPTED
         events = [Event(kind, text, self.clock(), data)]
-        if plan.drift is not None:
-            expected, target = plan.drift
-            events.append(
-                Event(
-                    EventKind.DRIFT,
-                    f"{s.strategy} {s.root}: strategy reports position {target}, "
-                    f"tmtui tracked {expected}; set to {target}",
-                    self.clock(),
-                    {"expected": expected, "target": target},
-                )
-            )
+        drift = {"expected": plan.drift[0], "target": plan.drift[1]} if plan.drift else {}
+        events.extend(Event(EventKind.DRIFT, note, self.clock(), drift) for note in plan.notes)
         return events
 
     # --- manual actions (the keyboard) -------------------------------------------------------
@@ -712,13 +715,7 @@ def _manual_kind(signal: Signal) -> EventKind:
 
 
 def _signal_text(signal: Signal, with_price: bool = True) -> str:
-    qty = "" if signal.qty is None else f" {signal.qty}"
-    text = f"{signal.action.value}{qty} {signal.root}"
-    if signal.target is not None:
-        text += f" (target {signal.target})"
-    if with_price and signal.price is not None:
-        text += f" @ {signal.price}"
-    return text
+    return signal_text(signal, with_price)
 
 
 async def _quietly(awaitable: Any) -> None:

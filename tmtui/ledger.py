@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
+from tmtui.core.book_state import BookDelta
 from tmtui.core.events import Event, EventKind
 from tmtui.core.models import (
     Fill,
@@ -31,12 +32,13 @@ from tmtui.core.models import (
     Trade,
     os_error_reason,
 )
+from tmtui.core.rollups import DayRollup
 from tmtui.core.signal_rules import signal_from_dict, signal_to_dict
 
 log = logging.getLogger("tmtui.ledger")
 T = TypeVar("T")
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -131,7 +133,47 @@ _MIGRATIONS: dict[int, str] = {
         time TEXT NOT NULL
     );
     """,
+    2: """
+    CREATE TABLE open_positions (
+        strategy TEXT NOT NULL,
+        root TEXT NOT NULL,
+        state TEXT NOT NULL,
+        signal_id INTEGER NOT NULL,
+        PRIMARY KEY (strategy, root)
+    );
+    CREATE TABLE book_meta (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        last_signal_id INTEGER NOT NULL,
+        next_trade_id INTEGER NOT NULL
+    );
+    INSERT INTO book_meta (id, last_signal_id, next_trade_id) VALUES (1,
+        CASE WHEN EXISTS (SELECT 1 FROM signals WHERE outcome = 'accepted') THEN -1 ELSE 0 END,
+        1);
+    CREATE TABLE day_rollups (
+        day TEXT NOT NULL,
+        strategy TEXT NOT NULL,
+        root TEXT NOT NULL,
+        realized TEXT NOT NULL,
+        commission TEXT NOT NULL,
+        fills INTEGER NOT NULL,
+        trades INTEGER NOT NULL,
+        wins INTEGER NOT NULL,
+        losses INTEGER NOT NULL,
+        won TEXT NOT NULL,
+        lost TEXT NOT NULL,
+        PRIMARY KEY (day, strategy, root)
+    );
+    CREATE INDEX day_rollups_strategy ON day_rollups (strategy, day);
+    CREATE INDEX trades_strategy ON trades (strategy, exit_time);
+    CREATE INDEX trades_root ON trades (root, exit_time);
+    CREATE INDEX fills_signal ON fills (signal_id);
+    CREATE INDEX events_time ON events (time);
+    CREATE INDEX position_samples_ts ON position_samples (ts);
+    """,
 }
+
+NEEDS_REBUILD = -1
+"""`book_meta.last_signal_id` of a ledger upgraded from v1: its derived tables need a rebuild."""
 
 
 def iso(moment: datetime) -> str:
@@ -182,6 +224,19 @@ class AccountSample:
     max_drawdown: Decimal
     max_time: datetime | None
     min_time: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredBook:
+    """The book as stored: positions as JSON-able state, and the replay point."""
+
+    last_signal_id: int
+    next_trade_id: int
+    positions: dict[tuple[str, str], dict[str, Any]]
+
+    @property
+    def needs_rebuild(self) -> bool:
+        return self.last_signal_id == NEEDS_REBUILD
 
 
 class Ledger:
@@ -259,9 +314,14 @@ class Ledger:
         fills: Sequence[Fill] = (),
         closed_trades: Sequence[Trade] = (),
         events: Sequence[Event] = (),
+        *,
+        book: BookDelta | None = None,
+        rollups: Sequence[DayRollup] = (),
     ) -> int:
         """Append a signal with what it caused, atomically; returns the signal id.
 
+        `book` (the positions the signal changed) and `rollups` (what it adds to each
+        trading day) keep the stored state equal to the replay of every applied signal.
         Raises LedgerUnavailable if it could not be committed: nothing was recorded then.
         """
 
@@ -273,6 +333,10 @@ class Ledger:
                 await self._insert_trade(trade)
             for event in events:
                 await self._insert_event(event, signal_id)
+            if book is not None:
+                await self._write_book(book, signal_id)
+            for rollup in rollups:
+                await self._add_rollup(rollup)
             return signal_id
 
         try:
@@ -308,7 +372,7 @@ class Ledger:
         assert cur.lastrowid is not None
         return cur.lastrowid
 
-    async def _insert_fill(self, f: Fill, signal_id: int) -> None:
+    async def _insert_fill(self, f: Fill, signal_id: int | None) -> None:
         await self._db.execute(
             "INSERT INTO fills (signal_id, time, strategy, root, qty, price, commission,"
             " realized, closing_qty, trade_id) VALUES (?,?,?,?,?,?,?,?,?,?)",
@@ -357,6 +421,80 @@ class Ledger:
             "INSERT INTO events (time, kind, message, data) VALUES (?,?,?,?)",
             (iso(e.time), e.kind.value, e.message, json.dumps(data, default=str)),
         )
+
+    async def _write_book(self, delta: BookDelta, signal_id: int) -> None:
+        for (strategy, root), state in delta.upserts.items():
+            await self._db.execute(
+                "INSERT OR REPLACE INTO open_positions VALUES (?,?,?,?)",
+                (strategy, root, json.dumps(state), signal_id),
+            )
+        for strategy, root in delta.deletes:
+            await self._db.execute(
+                "DELETE FROM open_positions WHERE strategy = ? AND root = ?", (strategy, root)
+            )
+        await self._db.execute(
+            "UPDATE book_meta SET last_signal_id = ?, next_trade_id = ? WHERE id = 1",
+            (signal_id, delta.next_trade_id),
+        )
+
+    async def _add_rollup(self, r: DayRollup) -> None:
+        async with self._db.execute(
+            "SELECT * FROM day_rollups WHERE day = ? AND strategy = ? AND root = ?", r.key
+        ) as cur:
+            names = [d[0] for d in cur.description]
+            row = await cur.fetchone()
+        total = DayRollup(*r.key)
+        if row is not None:
+            total = _rollup_from_row(dict(zip(names, row, strict=True)))
+        total.add(r)
+        await self._db.execute(
+            "INSERT OR REPLACE INTO day_rollups VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                total.day,
+                total.strategy,
+                total.root,
+                str(total.realized),
+                str(total.commission),
+                total.fills,
+                total.trades,
+                total.wins,
+                total.losses,
+                str(total.won),
+                str(total.lost),
+            ),
+        )
+
+    async def checkpoint_book(self, delta: BookDelta, last_signal_id: int) -> None:
+        """Store the whole book as the replay up to `last_signal_id` (after a tail replay)."""
+
+        async def write() -> None:
+            await self._db.execute("DELETE FROM open_positions")
+            await self._write_book(delta, last_signal_id)
+
+        await self._transaction(write)
+
+    async def replace_derived(
+        self,
+        fills: Sequence[Fill],
+        trades: Sequence[Trade],
+        book: BookDelta,
+        rollups: Sequence[DayRollup],
+        last_signal_id: int,
+    ) -> None:
+        """Rewrite every table derived from the signals, in one transaction (`ledger rebuild`)."""
+
+        async def write() -> None:
+            for table in ("fills", "trades", "open_positions", "day_rollups"):
+                await self._db.execute(f"DELETE FROM {table}")
+            for fill in fills:
+                await self._insert_fill(fill, fill.signal_id)
+            for trade in trades:
+                await self._insert_trade(trade)
+            for rollup in rollups:
+                await self._add_rollup(rollup)
+            await self._write_book(book, last_signal_id)
+
+        await self._transaction(write)
 
     async def add_events(self, events: Iterable[Event]) -> None:
         await self._write_many(self._insert_event, events)
@@ -454,10 +592,11 @@ class Ledger:
             row = await cur.fetchone()
         return int(row[0]) if row else None
 
-    async def accepted_signals(self) -> list[tuple[int, Signal]]:
-        """Every applied signal in order, with the price it filled at: the replay input."""
+    async def accepted_signals(self, after: int = 0) -> list[tuple[int, Signal]]:
+        """Applied signals with id > `after` in order, with their fill price: the replay input."""
         async with self._db.execute(
-            "SELECT id, parsed FROM signals WHERE outcome = 'accepted' ORDER BY id"
+            "SELECT id, parsed FROM signals WHERE outcome = 'accepted' AND id > ? ORDER BY id",
+            (after,),
         ) as cur:
             rows = await cur.fetchall()
         return [(int(r[0]), signal_from_dict(json.loads(r[1]))) for r in rows]
@@ -543,6 +682,34 @@ class Ledger:
         rows = await self.account_samples(day, limit=1)
         return rows[-1] if rows else None
 
+    async def book_state(self) -> StoredBook:
+        """The stored open positions and the id of the last signal they include."""
+        meta = await self._dicts("SELECT last_signal_id, next_trade_id FROM book_meta", ())
+        rows = await self._dicts("SELECT strategy, root, state FROM open_positions", ())
+        last, next_id = (meta[0]["last_signal_id"], meta[0]["next_trade_id"]) if meta else (-1, 1)
+        positions = {(r["strategy"], r["root"]): json.loads(r["state"]) for r in rows}
+        return StoredBook(int(last), int(next_id), positions)
+
+    async def rollups(
+        self, first: str | None = None, last: str | None = None, strategy: str | None = None
+    ) -> list[DayRollup]:
+        """Day rollups with `first` <= day <= `last` (ISO dates), optionally one strategy."""
+        clauses, args = [], []
+        if first is not None:
+            clauses.append("day >= ?")
+            args.append(first)
+        if last is not None:
+            clauses.append("day <= ?")
+            args.append(last)
+        if strategy is not None:
+            clauses.append("strategy = ?")
+            args.append(strategy)
+        where = " WHERE " + " AND ".join(clauses) if clauses else ""
+        rows = await self._dicts(
+            f"SELECT * FROM day_rollups{where} ORDER BY day, strategy, root", tuple(args)
+        )
+        return [_rollup_from_row(r) for r in rows]
+
     async def strategy_switches(self) -> dict[str, bool]:
         rows = await self._dicts("SELECT strategy, enabled FROM strategy_switches", ())
         return {r["strategy"]: bool(r["enabled"]) for r in rows}
@@ -588,6 +755,22 @@ def _trade_from_row(r: dict[str, Any]) -> Trade:
     trade.entry_qty, trade.entry_value = 1, Decimal(r["entry_price"])
     trade.exit_qty, trade.exit_value = 1, Decimal(r["exit_price"])
     return trade
+
+
+def _rollup_from_row(r: dict[str, Any]) -> DayRollup:
+    return DayRollup(
+        r["day"],
+        r["strategy"],
+        r["root"],
+        Decimal(r["realized"]),
+        Decimal(r["commission"]),
+        int(r["fills"]),
+        int(r["trades"]),
+        int(r["wins"]),
+        int(r["losses"]),
+        Decimal(r["won"]),
+        Decimal(r["lost"]),
+    )
 
 
 def _position_sample(r: dict[str, Any]) -> PositionSample:

@@ -105,13 +105,17 @@ class PriceRow(Horizontal):
         return mark_label(v.mark_state, v.mark_age, v.delay_minutes)
 
     def follow(self, view: PositionView | None) -> None:
-        """Take a fresh view: the age ticks, an untouched field follows the mark."""
+        """Take a fresh view: the age ticks, an untouched field follows the mark.
+
+        Not while the field has focus: the trader is about to type over the selected
+        price, and a new value would drop the selection and mix the two.
+        """
         if view is None:
             self.gone = True
             self.field.disabled = True
             self.query_one(".source", Static).update(Text("closed meanwhile", style="dim"))
             return
-        untouched = not self.touched
+        untouched = not self.touched and not self.field.has_focus
         self.view = view
         self.query_one(".source", Static).update(self._label())
         if untouched and view.last_price is not None:

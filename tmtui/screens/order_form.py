@@ -138,13 +138,14 @@ class OrderScreen(ModalScreen[OrderRequest | None]):
     def _follow_mark(self) -> None:
         """Look up the symbol's mark; an untouched price field follows it."""
         price = self.query_one("#price", Input)
-        untouched = price.value.strip() == self.prefill
+        untouched = price.value.strip() == self.prefill and not price.has_focus
         try:
             self.mark = self.source.symbol_mark(self._value("symbol"), self.sign)
         except TmtuiError:
             self.mark = None
         new = self.mark.price if self.mark is not None else None
-        self.prefill = price_text(new) if new is not None else ""
+        if untouched or price.value.strip() != self.prefill:
+            self.prefill = price_text(new) if new is not None else ""
         if untouched and price.value != self.prefill:
             price.value = self.prefill
         self._describe()

@@ -1,0 +1,67 @@
+"""`tmtui ledger ...`: proofs and repairs of the ledger's derived tables.
+
+Signals are the source of truth; fills, trades, day rollups and the stored book are derived
+from them. `verify` replays every signal and compares; `rebuild` rewrites the derived tables
+(after a change to commissions or the contract table, say).
+"""
+
+from __future__ import annotations
+
+import time
+
+import typer
+
+from tmtui.cli_common import ConfigOpt, JsonOpt, emit_json, err, fail, load, out, run, with_ledger
+from tmtui.ledger import Ledger
+
+ledger_app = typer.Typer(
+    help="Check or rebuild the ledger's derived tables from its signals.", no_args_is_help=True
+)
+
+
+@ledger_app.command("verify")
+def verify_cmd(config: ConfigOpt = None, json: JsonOpt = False) -> None:
+    """Replay every signal and compare with the stored book, fills, trades and day totals."""
+    from tmtui.history import verify
+
+    cfg = load(config)
+
+    async def work(ledger: Ledger) -> tuple[list[str], int]:
+        return await verify(ledger, cfg), await ledger.count_signals()
+
+    diffs, count = run(with_ledger(cfg, work))
+    path = str(cfg.ledger.resolved_path())
+    if json:
+        emit_json({"ledger": path, "signals": count, "ok": not diffs, "differences": diffs})
+    else:
+        for diff in diffs:
+            out.print(diff, highlight=False, markup=False)
+        if diffs:
+            err.print(f"{len(diffs)} difference(s) between {path} and a replay of its signals")
+        else:
+            out.print(f"ok: {path} matches a replay of its {count} signal(s)", markup=False)
+    if diffs:
+        raise typer.Exit(1)
+
+
+@ledger_app.command("rebuild")
+def rebuild_cmd(config: ConfigOpt = None) -> None:
+    """Rewrite fills, trades, day totals and the stored book from the signals."""
+    from tmtui.history import rebuild
+
+    cfg = load(config)
+    began = time.monotonic()
+
+    async def work(ledger: Ledger) -> int:
+        result = await rebuild(ledger, cfg)
+        return len(result.trades)
+
+    try:
+        trades = run(with_ledger(cfg, work))
+    except OSError as exc:
+        fail(f"could not rebuild {cfg.ledger.resolved_path()}: {exc}", 1)
+    out.print(
+        f"rebuilt {cfg.ledger.resolved_path()}: {trades} round trip(s) "
+        f"in {time.monotonic() - began:.1f} s",
+        markup=False,
+    )
