@@ -109,6 +109,9 @@ async def test_a_second_instance_refuses_and_the_first_keeps_its_books(tmp_path:
             assert str(tmp_path / "ledger.db") in line
             assert f"pid {first.pid}" in line and f"{base}/webhook" in line
             assert second.stdout == ""
+        rebuild = tmtui("ledger", "rebuild", "--config", str(config))  # a writer: refused
+        assert rebuild.returncode == 1 and f"pid {first.pid}" in one_line(rebuild.stderr)
+        assert tmtui("ledger", "verify", "--config", str(config)).returncode == 0  # a reader
         # the first instance still writes the books, and read commands work beside it
         assert (await buy(base, "One", "a-2")).status_code == 200
         positions = await read_positions(config)
