@@ -147,7 +147,7 @@ class TmtuiApp(App[None]):
             await engine.stop()
             return
         limit = min(HISTORY_EVENTS, self.config.ui.max_log_lines)
-        self.dashboard.show_history(await engine.ledger.events(limit))
+        self.dashboard.show_history(await engine.recent_events(limit))
         engine.subscribe(self._forward_event)
         await engine.start()
         if self._quitting:
@@ -208,9 +208,10 @@ class TmtuiApp(App[None]):
         engine = self.engine
         if engine is None or not self.engine_started:
             return QuitRisk(0, None)
-        last = engine.last_alert
-        age = None if last is None else (engine.clock() - last).total_seconds()
-        return QuitRisk(len(engine.book.positions), age)
+        snapshot = engine.snapshot()
+        last = snapshot.last_alert
+        age = None if last is None else (snapshot.time - last).total_seconds()
+        return QuitRisk(len(snapshot.positions), age)
 
     def _quit_answered(self, quit_now: bool | None) -> None:
         if quit_now:
@@ -218,8 +219,7 @@ class TmtuiApp(App[None]):
 
     async def shut_down(self) -> None:
         """Stop accepting alerts, answer those in flight, then close feed and ledger; exit."""
-        listener = self.engine.listener if self.engine is not None else None
-        inflight = int(getattr(listener, "in_flight", 0))
+        inflight = self.engine.alerts_in_flight() if self.engine is not None else 0
         note = f": answering {inflight} alert(s) in flight" if inflight else ""
         self.notify(f"Stopping{note}…", timeout=STOP_TIMEOUT_S, markup=False)
         await self.stop_engine()
@@ -252,6 +252,6 @@ class TmtuiApp(App[None]):
         if self._stop_task is not None:
             self._stop_task.cancel()
         try:
-            await asyncio.wait_for(engine.ledger.close(), STOP_TIMEOUT_S)
+            await asyncio.wait_for(engine.force_close(), STOP_TIMEOUT_S)
         except Exception:
             log.exception("could not close the ledger")

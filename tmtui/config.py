@@ -55,6 +55,7 @@ class FeedConfig:
 @dataclass(frozen=True)
 class LedgerConfig:
     path: str = ""
+    keep_event_days: int = 90
 
     def resolved_path(self) -> Path:
         if self.path:
@@ -266,7 +267,7 @@ def _check_values(config: Config, where: str) -> None:
     from tmtui.core.keymap import keymap_problems
     from tmtui.core.trading_day import parse_day_start, zone
 
-    lst, feed, ui = config.listener, config.feed, config.ui
+    lst, feed, ui, ledger = config.listener, config.feed, config.ui, config.ledger
     checks: list[tuple[bool, str]] = [
         (1 <= lst.port <= 65535 or lst.port == 0, f"listener.port must be 0-65535, got {lst.port}"),
         (lst.path.startswith("/"), f"listener.path must start with '/', got {lst.path!r}"),
@@ -282,6 +283,7 @@ def _check_values(config: Config, where: str) -> None:
         (ui.refresh > 0, "ui.refresh must be > 0"),
         (ui.max_log_lines > 0, "ui.max_log_lines must be > 0"),
         (ui.sparkline_points > 1, "ui.sparkline_points must be > 1"),
+        (ledger.keep_event_days >= 0, "ledger.keep_event_days must be >= 0 (0 = forever)"),
     ]
     for ok, message in checks:
         if not ok:

@@ -29,6 +29,17 @@ class ManualPrice:
     source: PriceSource
 
 
+@dataclass(frozen=True, slots=True)
+class ManualOrder:
+    """A buy or sell the trader placed from the order form (`b` / `s`)."""
+
+    strategy: str
+    ticker: str
+    action: Action
+    qty: int
+    price: ManualPrice
+
+
 def parse_price(text: str, symbol: str) -> Decimal:
     """A price the trader typed: a finite number, or InvalidSignal with a one-line reason."""
     cleaned = text.strip().replace(",", "")

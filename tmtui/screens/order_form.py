@@ -8,7 +8,6 @@ the form open with a one-line reason.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import ClassVar, Protocol
 
 from rich.text import Text
@@ -19,7 +18,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from tmtui.core.alert_parsing import validate_strategy_name
-from tmtui.core.manual_orders import ManualPrice, PriceSource, parse_price
+from tmtui.core.manual_orders import ManualOrder, ManualPrice, PriceSource, parse_price
 from tmtui.core.models import Action, InvalidSignal, TmtuiError
 from tmtui.core.signal_rules import to_whole
 from tmtui.core.views import MarkState, PositionView, SymbolMark
@@ -38,20 +37,11 @@ class OrderSource(Protocol):
     def position_view(self, key: PositionKey) -> PositionView | None: ...
 
 
-@dataclass(frozen=True, slots=True)
-class OrderRequest:
-    strategy: str
-    ticker: str
-    action: Action
-    qty: int
-    price: ManualPrice
-
-
 def position_text(view: PositionView | None) -> str:
     return "flat" if view is None else f"{view.side} {view.qty}"
 
 
-class OrderScreen(ModalScreen[OrderRequest | None]):
+class OrderScreen(ModalScreen[ManualOrder | None]):
     """Dismisses with the order to place, or None when cancelled."""
 
     AUTO_FOCUS = ""
@@ -183,7 +173,7 @@ class OrderScreen(ModalScreen[OrderRequest | None]):
             style="bold",
         )
 
-    def _order(self) -> OrderRequest:
+    def _order(self) -> ManualOrder:
         """The order the fields describe; raises TmtuiError naming the first bad field."""
         strategy = validate_strategy_name(self._value("strategy"))
         ticker = self._value("symbol")
@@ -198,7 +188,7 @@ class OrderScreen(ModalScreen[OrderRequest | None]):
         source = price_source(mark.state) if untouched else PriceSource.TYPED
         if mark.state is MarkState.NONE:
             source = PriceSource.TYPED
-        return OrderRequest(strategy, ticker, self.action, qty, ManualPrice(price, source))
+        return ManualOrder(strategy, ticker, self.action, qty, ManualPrice(price, source))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.query_one("#order-error", Static).update("")

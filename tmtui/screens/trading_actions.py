@@ -13,19 +13,23 @@ from typing import Any
 
 from textual.screen import Screen
 
+from tmtui.config import Config
+from tmtui.core.engine_api import EngineApi
+from tmtui.core.manual_orders import ManualOrder
 from tmtui.core.models import Action
-from tmtui.engine import Engine
 from tmtui.screens.confirm import ClosePrices, CloseRequest, ConfirmScreen
-from tmtui.screens.order_form import OrderRequest, OrderScreen
+from tmtui.screens.order_form import OrderScreen
 
 PositionKey = tuple[str, str]
 ActionRunner = Callable[[Coroutine[Any, Any, Any], str], None]
 
 
 class TradingActions(Screen[None]):
-    """Mixed into the dashboard, which provides the engine, the selection and the runner."""
+    """Mixed into the dashboard, which provides the engine, the config, the selection and the
+    runner. The engine is reached through `EngineApi` only."""
 
-    engine: Engine | None
+    engine: EngineApi | None
+    config: Config
     _run_action: ActionRunner
 
     @property
@@ -107,19 +111,14 @@ class TradingActions(Screen[None]):
         form = OrderScreen(
             action,
             engine,
-            max_qty=engine.config.listener.max_qty,
+            max_qty=self.config.listener.max_qty,
             strategy=key[0] if key else None,
             symbol=key[1] if key else "",
         )
         self.app.push_screen(form, self._order_confirmed)
 
-    def _order_confirmed(self, order: OrderRequest | None) -> None:
+    def _order_confirmed(self, order: ManualOrder | None) -> None:
         if order is None or self.engine is None:
             return
         what = f"{order.action.value} {order.qty} {order.ticker} ({order.strategy})"
-        self._run_action(
-            self.engine.place_order(
-                order.strategy, order.ticker, order.action, order.qty, order.price
-            ),
-            what,
-        )
+        self._run_action(self.engine.place_order(order), what)
