@@ -20,6 +20,7 @@ from typing import Annotated, Any, NoReturn, TypeVar
 import simplejson
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -29,7 +30,7 @@ from tmtui.cli_risk import risk_cmd
 from tmtui.config import Config, example_config_text, find_config_path, load_config
 from tmtui.core.contracts import ContractBook
 from tmtui.core.formatting import price_text, row_order, signed_money
-from tmtui.core.models import TmtuiError
+from tmtui.core.models import LedgerUnavailable, TmtuiError
 from tmtui.core.views import (
     account_view,
     calendar_json,
@@ -39,6 +40,7 @@ from tmtui.core.views import (
     trade_json,
 )
 from tmtui.history import daily_totals, load_day_account, make_calendar, rebuild_book
+from tmtui.instance_lock import InstanceLock, running_instance
 from tmtui.ledger import Ledger
 from tmtui.risk_store import load_drift
 
@@ -105,7 +107,8 @@ def _load(config_path: Path | None) -> Config:
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    """One line on stderr; the message is printed literally (`[listener]` is not markup)."""
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -113,7 +116,7 @@ def _run(coro: Coroutine[Any, Any, T]) -> T:
     try:
         return asyncio.run(coro)
     except TmtuiError as exc:
-        return _fail(str(exc))
+        return _fail(str(exc), 1 if isinstance(exc, LedgerUnavailable) else 2)
 
 
 def _emit_json(document: Any) -> None:
@@ -184,24 +187,45 @@ def run(
         from tmtui.demo import demo_config
 
         cfg = demo_config(cfg)
-    if headless:
-        from tmtui.headless import run_headless
+    ledger = cfg.ledger.resolved_path()
+    try:
+        lock = InstanceLock.acquire(ledger)
+    except TmtuiError as exc:
+        _fail(str(exc), code=1)
+    with lock:
+        if headless:
+            from tmtui.headless import run_headless
 
-        raise typer.Exit(_run(run_headless(cfg, demo=demo)))
+            try:
+                code = asyncio.run(run_headless(cfg, demo=demo, instance_lock=lock))
+            except TmtuiError as exc:
+                _fail(str(exc), code=1)
+            raise typer.Exit(code)
+        _run_screen(cfg, demo, lock)
+
+
+def _run_screen(cfg: Config, demo: bool, lock: InstanceLock) -> None:
+    """The TUI; a failure to start (ledger, listener port) ends it with one line, exit 1."""
     from tmtui.app import TmtuiApp
 
-    log_file = cfg.ledger.resolved_path().with_suffix(".log")
-    _log_to_file(log_file)
-    TmtuiApp(cfg, demo=demo).run()
+    _log_to_file(cfg.ledger.resolved_path().with_suffix(".log"))
+    app = TmtuiApp(cfg, demo=demo, instance_lock=lock)
+    app.run()
+    if app.start_error is not None:
+        _fail(app.start_error, code=1)
+    if app.return_code:
+        raise typer.Exit(app.return_code)
 
 
 def _log_to_file(path: Path) -> None:
     """Under the screen, log lines would garble the terminal: send them to a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        handler = logging.FileHandler(path, encoding="utf-8")
+    except OSError as exc:
+        _fail(f"cannot write the log file {path}: {exc.strerror or exc}", code=1)
     root = logging.getLogger()
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
-    handler = logging.FileHandler(path, encoding="utf-8")
+    for old in list(root.handlers):
+        root.removeHandler(old)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.addHandler(handler)
 
@@ -226,19 +250,36 @@ def signal_cmd(
     from tmtui.signal_client import build_alert_payload, post_signal
 
     cfg = _load(config)
-    lst = cfg.listener
-    host = "127.0.0.1" if lst.host in ("0.0.0.0", "::", "") else lst.host
-    target = url or f"http://{host}:{lst.port}{lst.path}"
-    payload = build_alert_payload(
-        action, ticker, qty, price_, strategy, alert_id, lst.secret, datetime.now(UTC)
-    )
+    target = url or _listener_url(cfg)
+    try:
+        payload = build_alert_payload(
+            action, ticker, qty, price_, strategy, alert_id, cfg.listener.secret, datetime.now(UTC)
+        )
+    except TmtuiError as exc:
+        _fail(str(exc))
     try:
         status, body = asyncio.run(post_signal(target, payload))
-    except Exception as exc:
-        _fail(f"could not reach the listener at {target}: {exc}", code=1)
+    except TmtuiError as exc:
+        _fail(f"{exc}: is `tmtui run` running? it listens on {_listener_url(cfg)}", code=1)
     _emit_json({"status": status, "reply": body})
     if not 200 <= status < 300:
         raise typer.Exit(1)
+
+
+def _listener_url(cfg: Config) -> str:
+    """Where the running instance listens (its lock file says), else where the config says."""
+    holder = running_instance(cfg.ledger.resolved_path())
+    if holder is not None and holder.listener:
+        return _reachable(holder.listener)
+    lst = cfg.listener
+    return _reachable(f"http://{lst.host}:{lst.port}{lst.path}")
+
+
+def _reachable(url: str) -> str:
+    """A listener bound to every address is reached on loopback."""
+    for wildcard in ("0.0.0.0", "[::]", "::"):
+        url = url.replace(f"//{wildcard}:", "//127.0.0.1:", 1)
+    return url.replace("//:", "//127.0.0.1:", 1)
 
 
 # --- read commands ----------------------------------------------------------------------------
@@ -282,7 +323,7 @@ def positions(config: ConfigOpt = None, json: JsonOpt = False) -> None:
             _fmt_money(v.open_pnl),
             _fmt_money(v.trade_drawdown),
             _fmt_money(v.trade_runup),
-            "STALE" if v.stale else "",
+            "waiting" if v.last_price is None else "STALE" if v.stale else "",
         ]
         for v in sorted(views, key=lambda v: row_order(v.strategy, v.symbol))
     ]
@@ -351,13 +392,14 @@ def report(
     wanted = _parse_day(day) if day else today
 
     async def work(ledger: Ledger) -> Any:
-        open_pnl, moment = Decimal(0), None
+        open_pnl, moment, unmarked = Decimal(0), None, 0
         if wanted == today:
             book = await rebuild_book(ledger, cfg)
             open_pnl = sum((p.open_pnl or Decimal(0) for p in book.open_positions()), Decimal(0))
+            unmarked = sum(1 for p in book.open_positions() if p.mark is None)
             moment = now
         account = await load_day_account(ledger, calendar, wanted, open_pnl, moment)
-        return account_view(account)
+        return account_view(account, unmarked)
 
     view = _run(_with_ledger(cfg, work))
     if json:
@@ -368,14 +410,16 @@ def report(
     table.add_column("", justify="right")
     for label, value in (
         ("Realized (net)", view.realized),
-        ("Open", view.open),
-        ("Total", view.total),
+        ("Open", view.known_open),
+        ("Total", view.known_total),
         ("Max MTM", view.max_mtm),
         ("Min MTM", view.min_mtm),
         ("Max drawdown", view.max_drawdown),
     ):
         table.add_row(label, _fmt_money(value))
     table.add_row("Trades", str(view.trades))
+    if view.unmarked:
+        table.add_row("Unmarked", f"[yellow]{view.unmarked} position(s) with no price yet[/]")
     out.print(table)
 
 

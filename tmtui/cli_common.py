@@ -15,6 +15,7 @@ from typing import Annotated, Any, NoReturn, TypeVar
 import simplejson
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from tmtui.config import Config, load_config
 from tmtui.core.models import TmtuiError
@@ -45,7 +46,8 @@ def load(config_path: Path | None) -> Config:
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    """One line; the message is printed literally (`[listener]` is not Rich markup)."""
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 

@@ -12,6 +12,8 @@ import time
 import typer
 
 from tmtui.cli_common import ConfigOpt, JsonOpt, emit_json, err, fail, load, out, run, with_ledger
+from tmtui.core.models import TmtuiError
+from tmtui.instance_lock import InstanceLock
 from tmtui.ledger import Ledger
 
 ledger_app = typer.Typer(
@@ -57,7 +59,12 @@ def rebuild_cmd(config: ConfigOpt = None) -> None:
         return len(result.trades)
 
     try:
-        trades = run(with_ledger(cfg, work))
+        lock = InstanceLock.acquire(cfg.ledger.resolved_path())  # a rebuild is a writer too
+    except TmtuiError as exc:
+        fail(str(exc), 1)
+    try:
+        with lock:
+            trades = run(with_ledger(cfg, work))
     except OSError as exc:
         fail(f"could not rebuild {cfg.ledger.resolved_path()}: {exc}", 1)
     out.print(

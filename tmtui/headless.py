@@ -6,7 +6,8 @@ services log (a feed that stalls, an open listener) go to stderr in the same for
 records that only repeat an event already printed (an engine error, a refused alert) are
 left out, so each thing that happened is printed once.
 
-Stops cleanly on SIGINT or SIGTERM: listener and feed closed, last samples flushed.
+Stops cleanly on SIGINT or SIGTERM: the listener stops accepting, answers the alerts already
+accepted (each recorded first), then feed and ledger close with the last samples flushed.
 """
 
 from __future__ import annotations
@@ -21,9 +22,15 @@ from datetime import UTC, datetime
 from typing import TextIO
 
 from tmtui.config import Config
-from tmtui.core.events import Event
+from tmtui.core.events import Event, EventKind
 from tmtui.core.trading_day import zone
 from tmtui.factory import build_engine
+from tmtui.instance_lock import InstanceLock
+
+NO_SECRET_WARNING = (
+    "NO WEBHOOK SECRET: [listener] secret is not set, so only programs on this machine can "
+    "send alerts and alerts through a tunnel are refused; set one in the config file"
+)
 
 STAMP = "%Y-%m-%d %H:%M:%S %Z"
 DUPLICATES_OF_EVENTS = {
@@ -82,7 +89,17 @@ def log_lines(tz_name: str, out: TextIO = sys.stderr) -> Iterator[None]:
         root.setLevel(level)
 
 
-async def run_headless(config: Config, *, demo: bool = False, out: TextIO = sys.stdout) -> int:
+async def run_headless(
+    config: Config,
+    *,
+    demo: bool = False,
+    out: TextIO = sys.stdout,
+    instance_lock: InstanceLock | None = None,
+) -> int:
+    """Run until SIGINT/SIGTERM, then drain: alerts already accepted are recorded and answered.
+
+    Raises TmtuiError when it cannot start (ledger, listener port): the caller prints it.
+    """
     engine = await build_engine(config)
     tz = config.session.timezone
 
@@ -107,6 +124,10 @@ async def run_headless(config: Config, *, demo: bool = False, out: TextIO = sys.
     with log_lines(tz):
         try:
             await engine.start()
+            if instance_lock is not None and engine.listener is not None:
+                instance_lock.record_listener(engine.listener.webhook_url)
+            if not config.listener.secret:
+                print_event(Event(EventKind.LISTENER, NO_SECRET_WARNING, engine.clock()))
             if demo:
                 from tmtui.demo import run_demo_script
 
@@ -114,9 +135,15 @@ async def run_headless(config: Config, *, demo: bool = False, out: TextIO = sys.
             await stop.wait()
             if not closed:
                 with contextlib.suppress(BrokenPipeError):
-                    print(f"{stamp(datetime.now(UTC), tz)} [info] stopping", file=out, flush=True)
+                    print(
+                        f"{stamp(datetime.now(UTC), tz)} [info] stopping: answering the alerts "
+                        "already received",
+                        file=out,
+                        flush=True,
+                    )
         finally:
+            # The handlers stay while the listener drains, so a 2nd Ctrl-C cannot cut it short.
+            await engine.stop()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(sig)
-            await engine.stop()
     return 0

@@ -3,7 +3,9 @@
 Winning closes are green, losing closes red, entries plain; refusals and errors in bright
 colors that read on a dark panel; anything the trader did from the keyboard says `manual`.
 The log keeps its own lines, so it can be filtered (`/`) and re-wrapped after a resize,
-staying scrolled to the newest line.
+staying scrolled to the newest line. A flapping feed (connecting, down, connecting ...)
+would push the alerts out of view, so consecutive feed events rewrite one line with a
+count instead of adding lines.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from decimal import Decimal, InvalidOperation
 
 from rich.text import Text
 from textual import events
+from textual.strip import Strip
 from textual.timer import Timer
 from textual.widgets import RichLog
 
@@ -31,6 +34,7 @@ MANUAL_TAG = "bold black on #87afd7"
 KIND_STYLES: dict[EventKind, str] = {
     EventKind.ALERT_ACCEPTED: "",
     EventKind.MANUAL_CLOSE: "",
+    EventKind.MANUAL_ORDER: "",
     EventKind.ALERT_REJECTED: REJECTED,
     EventKind.ALERT_DUPLICATE: WARN,
     EventKind.ALERT_IGNORED: WARN,
@@ -46,7 +50,9 @@ KIND_STYLES: dict[EventKind, str] = {
     EventKind.ERROR: ERROR,
     EventKind.INFO: "dim",
 }
-MANUAL_KINDS = frozenset({EventKind.MANUAL_CLOSE, EventKind.FLATTEN, EventKind.STRATEGY})
+MANUAL_KINDS = frozenset(
+    {EventKind.MANUAL_CLOSE, EventKind.MANUAL_ORDER, EventKind.FLATTEN, EventKind.STRATEGY}
+)
 """Kinds only the trader's own keys produce."""
 REWRAP_DELAY = 0.15
 """After a resize, wait this long for the next one before re-wrapping every line."""
@@ -95,6 +101,18 @@ class LogLine:
         return cls(text, text.plain.casefold())
 
 
+@dataclass(slots=True)
+class FeedRun:
+    """Consecutive feed state changes shown as one line: how many, since when, and where."""
+
+    first: datetime
+    count: int
+    line: LogLine
+    last_strip: Strip | None
+    """The last strip the line was drawn as (None: not drawn, e.g. filtered out)."""
+    strips: int
+
+
 class EventLog(RichLog):
     """A bounded log of events; the ledger keeps the full history."""
 
@@ -107,12 +125,43 @@ class EventLog(RichLog):
         self.kept: deque[LogLine] = deque(maxlen=max_lines)
         self._wrapped_width = 0
         self._rewrap: Timer | None = None
+        self._feed_run: FeedRun | None = None
         self._show_title()
 
     # --- adding -------------------------------------------------------------------------
 
-    def add_event(self, event: Event) -> None:
-        self._add(event_text(event, self.tz_name))
+    def add_event(self, event: Event, *, with_date: bool = False) -> None:
+        text = event_text(event, self.tz_name, with_date=with_date)
+        if event.kind is not EventKind.FEED:
+            self._add(text)
+            return
+        run, first, count, redraw = self._feed_run, event.time, 1, False
+        if run is not None and self.kept and self.kept[-1] is run.line:
+            self.kept.pop()
+            if run.last_strip is not None and self.lines and self.lines[-1] is run.last_strip:
+                del self.lines[-run.strips :]
+                self.notify_style_update()  # drops the cached renders of the removed lines
+            else:
+                redraw = self._matches(run.line)  # drawn, but re-wrapped since: redraw all
+            first, count = run.first, run.count + 1
+            since = first.astimezone(zone(self.tz_name)).strftime("%H:%M:%S")
+            text.append(f"  ×{count} since {since}", style=f"bold {FEED}")
+        self._feed_run = self._add_tracked(text, first, count)
+        if redraw:
+            self.rewrite()
+
+    def _add_tracked(self, text: Text, first: datetime, count: int) -> FeedRun:
+        """Add `text` and remember its strips, so the next feed event can replace them."""
+        previous = self.lines[-1] if self.lines else None
+        line = self._add(text, keep_run=True)
+        if not self.lines or self.lines[-1] is previous:
+            return FeedRun(first, count, line, None, 0)  # filtered out, or not drawn yet
+        strips = 0
+        for strip in reversed(self.lines):
+            if strip is previous:
+                break
+            strips += 1
+        return FeedRun(first, count, line, self.lines[-1], strips)
 
     def add_history(self, events: Iterable[Event], today: datetime) -> None:
         """Earlier sessions' events from the ledger, dated when not from today, then a rule."""
@@ -121,7 +170,7 @@ class EventLog(RichLog):
         count = 0
         for event in events:
             older = event.time.astimezone(tz).date() != day
-            self._add(event_text(event, self.tz_name, with_date=older))
+            self.add_event(event, with_date=older)
             count += 1
         if count:
             self._add(Text(f"── {count} earlier event(s) from the ledger ──", style="dim"))
@@ -130,12 +179,15 @@ class EventLog(RichLog):
         """A line that did not come from the engine (it was not running, or failed to build)."""
         self._add(Text(message, style=style))
 
-    def _add(self, text: Text) -> None:
+    def _add(self, text: Text, *, keep_run: bool = False) -> LogLine:
+        if not keep_run:
+            self._feed_run = None
         line = LogLine.of(text)
         self.kept.append(line)
         if self._matches(line):
             self.write(text)
         self._show_title()
+        return line
 
     # --- filtering and re-wrapping ------------------------------------------------------
 
@@ -155,6 +207,8 @@ class EventLog(RichLog):
 
     def rewrite(self) -> None:
         """Write the kept lines again (at the current width), scrolled to the newest."""
+        if self._feed_run is not None:
+            self._feed_run.last_strip = None  # its strips are gone: the next run line appends
         self.clear()
         for line in self.kept:
             if self._matches(line):

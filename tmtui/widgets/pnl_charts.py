@@ -20,7 +20,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from tmtui.core.views import AccountView, PositionView, Snapshot
-from tmtui.widgets.formatting import GAIN, LOSS, money_text
+from tmtui.widgets.formatting import GAIN, LOSS, WARN, money_text
 from tmtui.widgets.signed_plot import Series, plot
 
 PositionKey = tuple[str, str]
@@ -96,15 +96,22 @@ def position_label(view: PositionView | None) -> Text:
 
 
 def account_label(a: AccountView, *, short: bool = False) -> Text:
-    """The legend: the total line (green/red) and the drawdown shading, with their values."""
-    text = Text.assemble(("━ ", f"bold {GAIN if a.total >= 0 else LOSS}"))
-    text.append_text(_figure("total", a.total))
+    """The legend: the total line (green/red) and the drawdown shading, with their values.
+
+    While a position has no mark the total and the drawdown are unknown: a dash, not 0.
+    """
+    total = a.known_total
+    drawdown = None if a.unmarked else a.drawdown
+    text = Text.assemble(("━ ", f"bold {LOSS if total is not None and total < 0 else GAIN}"))
+    text.append_text(_figure("total", total))
     text.append("  ")
     text.append("▒ ", style=DRAWDOWN)
-    text.append_text(_figure("DD" if short else "drawdown", a.drawdown))
+    text.append_text(_figure("DD" if short else "drawdown", drawdown))
     if not short:
         text.append("  ")
         text.append_text(_figure("max DD", a.max_drawdown))
+    if a.unmarked:
+        text.append(f"  {a.unmarked} unmarked", style=f"bold {WARN}")
     return text
 
 

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from tmtui.core.contracts import ContractBook
 from tmtui.core.formatting import duration_text, price_text, signed_money
-from tmtui.core.views import PositionView
+from tmtui.core.views import MarkState, PositionView
 from tmtui.widgets.formatting import WARN, pnl_style
 
 Cell = tuple[str, str]
@@ -31,17 +31,12 @@ class RowContext:
     now: datetime
     contracts: ContractBook
     strategies: Mapping[str, bool] = field(default_factory=dict)
-    delays: Mapping[str, int] = field(default_factory=dict)
-    feed_delay: int | None = None
     names: Mapping[str, str] = field(default_factory=dict)
     """Strategy names as the strategy column shows them (cut to its width)."""
 
     def tick(self, root: str) -> Decimal | None:
         spec = self.contracts.specs.get(root)
         return spec.tick_size if spec else None
-
-    def delay(self, root: str) -> int | None:
-        return self.delays.get(root) or self.feed_delay
 
     def enabled(self, strategy: str) -> bool:
         return self.strategies.get(strategy, True)
@@ -52,26 +47,25 @@ def money_cell(value: Decimal | None, bold: bool = False) -> Cell:
     return signed_money(value), (f"bold {style}" if bold and style != "dim" else style)
 
 
-def feed_cell(p: PositionView, delay: int | None) -> Cell:
+def feed_cell(p: PositionView) -> Cell:
     """`live`, `delayed`, `STALE` (no fresh quote) or `waiting` (never quoted yet)."""
-    if p.last_price is None:
-        return "waiting", f"bold {WARN}"
-    if p.stale:
-        return "STALE", f"bold {WARN}"
-    if delay:
-        return "delayed", f"bold {WARN}"
+    match p.mark_state:
+        case MarkState.NONE:
+            return "waiting", f"bold {WARN}"
+        case MarkState.STALE:
+            return "STALE", f"bold {WARN}"
+        case MarkState.DELAYED:
+            return "delayed", f"bold {WARN}"
     return "live", "dim"
 
 
 def position_cells(p: PositionView, ctx: RowContext, keys: Iterable[str]) -> dict[str, Cell]:
     """The cells of one row for the given columns (the money comes computed in the view)."""
-    tick, delay = ctx.tick(p.symbol), ctx.delay(p.symbol)
-    return {key: _cell(key, p, ctx, tick, delay) for key in keys}
+    tick = ctx.tick(p.symbol)
+    return {key: _cell(key, p, ctx, tick) for key in keys}
 
 
-def _cell(
-    key: str, p: PositionView, ctx: RowContext, tick: Decimal | None, delay: int | None
-) -> Cell:
+def _cell(key: str, p: PositionView, ctx: RowContext, tick: Decimal | None) -> Cell:
     match key:
         case "strategy":
             name = ctx.names.get(p.strategy, p.strategy)
@@ -87,7 +81,7 @@ def _cell(
         case "avg":
             return price_text(p.avg_price, tick), ""
         case "last":
-            doubtful = p.last_price is not None and (p.stale or bool(delay))
+            doubtful = p.mark_state in (MarkState.STALE, MarkState.DELAYED)
             return price_text(p.last_price, tick), WARN if doubtful else ""
         case "open_pnl":
             return money_cell(p.open_pnl, bold=True)
@@ -98,5 +92,5 @@ def _cell(
         case "in_trade":
             return duration_text(ctx.now - p.opened_at), ""
         case "stale":
-            return feed_cell(p, delay)
+            return feed_cell(p)
     raise KeyError(key)

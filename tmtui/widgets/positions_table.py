@@ -133,11 +133,7 @@ class PositionsTable(ScrollView, can_focus=True):
     def show(self, snapshot: Snapshot) -> None:
         """Make the rows match the snapshot; the cursor keeps its position."""
         self.context = RowContext(
-            now=snapshot.time,
-            contracts=self.contracts,
-            strategies=snapshot.strategies,
-            delays=snapshot.delays,
-            feed_delay=snapshot.delay_minutes if snapshot.feed_state == "delayed" else None,
+            now=snapshot.time, contracts=self.contracts, strategies=snapshot.strategies
         )
         self.sync({row_key(p.key): p for p in snapshot.positions})
 
@@ -215,10 +211,7 @@ class PositionsTable(ScrollView, can_focus=True):
 
     def _fit(self) -> Layout:
         """Columns for the current width and figures; numeric widths only ever grow."""
-        wide = RowContext(
-            self.context.now, self.contracts, self.context.strategies, self.context.delays,
-            self.context.feed_delay,
-        )  # fmt: skip
+        wide = RowContext(self.context.now, self.contracts, self.context.strategies)
         texts = [
             {k: text for k, (text, _) in position_cells(p, wide, BY_KEY).items()}
             for p in self._views.values()

@@ -154,17 +154,28 @@ class StatusLine(Static):
         url = s.listener_url + self.webhook_path if s.listener_url else "listener off"
         full = Text.assemble(("Alerts ", "dim"))
         full.append(url, style="" if s.listener_url else f"bold {LOSS}")
-        full.append(f" · last {last}")
         short = Text.assemble(("Alerts ", "dim"))
         port = f":{urlsplit(s.listener_url).port}" if s.listener_url else "off"
         short.append(port, style="" if s.listener_url else f"bold {LOSS}")
+        if not s.secret_set:  # alerts through a tunnel are refused: say so where they arrive
+            for t in (full, short):
+                t.append(" ")
+                t.append(" NO SECRET ", style=DELAY_BADGE)
+        full.append(f" · last {last}")
         short.append(f" last {last}")
-        return Segment(full, short)
+        return Segment(full, short, droppable=s.secret_set)
 
     def _errors(self, s: Snapshot) -> Segment:
-        text = Text.assemble(("Errors ", "dim"))
+        """`Rejected 2 · Errors 0`: alerts refused and things that went wrong, never hidden."""
+        text = Text.assemble(("Rejected ", "dim"))
+        text.append(str(s.rejected), style=f"bold {WARN}" if s.rejected else "")
+        text.append(" · Errors ", style="dim")
         text.append(str(s.errors), style=f"bold {LOSS}" if s.errors else "")
-        return Segment(text, text, droppable=False)
+        short = Text.assemble(("Rej ", "dim"))
+        short.append(str(s.rejected), style=f"bold {WARN}" if s.rejected else "")
+        short.append(" Err ", style="dim")
+        short.append(str(s.errors), style=f"bold {LOSS}" if s.errors else "")
+        return Segment(text, short, droppable=False)
 
     def _ledger(self, s: Snapshot) -> Segment:
         path = short_path(s.ledger_path)

@@ -37,8 +37,8 @@ def account_fields(account: AccountView, widths: dict[str, int]) -> list[Field]:
     """The figures in reading order; `widths` remembers each slot's widest value."""
     values = (
         ("Realized", money_text(account.realized)),
-        ("Open P&L", money_text(account.open)),
-        ("Total", money_text(account.total, bold=True)),
+        ("Open P&L", money_text(account.known_open)),
+        ("Total", money_text(account.known_total, bold=True)),
         ("Max DD", money_text(account.max_drawdown)),
         ("Trades", Text(str(account.trades), style="bold")),
     )
@@ -103,9 +103,13 @@ class TotalsBar(Static):
     def _draw(self) -> None:
         if self._account is None:
             return
-        extra = None
+        extra = Text()
+        if self._account.unmarked:  # why Open and Total read "—": unknown is not zero
+            extra.append(f"{self._account.unmarked} unmarked", style=f"bold {WARN}")
         if self._disabled:
-            extra = Text(f" OFF: {', '.join(self._disabled)} ", style=f"bold black on {WARN}")
+            if extra:
+                extra.append("  ")
+            extra.append(f" OFF: {', '.join(self._disabled)} ", style=f"bold black on {WARN}")
         width = max(self.size.width, 20)
         text = lay_out(account_fields(self._account, self._widths), width, extra)
         if text.markup != self._shown:
