@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 from rich.console import JustifyMethod
 
@@ -46,18 +47,22 @@ COLUMNS: tuple[Column, ...] = (
 BY_KEY = {c.key: c for c in COLUMNS}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Layout:
     """The columns that fit, with their content widths, in display order."""
 
     widths: tuple[tuple[str, int], ...]
 
-    @property
+    @cached_property
     def keys(self) -> tuple[str, ...]:
         return tuple(key for key, _ in self.widths)
 
+    @cached_property
+    def _by_key(self) -> dict[str, int]:
+        return dict(self.widths)
+
     def width_of(self, key: str) -> int:
-        return dict(self.widths).get(key, 0)
+        return self._by_key.get(key, 0)
 
 
 def content_widths(rows: Iterable[Mapping[str, str]]) -> dict[str, int]:

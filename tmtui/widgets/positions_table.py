@@ -199,10 +199,10 @@ class PositionsTable(ScrollView, can_focus=True):
 
     def _too_wide(self, cells: Cells) -> bool:
         assert self._layout is not None
+        width_of = self._layout.width_of
         return any(
-            key != "strategy" and cell_len(text) > self._layout.width_of(key)
-            for key, (text, _) in cells.items()
-        )
+            key != "strategy" and len(text) > width_of(key) for key, (text, _) in cells.items()
+        )  # figures are one cell per character
 
     # --- internals: columns -------------------------------------------------------------
 
