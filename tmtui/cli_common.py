@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
+from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
 
@@ -18,6 +20,7 @@ from rich.console import Console
 
 from tmtui.config import Config, load_config
 from tmtui.core.models import TmtuiError
+from tmtui.core.views import money, price
 from tmtui.ledger import Ledger
 
 T = TypeVar("T")
@@ -69,3 +72,46 @@ async def with_ledger(cfg: Config, work: Callable[[Ledger], Awaitable[T]]) -> T:
         return await work(ledger)
     finally:
         await ledger.close()
+
+
+def fmt_money(value: Decimal | None) -> str:
+    """Cents with thousands separators, green/red by sign; unknown as an em dash."""
+    if value is None:
+        return "—"
+    text = f"{money(value):,.2f}"
+    color = "green" if value > 0 else "red" if value < 0 else ""
+    return f"[{color}]{text}[/]" if color else text
+
+
+def fmt_price(value: Decimal | None) -> str:
+    return "—" if value is None else str(price(value))
+
+
+def parse_day(text: str, flag: str = "--day") -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return fail(f"{flag} must be a date YYYY-MM-DD, got {text!r}")
+
+
+def parse_month(text: str, flag: str = "--month") -> date:
+    try:
+        return datetime.strptime(text, "%Y-%m").date()
+    except ValueError:
+        return fail(f"{flag} must be YYYY-MM, got {text!r}")
+
+
+def day_range(
+    day: str | None, first: str | None, last: str | None
+) -> tuple[date | None, date | None]:
+    """`--day D` or `--from D1 --to D2` (either end open) as inclusive trading days."""
+    if day is not None and (first is not None or last is not None):
+        fail("use either --day or --from/--to, not both")
+    if day is not None:
+        one = parse_day(day)
+        return one, one
+    start = parse_day(first, "--from") if first is not None else None
+    end = parse_day(last, "--to") if last is not None else None
+    if start is not None and end is not None and start > end:
+        fail(f"--from {start} is after --to {end}")
+    return start, end

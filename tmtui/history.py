@@ -9,7 +9,6 @@ from the signals alone; `verify` compares that with what is stored and `rebuild`
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -24,7 +23,6 @@ from tmtui.core.contracts import ContractBook
 from tmtui.core.models import Fill, Trade
 from tmtui.core.rollups import DayRollup, rollups_of
 from tmtui.core.trading_day import TradingCalendar
-from tmtui.core.views import CalendarDay
 from tmtui.ledger import Ledger
 
 log = logging.getLogger("tmtui.history")
@@ -103,16 +101,10 @@ async def load_book(ledger: Ledger, config: Config, *, checkpoint: bool = False)
     return book
 
 
-async def rebuild_book(ledger: Ledger, config: Config) -> Book:
-    """The current book for a reader (no writes): see `load_book`."""
-    return await load_book(ledger, config)
-
-
 async def _restore_marks(ledger: Ledger, book: Book) -> None:
     """Marks and MAE/MFE extremes from the newest P&L sample of each open round trip."""
-    samples = await ledger.latest_position_samples()
     for pos in book.open_positions():
-        sample = samples.get((pos.strategy, pos.root, pos.trade.trade_id))
+        sample = await ledger.latest_position_sample(pos.strategy, pos.root, pos.trade.trade_id)
         if sample is None:
             continue
         pos.trade.mae = min(pos.trade.mae, sample.mae)
@@ -212,23 +204,6 @@ def _rollup_rows(rollups: Iterable[DayRollup]) -> dict[object, str]:
             f"fills {r.fills}, trades {r.trades} ({r.wins} won, {r.losses} lost)"
         )
         for r in rollups
-    }
-
-
-def daily_totals(
-    fills: Iterable[Fill], trades: Iterable[Trade], calendar: TradingCalendar
-) -> dict[date, CalendarDay]:
-    """Net P&L (realized minus every commission charged) and closed trades per trading day."""
-    net: dict[date, Decimal] = defaultdict(lambda: ZERO)
-    count: dict[date, int] = defaultdict(int)
-    for fill in fills:
-        net[calendar.day_of(fill.time)] += fill.realized - fill.commission
-    for trade in trades:
-        assert trade.exit_time is not None
-        count[calendar.day_of(trade.exit_time)] += 1
-    return {
-        day: CalendarDay(day, net.get(day, ZERO), count.get(day, 0))
-        for day in sorted(set(net) | set(count))
     }
 
 

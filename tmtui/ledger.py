@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -29,7 +29,7 @@ from tmtui.core.signal_rules import signal_from_dict, signal_to_dict
 log = logging.getLogger("tmtui.ledger")
 T = TypeVar("T")
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -160,6 +160,16 @@ _MIGRATIONS: dict[int, str] = {
     CREATE INDEX fills_signal ON fills (signal_id);
     CREATE INDEX events_time ON events (time);
     CREATE INDEX position_samples_ts ON position_samples (ts);
+    """,
+    3: """
+    CREATE TABLE strategy_imports (
+        strategy TEXT NOT NULL,
+        format TEXT NOT NULL,
+        file TEXT NOT NULL,
+        imported_at TEXT NOT NULL,
+        signals INTEGER NOT NULL,
+        PRIMARY KEY (strategy, format, file)
+    );
     """,
 }
 
@@ -427,7 +437,7 @@ class Ledger:
             row = await cur.fetchone()
         total = DayRollup(*r.key)
         if row is not None:
-            total = _rollup_from_row(dict(zip(names, row, strict=True)))
+            total = rollup_from_row(dict(zip(names, row, strict=True)))
         total.add(r)
         await self._db.execute(
             "INSERT OR REPLACE INTO day_rollups VALUES (?,?,?,?,?,?,?,?,?,?,?)",
@@ -622,7 +632,7 @@ class Ledger:
         """Closed round trips by exit time."""
         sql, args = _time_range("SELECT * FROM trades", "exit_time", start, end)
         rows = await self._dicts(sql + " ORDER BY exit_time, trade_id", args)
-        return [_trade_from_row(r) for r in rows]
+        return [trade_from_row(r) for r in rows]
 
     async def events(self, limit: int = 500) -> list[Event]:
         rows = await self._dicts(
@@ -638,15 +648,16 @@ class Ledger:
             for r in rows
         ]
 
-    async def latest_position_samples(self) -> dict[tuple[str, str, int], PositionSample]:
-        """The newest sample of each (strategy, root, trade)."""
+    async def latest_position_sample(
+        self, strategy: str, root: str, trade_id: int
+    ) -> PositionSample | None:
+        """The newest sample of one round trip: one indexed probe, however many samples."""
         rows = await self._dicts(
-            "SELECT p.* FROM position_samples p JOIN (SELECT strategy, root, trade_id,"
-            " MAX(ts) AS ts FROM position_samples GROUP BY strategy, root, trade_id) m"
-            " USING (strategy, root, trade_id, ts)",
-            (),
+            "SELECT * FROM position_samples WHERE strategy = ? AND root = ? AND trade_id = ?"
+            " ORDER BY ts DESC LIMIT 1",
+            (strategy, root, trade_id),
         )
-        return {(r["strategy"], r["root"], r["trade_id"]): _position_sample(r) for r in rows}
+        return position_sample(rows[0]) if rows else None
 
     async def account_samples(self, day: str, limit: int | None = None) -> list[AccountSample]:
         sql = "SELECT * FROM account_samples WHERE day = ? ORDER BY ts"
@@ -658,7 +669,7 @@ class Ledger:
             )
             args = (day, limit)
         rows = await self._dicts(sql, args)
-        return [_account_from_row(r) for r in rows]
+        return [account_from_row(r) for r in rows]
 
     async def last_account_sample(self, day: str) -> AccountSample | None:
         rows = await self.account_samples(day, limit=1)
@@ -690,11 +701,25 @@ class Ledger:
         rows = await self._dicts(
             f"SELECT * FROM day_rollups{where} ORDER BY day, strategy, root", tuple(args)
         )
-        return [_rollup_from_row(r) for r in rows]
+        return [rollup_from_row(r) for r in rows]
 
     async def strategy_switches(self) -> dict[str, bool]:
         rows = await self._dicts("SELECT strategy, enabled FROM strategy_switches", ())
         return {r["strategy"]: bool(r["enabled"]) for r in rows}
+
+    async def fetch(self, sql: str, args: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+        """Rows of a read-only query as dicts: the read side (`tmtui.queries`) owns its SQL."""
+        return await self._dicts(sql, args)
+
+    async def stream(
+        self, sql: str, args: tuple[Any, ...] = (), size: int = 2000
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Rows of a read-only query, `size` at a time, so an export never holds them all."""
+        async with self._db.execute(sql, args) as cur:
+            names = [d[0] for d in cur.description]
+            while rows := await cur.fetchmany(size):
+                for row in rows:
+                    yield dict(zip(names, row, strict=True))
 
     async def _dicts(self, sql: str, args: tuple[Any, ...]) -> list[dict[str, Any]]:
         async with self._db.execute(sql, args) as cur:
@@ -718,7 +743,7 @@ def _time_range(
     return sql, tuple(args)
 
 
-def _trade_from_row(r: dict[str, Any]) -> Trade:
+def trade_from_row(r: dict[str, Any]) -> Trade:
     qty = int(r["qty"])
     trade = Trade(
         trade_id=r["trade_id"],
@@ -739,7 +764,7 @@ def _trade_from_row(r: dict[str, Any]) -> Trade:
     return trade
 
 
-def _rollup_from_row(r: dict[str, Any]) -> DayRollup:
+def rollup_from_row(r: dict[str, Any]) -> DayRollup:
     return DayRollup(
         r["day"],
         r["strategy"],
@@ -755,7 +780,7 @@ def _rollup_from_row(r: dict[str, Any]) -> DayRollup:
     )
 
 
-def _position_sample(r: dict[str, Any]) -> PositionSample:
+def position_sample(r: dict[str, Any]) -> PositionSample:
     return PositionSample(
         r["ts"],
         r["strategy"],
@@ -768,7 +793,7 @@ def _position_sample(r: dict[str, Any]) -> PositionSample:
     )
 
 
-def _account_from_row(r: dict[str, Any]) -> AccountSample:
+def account_from_row(r: dict[str, Any]) -> AccountSample:
     return AccountSample(
         r["ts"],
         r["day"],
