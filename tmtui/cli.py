@@ -21,6 +21,7 @@ from tmtui.cli_common import ConfigOpt, emit_json, err, fail, load
 from tmtui.cli_common import run as run_coro
 from tmtui.cli_history import COMMANDS as READ_COMMANDS
 from tmtui.cli_ledger import ledger_app
+from tmtui.cli_transfer import COMMANDS as TRANSFER_COMMANDS
 from tmtui.config import example_config_text, find_config_path
 
 app = typer.Typer(
@@ -138,8 +139,10 @@ def signal_cmd(
         raise typer.Exit(1)
 
 
-for command in READ_COMMANDS:
-    app.command()(command)
+for read_command in READ_COMMANDS:
+    app.command()(read_command)
+for transfer_command, name in TRANSFER_COMMANDS:
+    app.command(name)(transfer_command)
 
 
 # --- config -----------------------------------------------------------------------------------

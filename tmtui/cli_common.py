@@ -17,6 +17,7 @@ from typing import Annotated, Any, NoReturn, TypeVar
 import simplejson
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from tmtui.config import Config, load_config
 from tmtui.core.models import TmtuiError
@@ -48,7 +49,7 @@ def load(config_path: Path | None) -> Config:
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, markup=True)
     raise typer.Exit(code)
 
 

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from typing import Annotated, Any, TypeVar
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from tmtui.cli_common import (
@@ -351,8 +352,9 @@ def strategies(config: ConfigOpt = None, json: JsonOpt = False) -> None:
         return
     cols = ["Strategy", "On", "Position", "Open P&L", "Today", "Month", "All time"]
     table = _table("Strategies", [*cols, "Trades", "Win %", "PF", "Max DD"], left=3)
+    table.columns[0].min_width = min(24, max(len(s.strategy) for s in rows))
     for s in rows:
-        name = f"{s.strategy} [dim](imported)[/]" if s.imported else s.strategy
+        name = f"{escape(s.strategy)}\n[dim]imported[/]" if s.imported else escape(s.strategy)
         win_rate, pf = percent(s.stats.win_rate), ratio(s.stats.profit_factor)
         table.add_row(
             name,
