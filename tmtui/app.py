@@ -28,6 +28,20 @@ from tmtui.engine import Engine
 from tmtui.factory import build_engine
 from tmtui.screens.dashboard import DashboardScreen, EventLogged
 from tmtui.screens.help import HelpScreen, key_help
+from tmtui.screens.history_keys import (
+    CALENDAR,
+    CHART,
+    DASHBOARD,
+    SCREEN_BINDINGS,
+    STRATEGIES,
+    TRADES,
+)
+from tmtui.screens.history_screen import HistoryScreen
+from tmtui.screens.history_source import HistorySource
+from tmtui.screens.pnl_calendar import PnlCalendarScreen
+from tmtui.screens.pnl_chart import PnlChartScreen
+from tmtui.screens.strategy_board import StrategyBoardScreen
+from tmtui.screens.trades import TradesScreen
 
 log = logging.getLogger("tmtui.ui")
 
@@ -76,7 +90,16 @@ class TmtuiApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="quit"),
         Binding("question_mark", "help", "Keys", id="help"),
+        *SCREEN_BINDINGS,
     ]
+    DEFAULT_MODE = DASHBOARD
+    HISTORY_SCREENS: ClassVar[dict[str, type[HistoryScreen]]] = {
+        TRADES: TradesScreen,
+        STRATEGIES: StrategyBoardScreen,
+        CALENDAR: PnlCalendarScreen,
+        CHART: PnlChartScreen,
+    }
+    """One mode per screen: each keeps its state, and the dashboard stays alive."""
 
     def __init__(
         self,
@@ -96,6 +119,10 @@ class TmtuiApp(App[None]):
         self._stop_task: asyncio.Task[None] | None = None
         self._log_bridge: ErrorLogBridge | None = None
         self.dashboard = DashboardScreen(config, self.run_engine_action, demo=demo)
+        self.history = HistorySource()
+        self.add_mode(DASHBOARD, lambda: self.dashboard)
+        for mode, screen in self.HISTORY_SCREENS.items():
+            self.add_mode(mode, partial(screen, self.history, config))
 
     def get_default_screen(self) -> Screen[Any]:
         return self.dashboard
@@ -115,7 +142,11 @@ class TmtuiApp(App[None]):
             return
         known = {
             b.id
-            for b in (*self.BINDINGS, *DashboardScreen.BINDINGS)
+            for b in (
+                *self.BINDINGS,
+                *DashboardScreen.BINDINGS,
+                *(b for s in self.HISTORY_SCREENS.values() for b in s.keymap_bindings()),
+            )
             if isinstance(b, Binding) and b.id
         }
         for binding_id in sorted(set(keymap) - known):
@@ -140,6 +171,7 @@ class TmtuiApp(App[None]):
             if not self._quitting:
                 self.dashboard.attach(engine)
                 self.dashboard.refresh_view()
+                self.history.attach(engine)
         self.engine_started = True
         if self.demo:
             engine.spawn(run_demo_script(engine), "demo-script")
@@ -177,6 +209,10 @@ class TmtuiApp(App[None]):
         display = {key: self.get_key_display(active.binding) for key, active in bindings.items()}
         self.push_screen(HelpScreen(key_help(bindings, display)))
 
+    async def action_show_screen(self, mode: str) -> None:
+        """`1`-`5`: show a screen; the one left keeps its state (and the dashboard runs on)."""
+        await self.switch_mode(mode)
+
     async def action_quit(self) -> None:
         """Stop the listener and the feed first, so the port is closed when we are gone."""
         self.notify("Stopping…", timeout=2)
@@ -190,6 +226,7 @@ class TmtuiApp(App[None]):
         """Stop the engine once, however the app ends; bounded so quitting never hangs."""
         self._quitting = True
         self.dashboard.detach()
+        self.history.detach()
         if self._log_bridge is not None:
             logging.getLogger("tmtui").removeHandler(self._log_bridge)
         if self.engine is None:
