@@ -59,6 +59,7 @@ class TradesScreen(HistoryScreen):
         self.where = TradeFilter()
         self.total = 0
         """Trades the filter matches (the table may hold fewer: it pages)."""
+        self.stats: TradeStats | None = None
         self._generation = 0
         self._paging = False
 
@@ -141,7 +142,7 @@ class TradesScreen(HistoryScreen):
             self._add(queries, trades)
             if selected is not None and selected in table.rows:
                 table.move_cursor(row=table.get_row_index(selected), animate=False)
-            self.total = stats.trades
+            self.total, self.stats = stats.trades, stats
             self.query_one("#trade-stats", Static).update(stats_line(stats))
             self._title()
 
@@ -170,25 +171,30 @@ class TradesScreen(HistoryScreen):
 
     # --- paging -------------------------------------------------------------------------
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        table = self.table
-        near_end = event.cursor_row >= table.row_count - PAGE_MARGIN
-        if near_end and table.row_count < self.total and not self._paging:
-            queries = self.source.queries
-            if queries is not None:
-                self._paging = True
-                self.run_worker(
-                    self._next_page(queries, self._generation, table.row_count),
-                    name="load more trades",
-                    group="history-trades-page",
-                    exit_on_error=False,
-                )
+    def on_data_table_row_highlighted(self, _: DataTable.RowHighlighted) -> None:
+        self._page_if_near_end()
+
+    def _page_if_near_end(self) -> None:
+        """Read the next page when the cursor is near the last loaded row (and more exist)."""
+        table, queries = self.table, self.source.queries
+        near_end = table.cursor_row >= table.row_count - PAGE_MARGIN
+        if not near_end or table.row_count >= self.total or self._paging or queries is None:
+            return
+        self._paging = True
+        self.run_worker(
+            self._next_page(queries, self._generation, table.row_count),
+            name="load more trades",
+            group="history-trades-page",
+            exit_on_error=False,
+        )
 
     async def _next_page(self, queries: Queries, generation: int, offset: int) -> None:
         try:
             trades = await queries.trades(self.where, limit=PAGE, offset=offset)
-            if generation == self._generation:  # no reload or new filter meanwhile
-                self._add(queries, trades)
-                self._title()
+            if generation != self._generation:  # reloaded or filtered meanwhile
+                return
+            self._add(queries, trades)
+            self._title()
         finally:
             self._paging = False
+        self._page_if_near_end()  # `End` may have jumped past this page too
