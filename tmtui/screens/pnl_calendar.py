@@ -45,11 +45,12 @@ class PnlCalendarScreen(HistoryScreen):
     PnlCalendarScreen #month-totals { height: auto; padding: 0 1; }
     PnlCalendarScreen #month-help { height: auto; padding: 0 1; color: $text-muted; }
     """
-    BINDINGS: ClassVar[list[BindingType]] = [
+    BINDINGS: ClassVar[list[BindingType]] = [  # shown in the help line, not the footer
         Binding(
             "left,left_square_bracket",
             "move_month(-1)",
             "Month back",
+            show=False,
             priority=True,
             id="calendar_month_back",
         ),
@@ -57,10 +58,11 @@ class PnlCalendarScreen(HistoryScreen):
             "right,right_square_bracket",
             "move_month(1)",
             "Month on",
+            show=False,
             priority=True,
             id="calendar_month_on",
         ),
-        Binding("t", "this_month", "This month", id="calendar_this_month"),
+        Binding("t", "this_month", "This month", show=False, id="calendar_this_month"),
     ]
 
     def __init__(self, source: HistorySource, config: Config) -> None:
@@ -76,7 +78,7 @@ class PnlCalendarScreen(HistoryScreen):
         yield Static("", id="month-totals")
         yield Static(
             Text(
-                "←/→ [/] month · ↑/↓ week · h/l day · Enter: the day's or week's trades · • today"
+                "←/→ [/] month · t this month · ↑/↓ week · h/l day · Enter its trades · • today"
             ),
             id="month-help",
         )

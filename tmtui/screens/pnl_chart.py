@@ -40,8 +40,10 @@ class PnlChartScreen(HistoryScreen):
     PnlChartScreen #chart-figures { height: auto; padding: 0 1; }
     PnlChartScreen #equity-plot { height: 1fr; }
     """
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(RANGE_KEYS[r.key], f"pick_range('{r.key}')", r.label, id=f"chart_{r.key}")
+    BINDINGS: ClassVar[list[BindingType]] = [  # shown in the range bar, not the footer
+        Binding(
+            RANGE_KEYS[r.key], f"pick_range('{r.key}')", r.label, show=False, id=f"chart_{r.key}"
+        )
         for r in RANGES
     ]
 

@@ -79,7 +79,7 @@ class StrategyBoardScreen(HistoryScreen):
     StrategyBoardScreen #strategy-note { height: auto; padding: 0 1; color: $text-muted; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("e", "toggle_strategy", "Strategy on/off", id="toggle_strategy"),
+        Binding("e", "toggle_strategy", "On/off", id="toggle_strategy"),
     ]
 
     def __init__(self, source: HistorySource, config: Config) -> None:

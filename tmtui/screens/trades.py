@@ -50,7 +50,7 @@ class TradesScreen(HistoryScreen):
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f", "edit_filter", "Filter", id="trade_filter"),
-        Binding("x", "clear_filter", "Clear filter", id="clear_trade_filter"),
+        Binding("x", "clear_filter", "Clear filter", show=False, id="clear_trade_filter"),
     ]
 
     def __init__(self, source: HistorySource, config: Config) -> None:

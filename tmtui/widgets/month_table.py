@@ -89,7 +89,7 @@ class MonthTable(DataTable[Text]):
     """The month grid; Enter (or a click) on a day selects it, on a week total the week."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "select_cursor", "Open trades", id="calendar_open_trades"),
+        Binding("enter", "select_cursor", "Trades", id="calendar_open_trades"),
         Binding("h", "cursor_left", "Day back", show=False, id="calendar_day_back"),
         Binding("l", "cursor_right", "Day on", show=False, id="calendar_day_on"),
         Binding("k", "cursor_up", "Week back", show=False, id="calendar_week_back"),
