@@ -31,7 +31,7 @@ from tmtui.core.stats import CurvePoint, TradeStats, equity_curve, max_drawdown,
 from tmtui.core.trading_day import TradingCalendar
 from tmtui.core.views import AccountView, CalendarDay, PositionView, account_view, position_view
 from tmtui.history import load_book, make_calendar, realized_curve
-from tmtui.ledger import Ledger, iso, trade_from_row
+from tmtui.ledger import AccountSample, Ledger, iso, trade_from_row
 
 ZERO = Decimal(0)
 Bucket = Literal["day", "week", "month"]
@@ -104,8 +104,9 @@ class Queries:
             return symbol.strip().upper()
 
     async def day_report(self, day: date | None = None, strategy: str | None = None) -> AccountView:
-        """A trading day: realized (net) and trades from its rollups; its curve from its fills
-        and (for the whole account) the newest live sample; today adds the open P&L now."""
+        """A trading day: realized (net) and trades from its rollups, the open P&L it made
+        (carry-forward: from the marks at the previous close to its own close, or to now),
+        and its curve from its fills and the newest live sample."""
         today = self.today()
         day = day or today
         key = day.isoformat()
@@ -114,25 +115,57 @@ class Queries:
         for r in rollups:
             account.add_fill(r.realized, r.commission)
         start, end = self.calendar.bounds(day)
-        fills = [f for f in await self.ledger.fills(start, end) if strategy in (None, f.strategy)]
-        curve = realized_curve(fills)
-        if strategy is None:
-            sample = await self.ledger.last_account_sample(key)
-            if sample is not None:
-                _merge_extremes(
-                    curve,
-                    sample.max_mtm,
-                    sample.max_time,
-                    sample.min_mtm,
-                    sample.min_time,
-                    sample.peak,
-                    sample.max_drawdown,
-                )
-        account.curve = curve
+        account.open_base = _known_sum((await self.open_at(start, strategy)).values())
         if day == today:
             account.open_pnl = _known_sum(p.open_pnl for p in await self.open_positions(strategy))
-            curve.observe(account.total, self.clock())
+        elif day < today:
+            account.open_pnl = _known_sum((await self.open_at(end, strategy)).values())
+        if not account.open_base:
+            fills = await self.ledger.fills(start, end)
+            account.curve = realized_curve(f for f in fills if strategy in (None, f.strategy))
+            sample = await self.ledger.last_account_sample(key) if strategy is None else None
+            if sample is not None:  # live samples saw every mark
+                _merge_extremes(account.curve, sample)
+        # else: a day that began with a position open knows its open P&L only at its ends
+        # (fills and today's live samples count from the entry, not from the carried base),
+        # so its curve is its opening 0 and its close (or now).
+        if day == today:
+            account.curve.observe(account.total, self.clock())
+        elif account.open_change:
+            account.curve.observe(account.total, end)
         return account_view(account)
+
+    async def open_at(
+        self, moment: datetime, strategy: str | None = None
+    ) -> dict[tuple[str, str, int], Decimal]:
+        """Open P&L of each round trip open at `moment`, at its last mark before it.
+
+        One indexed probe per (strategy, root) ever traded: the newest P&L sample before
+        `moment`, kept if its round trip had not closed by then. A position never marked
+        before `moment` is left out (its movement counts from its entry).
+        """
+        sql = "SELECT DISTINCT strategy, root FROM day_rollups"
+        args: tuple[str, ...] = ()
+        if strategy is not None:
+            sql, args = sql + " WHERE strategy = ?", (strategy,)
+        at = int(moment.timestamp())
+        out: dict[tuple[str, str, int], Decimal] = {}
+        for pair in await self.ledger.fetch(sql, args):
+            rows = await self.ledger.fetch(
+                "SELECT trade_id, open_pnl, ts FROM position_samples WHERE strategy = ? AND"
+                " root = ? AND ts < ? ORDER BY ts DESC LIMIT 1",
+                (pair["strategy"], pair["root"], at),
+            )
+            if not rows:
+                continue
+            trade_id = rows[0]["trade_id"]
+            closed = await self.ledger.fetch(
+                "SELECT exit_time FROM trades WHERE trade_id = ?", (trade_id,)
+            )
+            if closed and closed[0]["exit_time"] <= iso(moment):
+                continue
+            out[(pair["strategy"], pair["root"], trade_id)] = Decimal(rows[0]["open_pnl"])
+        return out
 
     async def first_day(self, strategy: str | None = None) -> date | None:
         """The first trading day with anything recorded (of one strategy), if any."""
@@ -146,8 +179,9 @@ class Queries:
     async def period_report(
         self, first: date | None, last: date | None, strategy: str | None = None
     ) -> PeriodReport:
-        """Several trading days: realized (net) summed from rollups; max/min/drawdown of the
-        cumulative net at each day's close (and now, with the open P&L, if today is in it).
+        """Several trading days: realized (net) summed from rollups, plus the open P&L the
+        period made (carry-forward: from the marks at its start to its end, or now);
+        max/min/drawdown of the cumulative net at each day's close, the open P&L last.
 
         An open end is the first recorded day, or today.
         """
@@ -156,10 +190,16 @@ class Queries:
         first = first or await self.first_day(strategy) or min(today, last)
         rollups = await self.ledger.rollups(first.isoformat(), last.isoformat(), strategy)
         closes = _daily_nets(rollups)
-        open_now = ZERO
+        start_of = self.calendar.bounds(first)[0]
+        carried_in = _known_sum((await self.open_at(start_of, strategy)).values())
         if first <= today <= last:
-            open_now = _known_sum(p.open_pnl for p in await self.open_positions(strategy))
-            closes.append((today, open_now))
+            open_end = _known_sum(p.open_pnl for p in await self.open_positions(strategy))
+        else:
+            end_of = self.calendar.bounds(last)[1]
+            open_end = _known_sum((await self.open_at(end_of, strategy)).values())
+        open_now = open_end - carried_in
+        if open_now:
+            closes.append((min(today, last), open_now))
         points = equity_curve(closes)
         equities = [p.equity for p in points]
         return PeriodReport(
@@ -424,19 +464,11 @@ def _sum_or_none(values: Iterable[Decimal | None]) -> Decimal | None:
     return total
 
 
-def _merge_extremes(
-    curve: DayCurve,
-    max_mtm: Decimal,
-    max_time: datetime | None,
-    min_mtm: Decimal,
-    min_time: datetime | None,
-    peak: Decimal,
-    max_dd: Decimal,
-) -> None:
+def _merge_extremes(curve: DayCurve, sample: AccountSample) -> None:
     """Fold a live sample's extremes (which saw every mark) into a curve built from fills."""
-    if max_mtm > curve.max_mtm:
-        curve.max_mtm, curve.max_time = max_mtm, max_time
-    if min_mtm < curve.min_mtm:
-        curve.min_mtm, curve.min_time = min_mtm, min_time
-    curve.peak = max(curve.peak, peak)
-    curve.max_drawdown = min(curve.max_drawdown, max_dd)
+    if sample.max_mtm > curve.max_mtm:
+        curve.max_mtm, curve.max_time = sample.max_mtm, sample.max_time
+    if sample.min_mtm < curve.min_mtm:
+        curve.min_mtm, curve.min_time = sample.min_mtm, sample.min_time
+    curve.peak = max(curve.peak, sample.peak)
+    curve.max_drawdown = min(curve.max_drawdown, sample.max_drawdown)
