@@ -57,6 +57,7 @@ async def test_nq_long_two_across_the_roll(tmp_path: Path) -> None:
     assert (first.realized, first.open, first.total) == (D(500), D(15970), D(16470))
 
     await quote(T2, "25399.25")  # the new day opens at an unchanged price
+    assert engine.account.day == DAY2 and engine.account.total == 0
     opening = await q.day_report(DAY2)
     assert (opening.realized, opening.open, opening.total) == (0, 0, 0)
     assert opening.min_mtm == 0 and opening.max_mtm == 0
@@ -75,6 +76,13 @@ async def test_nq_long_two_across_the_roll(tmp_path: Path) -> None:
     assert figures(closed) == figures(first)
     assert closed.max_mtm == D(16470) and closed.max_drawdown == 0
     assert first.total + second.total == D(16500)  # the trades' nets, spread over the days
+    assert engine.account.total == D(30)  # the live account carries forward too
+    assert engine.account.open_base == D(15970)
     period = await q.period_report(DAY1, DAY2)
     assert (period.realized, period.open, period.total) == (D(16500), 0, D(16500))
     await engine.stop()
+
+    again = Engine(config, await Ledger.open(config.ledger.resolved_path()), clock=lambda: now[0])
+    await again.start()  # a restart on day two finds the carried base in the ledger
+    assert again.account.open_base == D(15970) and again.account.total == D(30)
+    await again.stop()

@@ -13,13 +13,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
 from tmtui.config import Config
-from tmtui.core.account import DayAccount, DayCurve
 from tmtui.core.book import Book
 from tmtui.core.calendar_grid import MonthGrid, month_bounds, month_grid
 from tmtui.core.contracts import ContractBook
@@ -30,8 +29,9 @@ from tmtui.core.rollups import DayRollup
 from tmtui.core.stats import CurvePoint, TradeStats, equity_curve, max_drawdown, stats_of_rollups
 from tmtui.core.trading_day import TradingCalendar
 from tmtui.core.views import AccountView, CalendarDay, PositionView, account_view, position_view
-from tmtui.history import load_book, make_calendar, realized_curve
-from tmtui.ledger import AccountSample, Ledger, iso, trade_from_row
+from tmtui.history import load_book, load_day_account, make_calendar, open_at
+from tmtui.ledger import Ledger, iso, trade_from_row
+from tmtui.risk_store import load_drift
 
 ZERO = Decimal(0)
 Bucket = Literal["day", "week", "month"]
@@ -83,10 +83,13 @@ class Queries:
         return await load_book(self.ledger, self.config)
 
     async def open_positions(self, strategy: str | None = None) -> list[PositionView]:
+        """Open positions with marks and per-trade drawdown, and the drift guard's view of
+        each (as the running tmtui last saved it)."""
         book = await self.book()
+        drift = await load_drift(self.ledger)
         now, stale = self.clock(), self.config.feed.stale_after
         return [
-            position_view(p, now, stale)
+            replace(position_view(p, now, stale), drift=drift.get(p.key))
             for p in book.open_positions()
             if strategy in (None, p.strategy)
         ]
@@ -104,68 +107,28 @@ class Queries:
             return symbol.strip().upper()
 
     async def day_report(self, day: date | None = None, strategy: str | None = None) -> AccountView:
-        """A trading day: realized (net) and trades from its rollups, the open P&L it made
-        (carry-forward: from the marks at the previous close to its own close, or to now),
-        and its curve from its fills and the newest live sample."""
+        """A trading day: realized (net), trades, the open P&L it made (carry-forward: from
+        the marks at the previous close to its own close, or to now) and its curve."""
         today = self.today()
         day = day or today
-        key = day.isoformat()
-        rollups = await self.ledger.rollups(key, key, strategy)
-        account = DayAccount(day, trades_closed=sum(r.trades for r in rollups))
-        for r in rollups:
-            account.add_fill(r.realized, r.commission)
-        start, end = self.calendar.bounds(day)
-        account.open_base = _known_sum((await self.open_at(start, strategy)).values())
         if day == today:
-            account.open_pnl = _known_sum(p.open_pnl for p in await self.open_positions(strategy))
+            positions = await self.open_positions(strategy)
+            open_pnl, now = _known_sum(p.open_pnl for p in positions), self.clock()
         elif day < today:
-            account.open_pnl = _known_sum((await self.open_at(end, strategy)).values())
-        if not account.open_base:
-            fills = await self.ledger.fills(start, end)
-            account.curve = realized_curve(f for f in fills if strategy in (None, f.strategy))
-            sample = await self.ledger.last_account_sample(key) if strategy is None else None
-            if sample is not None:  # live samples saw every mark
-                _merge_extremes(account.curve, sample)
-        # else: a day that began with a position open knows its open P&L only at its ends
-        # (fills and today's live samples count from the entry, not from the carried base),
-        # so its curve is its opening 0 and its close (or now).
-        if day == today:
-            account.curve.observe(account.total, self.clock())
-        elif account.open_change:
-            account.curve.observe(account.total, end)
+            end = self.calendar.bounds(day)[1]
+            open_pnl, now = _known_sum((await self.open_at(end, strategy)).values()), end
+        else:
+            open_pnl, now = ZERO, None
+        account = await load_day_account(
+            self.ledger, self.calendar, day, open_pnl, now, strategy=strategy
+        )
         return account_view(account)
 
     async def open_at(
         self, moment: datetime, strategy: str | None = None
     ) -> dict[tuple[str, str, int], Decimal]:
-        """Open P&L of each round trip open at `moment`, at its last mark before it.
-
-        One indexed probe per (strategy, root) ever traded: the newest P&L sample before
-        `moment`, kept if its round trip had not closed by then. A position never marked
-        before `moment` is left out (its movement counts from its entry).
-        """
-        sql = "SELECT DISTINCT strategy, root FROM day_rollups"
-        args: tuple[str, ...] = ()
-        if strategy is not None:
-            sql, args = sql + " WHERE strategy = ?", (strategy,)
-        at = int(moment.timestamp())
-        out: dict[tuple[str, str, int], Decimal] = {}
-        for pair in await self.ledger.fetch(sql, args):
-            rows = await self.ledger.fetch(
-                "SELECT trade_id, open_pnl, ts FROM position_samples WHERE strategy = ? AND"
-                " root = ? AND ts < ? ORDER BY ts DESC LIMIT 1",
-                (pair["strategy"], pair["root"], at),
-            )
-            if not rows:
-                continue
-            trade_id = rows[0]["trade_id"]
-            closed = await self.ledger.fetch(
-                "SELECT exit_time FROM trades WHERE trade_id = ?", (trade_id,)
-            )
-            if closed and closed[0]["exit_time"] <= iso(moment):
-                continue
-            out[(pair["strategy"], pair["root"], trade_id)] = Decimal(rows[0]["open_pnl"])
-        return out
+        """Open P&L of each round trip open at `moment`, at its last mark before it."""
+        return await open_at(self.ledger, moment, strategy)
 
     async def first_day(self, strategy: str | None = None) -> date | None:
         """The first trading day with anything recorded (of one strategy), if any."""
@@ -462,13 +425,3 @@ def _sum_or_none(values: Iterable[Decimal | None]) -> Decimal | None:
             return None
         total += v
     return total
-
-
-def _merge_extremes(curve: DayCurve, sample: AccountSample) -> None:
-    """Fold a live sample's extremes (which saw every mark) into a curve built from fills."""
-    if sample.max_mtm > curve.max_mtm:
-        curve.max_mtm, curve.max_time = sample.max_mtm, sample.max_time
-    if sample.min_mtm < curve.min_mtm:
-        curve.min_mtm, curve.min_time = sample.min_mtm, sample.min_time
-    curve.peak = max(curve.peak, sample.peak)
-    curve.max_drawdown = min(curve.max_drawdown, sample.max_drawdown)
