@@ -266,7 +266,7 @@ async def test_disabling_a_strategy_ignores_its_next_alert(engine: Engine) -> No
         assert reply["outcome"] == "ignored"
         await until(
             pilot,
-            lambda: "ignored, strategy 'ORB' is disabled" in log_text(app),
+            lambda: "ignored: strategy 'ORB' is disabled" in log_text(app),
             "the ignored line",
         )
         assert cell(app, "ORB|NQ", "qty") == "1"

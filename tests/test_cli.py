@@ -28,6 +28,7 @@ POSITION_FIELDS = [
     "trade_drawdown",
     "trade_runup",
     "stale",
+    "drift",
 ]
 TRADE_FIELDS = [
     "strategy",

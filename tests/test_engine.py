@@ -56,8 +56,8 @@ async def test_duplicate_key_applies_once(tmp_path: Path) -> None:
 
 async def test_rejections_change_nothing(tmp_path: Path) -> None:
     engine = await make_engine(tmp_path)
-    with pytest.raises(UnusableSignal, match="contracts.BTC"):
-        await engine.submit_alert(alert("buy", "BTC1!", 1, "100"))
+    with pytest.raises(UnusableSignal, match="contracts.XYZ"):
+        await engine.submit_alert(alert("buy", "XYZ1!", 1, "100"))
     with pytest.raises(UnusableSignal, match="1..100"):
         await engine.submit_alert(alert("buy", "NQ1!", 101, "100"))
     with pytest.raises(InvalidSignal, match="whole number"):

@@ -21,6 +21,7 @@ from tmtui.cli_common import ConfigOpt, emit_json, err, fail, load
 from tmtui.cli_common import run as run_coro
 from tmtui.cli_history import COMMANDS as READ_COMMANDS
 from tmtui.cli_ledger import ledger_app
+from tmtui.cli_risk import risk_cmd
 from tmtui.cli_transfer import COMMANDS as TRANSFER_COMMANDS
 from tmtui.config import example_config_text, find_config_path
 
@@ -34,6 +35,7 @@ app = typer.Typer(
 config_app = typer.Typer(help="Find or create the configuration file.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
 app.add_typer(ledger_app, name="ledger")
+app.command("risk")(risk_cmd)
 
 
 def main() -> None:

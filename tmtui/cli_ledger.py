@@ -13,6 +13,7 @@ import typer
 
 from tmtui.cli_common import ConfigOpt, JsonOpt, emit_json, err, fail, load, out, run, with_ledger
 from tmtui.ledger import Ledger
+from tmtui.ledger_lock import hold_writer_lock
 
 ledger_app = typer.Typer(
     help="Check or rebuild the ledger's derived tables from its signals.", no_args_is_help=True
@@ -53,6 +54,7 @@ def rebuild_cmd(config: ConfigOpt = None) -> None:
     began = time.monotonic()
 
     async def work(ledger: Ledger) -> int:
+        hold_writer_lock(ledger.path, "rebuild")
         result = await rebuild(ledger, cfg)
         return len(result.trades)
 

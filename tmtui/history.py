@@ -23,7 +23,8 @@ from tmtui.core.contracts import ContractBook
 from tmtui.core.models import Fill, Trade
 from tmtui.core.rollups import DayRollup, rollups_of
 from tmtui.core.trading_day import TradingCalendar
-from tmtui.ledger import Ledger
+from tmtui.core.trading_state import TradingState
+from tmtui.ledger import Ledger, iso
 
 log = logging.getLogger("tmtui.history")
 
@@ -37,6 +38,19 @@ def make_book(config: Config) -> Book:
 def make_calendar(config: Config) -> TradingCalendar:
     s = config.session
     return TradingCalendar(s.timezone, s.day_start, s.roll_weekends)
+
+
+def make_state(config: Config, now: datetime) -> TradingState:
+    """An empty live state for the configured contracts, session, marking and switches."""
+    calendar = make_calendar(config)
+    return TradingState(
+        make_book(config),
+        calendar,
+        DayAccount(calendar.day_of(now)),
+        mark_mode=config.feed.mark,
+        stale_after=config.feed.stale_after,
+        switches={s: False for s in config.strategies.disabled},
+    )
 
 
 @dataclass(slots=True)
@@ -102,11 +116,15 @@ async def load_book(ledger: Ledger, config: Config, *, checkpoint: bool = False)
 
 
 async def _restore_marks(ledger: Ledger, book: Book) -> None:
-    """Marks and MAE/MFE extremes from the newest P&L sample of each open round trip."""
+    """Marks and MAE/MFE extremes from the newest P&L sample of each open round trip.
+
+    One primary-key lookup per open position, so start and reads stay fast however many
+    samples years of trading left behind.
+    """
     for pos in book.open_positions():
-        sample = await ledger.latest_position_sample(pos.strategy, pos.root, pos.trade.trade_id)
-        if sample is None:
-            continue
+        sample = await ledger.latest_position_sample(pos.strategy, pos.root)
+        if sample is None or sample.trade_id != pos.trade.trade_id:
+            continue  # the newest sample is an earlier round trip's: none of this one yet
         pos.trade.mae = min(pos.trade.mae, sample.mae)
         pos.trade.mfe = max(pos.trade.mfe, sample.mfe)
         when = datetime.fromtimestamp(sample.ts, tz=pos.trade.entry_time.tzinfo)
@@ -223,20 +241,29 @@ async def load_day_account(
     day: date,
     open_pnl: Decimal = ZERO,
     now: datetime | None = None,
+    *,
+    strategy: str | None = None,
 ) -> DayAccount:
-    """A day's account from fills and trades, its curve from the newest live sample.
+    """A day's account from its fills and trades (one strategy's, if given), the open P&L
+    carried into it, and its curve from the newest live sample.
 
-    Pass `now` for the current day, so the present total counts toward max/min/drawdown.
+    `open_pnl` is the open P&L now (today) or at the day's close. Carry-forward: positions
+    open at the roll bring their open P&L at the last mark before it as `open_base`, and the
+    day counts only the movement after it. Pass `now` so the present total counts toward
+    max/min/drawdown.
     """
     start, end = calendar.bounds(day)
-    fills = await ledger.fills(start, end)
-    trades = await ledger.trades(start, end)
-    account = DayAccount(day, trades_closed=len(trades))
+    fills = [f for f in await ledger.fills(start, end) if strategy in (None, f.strategy)]
+    trades = [t for t in await ledger.trades(start, end) if strategy in (None, t.strategy)]
+    carried = await open_at(ledger, start, strategy)
+    account = DayAccount(day, trades_closed=len(trades), open_base=sum(carried.values(), ZERO))
     for fill in fills:
         account.add_fill(fill.realized, fill.commission)
     account.open_pnl = open_pnl
-    curve = realized_curve(fills)
-    sample = await ledger.last_account_sample(day.isoformat())
+    # Fills alone see realized money only: right for a day that began flat. A day that
+    # began with a position open takes its curve from the live samples, which saw marks.
+    curve = DayCurve() if account.open_base else realized_curve(fills)
+    sample = await ledger.last_account_sample(day.isoformat()) if strategy is None else None
     if sample is not None:
         _merge_sample(
             curve,
@@ -251,6 +278,37 @@ async def load_day_account(
     if now is not None:
         curve.observe(account.total, now)
     return account
+
+
+async def open_at(
+    ledger: Ledger, moment: datetime, strategy: str | None = None
+) -> dict[tuple[str, str, int], Decimal]:
+    """Open P&L of each round trip open at `moment`, at its last mark before it.
+
+    One primary-key probe per (strategy, root) ever traded: the newest P&L sample before
+    `moment`, kept if its round trip had not closed by then. A position never marked before
+    `moment` is left out (its movement counts from its entry).
+    """
+    sql = "SELECT DISTINCT strategy, root FROM day_rollups"
+    args: tuple[str, ...] = ()
+    if strategy is not None:
+        sql, args = sql + " WHERE strategy = ?", (strategy,)
+    at = int(moment.timestamp())
+    out: dict[tuple[str, str, int], Decimal] = {}
+    for pair in await ledger.fetch(sql, args):
+        rows = await ledger.fetch(
+            "SELECT trade_id, open_pnl FROM position_samples WHERE strategy = ? AND root = ?"
+            " AND ts < ? ORDER BY ts DESC LIMIT 1",
+            (pair["strategy"], pair["root"], at),
+        )
+        if not rows:
+            continue
+        trade_id = rows[0]["trade_id"]
+        closed = await ledger.fetch("SELECT exit_time FROM trades WHERE trade_id = ?", (trade_id,))
+        if closed and closed[0]["exit_time"] <= iso(moment):
+            continue
+        out[(pair["strategy"], pair["root"], trade_id)] = Decimal(rows[0]["open_pnl"])
+    return out
 
 
 def _merge_sample(

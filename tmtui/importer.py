@@ -44,6 +44,7 @@ from tmtui.ledger_batch import Batch, BatchSignal, ImportMark, record_batch
 from tmtui.ledger_lock import hold_writer_lock
 
 FORMATS = ("jsonl", "tradingview")
+KEYS_PER_QUERY = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,15 +191,24 @@ async def _new_only(
     ledger: Ledger, items: Sequence[ImportItem], result: ImportResult
 ) -> list[ImportItem]:
     """Items not recorded yet: a key the ledger (or an earlier line) has is a duplicate."""
-    seen: set[str] = set()
+    keys = [i.idem_key for i in items if i.idem_key is not None]
+    recorded: set[str] = set()
+    for start in range(0, len(keys), KEYS_PER_QUERY):
+        chunk = keys[start : start + KEYS_PER_QUERY]
+        rows = await ledger.fetch(
+            f"SELECT idem_key FROM signals WHERE idem_key IN ({','.join('?' * len(chunk))})"
+            " AND outcome IN ('accepted', 'ignored')",
+            tuple(chunk),
+        )
+        recorded.update(r["idem_key"] for r in rows)
     fresh = []
     for item in items:
         key = item.idem_key
-        if key is not None and (key in seen or await ledger.find_by_idem_key(key) is not None):
+        if key is not None and key in recorded:
             result.duplicates += 1
             continue
         if key is not None:
-            seen.add(key)
+            recorded.add(key)
         fresh.append(item)
     return fresh
 

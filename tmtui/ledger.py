@@ -23,13 +23,23 @@ import aiosqlite
 from tmtui.core.book_state import BookDelta
 from tmtui.core.events import Event, EventKind
 from tmtui.core.models import Fill, LedgerUnavailable, Outcome, Side, Signal, Trade
+from tmtui.core.records import SignalRecord, SignalWrite
 from tmtui.core.rollups import DayRollup
+from tmtui.core.samples import (
+    MINUTE,
+    AccountSample,
+    PositionSample,
+    compact_account,
+    compact_positions,
+)
 from tmtui.core.signal_rules import signal_from_dict, signal_to_dict
+
+__all__ = ["AccountSample", "Ledger", "PositionSample", "SignalRecord", "StoredBook"]
 
 log = logging.getLogger("tmtui.ledger")
 T = TypeVar("T")
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 5
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -162,6 +172,36 @@ _MIGRATIONS: dict[int, str] = {
     CREATE INDEX position_samples_ts ON position_samples (ts);
     """,
     3: """
+    CREATE TABLE position_samples_v3 (
+        ts INTEGER NOT NULL,
+        strategy TEXT NOT NULL,
+        root TEXT NOT NULL,
+        trade_id INTEGER NOT NULL,
+        mark TEXT NOT NULL,
+        open_pnl TEXT NOT NULL,
+        mae TEXT NOT NULL,
+        mfe TEXT NOT NULL,
+        low TEXT,
+        high TEXT,
+        PRIMARY KEY (strategy, root, ts)
+    ) WITHOUT ROWID;
+    INSERT INTO position_samples_v3 (ts, strategy, root, trade_id, mark, open_pnl, mae, mfe)
+        SELECT ts, strategy, root, trade_id, mark, open_pnl, mae, mfe FROM position_samples;
+    DROP TABLE position_samples;
+    ALTER TABLE position_samples_v3 RENAME TO position_samples;
+    CREATE INDEX position_samples_raw ON position_samples (ts) WHERE low IS NULL;
+    ALTER TABLE account_samples ADD COLUMN low TEXT;
+    ALTER TABLE account_samples ADD COLUMN high TEXT;
+    CREATE INDEX account_samples_raw ON account_samples (ts) WHERE low IS NULL;
+    """,
+    4: """
+    CREATE TABLE IF NOT EXISTS risk_state (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        state TEXT NOT NULL,
+        time TEXT NOT NULL
+    );
+    """,
+    5: """
     CREATE TABLE strategy_imports (
         strategy TEXT NOT NULL,
         format TEXT NOT NULL,
@@ -172,6 +212,13 @@ _MIGRATIONS: dict[int, str] = {
     );
     """,
 }
+"""v3: samples get the minute's `low`/`high` once compacted (NULL while raw, at 1 s). The
+partial indexes hold only raw samples: finding and reading a day still to compact touches
+the raw rows alone. Position samples are a WITHOUT ROWID table on their primary key (the
+per-position lookups), without the v2 index on ts: a third less space per year.
+v4: one row of risk-guard state (highs, best prices, lockouts, drift), rewritten in place.
+v5: the strategies `tmtui import` recorded, by file and format (the Strategies screen marks
+them imported)."""
 
 NEEDS_REBUILD = -1
 """`book_meta.last_signal_id` of a ledger upgraded from v1: its derived tables need a rebuild."""
@@ -184,47 +231,6 @@ def iso(moment: datetime) -> str:
 
 def parse_time(text: str) -> datetime:
     return datetime.fromisoformat(text)
-
-
-@dataclass(frozen=True, slots=True)
-class SignalRecord:
-    """One row to append to the signals table."""
-
-    received: datetime
-    source: str
-    outcome: Outcome
-    raw: str | None = None
-    peer: str | None = None
-    signal: Signal | None = None
-    idem_key: str | None = None
-    reason: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class PositionSample:
-    ts: int
-    strategy: str
-    root: str
-    trade_id: int
-    mark: Decimal
-    open_pnl: Decimal
-    mae: Decimal
-    mfe: Decimal
-
-
-@dataclass(frozen=True, slots=True)
-class AccountSample:
-    ts: int
-    day: str
-    realized: Decimal
-    open: Decimal
-    total: Decimal
-    peak: Decimal
-    max_mtm: Decimal
-    min_mtm: Decimal
-    max_drawdown: Decimal
-    max_time: datetime | None
-    min_time: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -491,44 +497,149 @@ class Ledger:
     async def add_events(self, events: Iterable[Event]) -> None:
         await self._write_many(self._insert_event, events)
 
-    async def add_position_samples(self, samples: Iterable[PositionSample]) -> None:
-        async def insert(s: PositionSample) -> None:
-            await self._db.execute(
-                "INSERT OR REPLACE INTO position_samples VALUES (?,?,?,?,?,?,?,?)",
-                (
-                    s.ts,
-                    s.strategy,
-                    s.root,
-                    s.trade_id,
-                    str(s.mark),
-                    str(s.open_pnl),
-                    str(s.mae),
-                    str(s.mfe),
-                ),
-            )
+    async def record_write(self, write: SignalWrite) -> int:
+        """Record one intake decision's `SignalWrite` in one transaction; see `record_signal`."""
+        return await self.record_signal(
+            write.record,
+            write.fills,
+            write.closed_trades,
+            write.events,
+            book=write.book,
+            rollups=write.rollups,
+        )
 
-        await self._write_many(insert, samples)
+    async def add_position_samples(self, samples: Iterable[PositionSample]) -> None:
+        await self._write_many(self._insert_position_sample, samples)
 
     async def add_account_sample(self, s: AccountSample) -> None:
-        async def insert(s: AccountSample) -> None:
-            await self._db.execute(
-                "INSERT OR REPLACE INTO account_samples VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    s.ts,
-                    s.day,
-                    str(s.realized),
-                    str(s.open),
-                    str(s.total),
-                    str(s.peak),
-                    str(s.max_mtm),
-                    str(s.min_mtm),
-                    str(s.max_drawdown),
-                    iso(s.max_time) if s.max_time else None,
-                    iso(s.min_time) if s.min_time else None,
-                ),
-            )
+        await self._write_many(self._insert_account_sample, [s])
 
-        await self._write_many(insert, [s])
+    async def write_samples(
+        self,
+        positions: Sequence[PositionSample],
+        account: AccountSample | None,
+        events: Sequence[Event],
+        risk_state: tuple[dict[str, Any], datetime] | None = None,
+    ) -> None:
+        """One sampler tick (P&L samples, queued log lines and, when it changed, the risk
+        guard's state) in one transaction."""
+        if not positions and account is None and not events and risk_state is None:
+            return
+
+        async def write() -> None:
+            for sample in positions:
+                await self._insert_position_sample(sample)
+            if account is not None:
+                await self._insert_account_sample(account)
+            for event in events:
+                await self._insert_event(event)
+            if risk_state is not None:
+                await self._upsert_risk_state(*risk_state)
+
+        await self._transaction(write)
+
+    async def _insert_position_sample(self, s: PositionSample) -> None:
+        await self._db.execute(
+            "INSERT OR REPLACE INTO position_samples (ts, strategy, root, trade_id, mark,"
+            " open_pnl, mae, mfe, low, high) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (
+                s.ts,
+                s.strategy,
+                s.root,
+                s.trade_id,
+                str(s.mark),
+                str(s.open_pnl),
+                str(s.mae),
+                str(s.mfe),
+                _text(s.low),
+                _text(s.high),
+            ),
+        )
+
+    async def _insert_account_sample(self, s: AccountSample) -> None:
+        await self._db.execute(
+            "INSERT OR REPLACE INTO account_samples (ts, day, realized, open, total, peak,"
+            " max_mtm, min_mtm, max_drawdown, max_time, min_time, low, high)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                s.ts,
+                s.day,
+                str(s.realized),
+                str(s.open),
+                str(s.total),
+                str(s.peak),
+                str(s.max_mtm),
+                str(s.min_mtm),
+                str(s.max_drawdown),
+                iso(s.max_time) if s.max_time else None,
+                iso(s.min_time) if s.min_time else None,
+                _text(s.low),
+                _text(s.high),
+            ),
+        )
+
+    async def compact_samples(self, start: int, end: int, seconds: int = MINUTE) -> int:
+        """Thin the 1 s samples with `start` <= ts < `end` to one row per series per minute.
+
+        One transaction: a crash leaves the range as it was. Only raw rows are read, so a
+        range is compacted once; a raw row written later into an already compacted minute
+        (a clock set back) becomes a row of its own. Returns how many rows it removed.
+        """
+
+        async def write() -> int:
+            span = (start, end)
+            raw = " WHERE low IS NULL AND ts >= ? AND ts < ?"  # the partial indexes
+            raw_positions = await self._dicts("SELECT * FROM position_samples" + raw, span)
+            raw_account = await self._dicts("SELECT * FROM account_samples" + raw, span)
+            positions = compact_positions(map(position_sample, raw_positions), seconds)
+            account = compact_account(map(account_from_row, raw_account), seconds)
+            await self._db.execute("DELETE FROM position_samples" + raw, span)
+            await self._db.execute("DELETE FROM account_samples" + raw, span)
+            for p in positions:
+                await self._insert_position_sample(p)
+            for a in account:
+                await self._insert_account_sample(a)
+            return len(raw_positions) + len(raw_account) - len(positions) - len(account)
+
+        return await self._transaction(write)
+
+    async def prune_events(self, before: datetime, batch: int = 5000) -> int:
+        """Delete log lines older than `before`, `batch` rows per transaction; returns the count.
+
+        Small transactions, so an alert arriving meanwhile waits for one batch, not all.
+        """
+        total = 0
+        while await self._dicts("SELECT 1 FROM events WHERE time < ? LIMIT 1", (iso(before),)):
+
+            async def write() -> int:
+                cur = await self._db.execute(
+                    "DELETE FROM events WHERE id IN"
+                    " (SELECT id FROM events WHERE time < ? ORDER BY time LIMIT ?)",
+                    (iso(before), batch),
+                )
+                return cur.rowcount
+
+            total += await self._transaction(write)
+        return total
+
+    async def save_risk_state(self, state: dict[str, Any], when: datetime) -> None:
+        """Replace the one stored risk-guard state (it is small and rewritten in place)."""
+
+        async def upsert(_: None) -> None:
+            await self._upsert_risk_state(state, when)
+
+        await self._write_many(upsert, [None])
+
+    async def _upsert_risk_state(self, state: dict[str, Any], when: datetime) -> None:
+        await self._db.execute(
+            "INSERT OR REPLACE INTO risk_state (id, state, time) VALUES (1, ?, ?)",
+            (json.dumps(state, sort_keys=True), iso(when)),
+        )
+
+    async def risk_state(self) -> dict[str, Any] | None:
+        """The stored risk-guard state, or None before the first one was written."""
+        rows = await self._dicts("SELECT state FROM risk_state WHERE id = 1", ())
+        return json.loads(rows[0]["state"]) if rows else None
 
     async def set_strategy_enabled(self, strategy: str, enabled: bool, when: datetime) -> None:
         async def upsert(_: None) -> None:
@@ -648,16 +759,35 @@ class Ledger:
             for r in rows
         ]
 
-    async def latest_position_sample(
-        self, strategy: str, root: str, trade_id: int
-    ) -> PositionSample | None:
-        """The newest sample of one round trip: one indexed probe, however many samples."""
+    async def latest_position_sample(self, strategy: str, root: str) -> PositionSample | None:
+        """The newest sample of one (strategy, root): one primary-key lookup, at any age."""
         rows = await self._dicts(
-            "SELECT * FROM position_samples WHERE strategy = ? AND root = ? AND trade_id = ?"
+            "SELECT * FROM position_samples WHERE strategy = ? AND root = ?"
             " ORDER BY ts DESC LIMIT 1",
-            (strategy, root, trade_id),
+            (strategy, root),
         )
         return position_sample(rows[0]) if rows else None
+
+    async def oldest_raw_sample(self) -> int | None:
+        """The ts of the oldest sample not yet compacted (from the partial indexes)."""
+        oldest = None
+        for table in ("position_samples", "account_samples"):
+            async with self._db.execute(f"SELECT MIN(ts) FROM {table} WHERE low IS NULL") as cur:
+                row = await cur.fetchone()
+            if row and row[0] is not None:
+                oldest = row[0] if oldest is None else min(oldest, row[0])
+        return None if oldest is None else int(oldest)
+
+    async def position_samples(
+        self, strategy: str, root: str, start: int = 0, end: int | None = None
+    ) -> list[PositionSample]:
+        """One (strategy, root)'s samples with `start` <= ts < `end`, oldest first."""
+        rows = await self._dicts(
+            "SELECT * FROM position_samples WHERE strategy = ? AND root = ? AND ts >= ?"
+            " AND ts < ? ORDER BY ts",
+            (strategy, root, start, end if end is not None else 2**62),
+        )
+        return [position_sample(r) for r in rows]
 
     async def account_samples(self, day: str, limit: int | None = None) -> list[AccountSample]:
         sql = "SELECT * FROM account_samples WHERE day = ? ORDER BY ts"
@@ -790,6 +920,8 @@ def position_sample(r: dict[str, Any]) -> PositionSample:
         Decimal(r["open_pnl"]),
         Decimal(r["mae"]),
         Decimal(r["mfe"]),
+        _decimal(r.get("low")),
+        _decimal(r.get("high")),
     )
 
 
@@ -806,7 +938,17 @@ def account_from_row(r: dict[str, Any]) -> AccountSample:
         Decimal(r["max_drawdown"]),
         parse_time(r["max_time"]) if r["max_time"] else None,
         parse_time(r["min_time"]) if r["min_time"] else None,
+        _decimal(r.get("low")),
+        _decimal(r.get("high")),
     )
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _decimal(text: str | None) -> Decimal | None:
+    return None if text is None else Decimal(text)
 
 
 def _split_sql(script: str) -> list[str]:

@@ -13,13 +13,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
 from tmtui.config import Config
-from tmtui.core.account import DayAccount, DayCurve
 from tmtui.core.book import Book
 from tmtui.core.calendar_grid import MonthGrid, month_bounds, month_grid
 from tmtui.core.contracts import ContractBook
@@ -30,8 +29,9 @@ from tmtui.core.rollups import DayRollup
 from tmtui.core.stats import CurvePoint, TradeStats, equity_curve, max_drawdown, stats_of_rollups
 from tmtui.core.trading_day import TradingCalendar
 from tmtui.core.views import AccountView, CalendarDay, PositionView, account_view, position_view
-from tmtui.history import load_book, make_calendar, realized_curve
+from tmtui.history import load_book, load_day_account, make_calendar, open_at
 from tmtui.ledger import Ledger, iso, trade_from_row
+from tmtui.risk_store import load_drift
 
 ZERO = Decimal(0)
 Bucket = Literal["day", "week", "month"]
@@ -83,10 +83,13 @@ class Queries:
         return await load_book(self.ledger, self.config)
 
     async def open_positions(self, strategy: str | None = None) -> list[PositionView]:
+        """Open positions with marks and per-trade drawdown, and the drift guard's view of
+        each (as the running tmtui last saved it)."""
         book = await self.book()
+        drift = await load_drift(self.ledger)
         now, stale = self.clock(), self.config.feed.stale_after
         return [
-            position_view(p, now, stale)
+            replace(position_view(p, now, stale), drift=drift.get(p.key))
             for p in book.open_positions()
             if strategy in (None, p.strategy)
         ]
@@ -104,35 +107,28 @@ class Queries:
             return symbol.strip().upper()
 
     async def day_report(self, day: date | None = None, strategy: str | None = None) -> AccountView:
-        """A trading day: realized (net) and trades from its rollups; its curve from its fills
-        and (for the whole account) the newest live sample; today adds the open P&L now."""
+        """A trading day: realized (net), trades, the open P&L it made (carry-forward: from
+        the marks at the previous close to its own close, or to now) and its curve."""
         today = self.today()
         day = day or today
-        key = day.isoformat()
-        rollups = await self.ledger.rollups(key, key, strategy)
-        account = DayAccount(day, trades_closed=sum(r.trades for r in rollups))
-        for r in rollups:
-            account.add_fill(r.realized, r.commission)
-        start, end = self.calendar.bounds(day)
-        fills = [f for f in await self.ledger.fills(start, end) if strategy in (None, f.strategy)]
-        curve = realized_curve(fills)
-        if strategy is None:
-            sample = await self.ledger.last_account_sample(key)
-            if sample is not None:
-                _merge_extremes(
-                    curve,
-                    sample.max_mtm,
-                    sample.max_time,
-                    sample.min_mtm,
-                    sample.min_time,
-                    sample.peak,
-                    sample.max_drawdown,
-                )
-        account.curve = curve
         if day == today:
-            account.open_pnl = _known_sum(p.open_pnl for p in await self.open_positions(strategy))
-            curve.observe(account.total, self.clock())
+            positions = await self.open_positions(strategy)
+            open_pnl, now = _known_sum(p.open_pnl for p in positions), self.clock()
+        elif day < today:
+            end = self.calendar.bounds(day)[1]
+            open_pnl, now = _known_sum((await self.open_at(end, strategy)).values()), end
+        else:
+            open_pnl, now = ZERO, None
+        account = await load_day_account(
+            self.ledger, self.calendar, day, open_pnl, now, strategy=strategy
+        )
         return account_view(account)
+
+    async def open_at(
+        self, moment: datetime, strategy: str | None = None
+    ) -> dict[tuple[str, str, int], Decimal]:
+        """Open P&L of each round trip open at `moment`, at its last mark before it."""
+        return await open_at(self.ledger, moment, strategy)
 
     async def first_day(self, strategy: str | None = None) -> date | None:
         """The first trading day with anything recorded (of one strategy), if any."""
@@ -146,8 +142,9 @@ class Queries:
     async def period_report(
         self, first: date | None, last: date | None, strategy: str | None = None
     ) -> PeriodReport:
-        """Several trading days: realized (net) summed from rollups; max/min/drawdown of the
-        cumulative net at each day's close (and now, with the open P&L, if today is in it).
+        """Several trading days: realized (net) summed from rollups, plus the open P&L the
+        period made (carry-forward: from the marks at its start to its end, or now);
+        max/min/drawdown of the cumulative net at each day's close, the open P&L last.
 
         An open end is the first recorded day, or today.
         """
@@ -156,10 +153,16 @@ class Queries:
         first = first or await self.first_day(strategy) or min(today, last)
         rollups = await self.ledger.rollups(first.isoformat(), last.isoformat(), strategy)
         closes = _daily_nets(rollups)
-        open_now = ZERO
+        start_of = self.calendar.bounds(first)[0]
+        carried_in = _known_sum((await self.open_at(start_of, strategy)).values())
         if first <= today <= last:
-            open_now = _known_sum(p.open_pnl for p in await self.open_positions(strategy))
-            closes.append((today, open_now))
+            open_end = _known_sum(p.open_pnl for p in await self.open_positions(strategy))
+        else:
+            end_of = self.calendar.bounds(last)[1]
+            open_end = _known_sum((await self.open_at(end_of, strategy)).values())
+        open_now = open_end - carried_in
+        if open_now:
+            closes.append((min(today, last), open_now))
         points = equity_curve(closes)
         equities = [p.equity for p in points]
         return PeriodReport(
@@ -422,21 +425,3 @@ def _sum_or_none(values: Iterable[Decimal | None]) -> Decimal | None:
             return None
         total += v
     return total
-
-
-def _merge_extremes(
-    curve: DayCurve,
-    max_mtm: Decimal,
-    max_time: datetime | None,
-    min_mtm: Decimal,
-    min_time: datetime | None,
-    peak: Decimal,
-    max_dd: Decimal,
-) -> None:
-    """Fold a live sample's extremes (which saw every mark) into a curve built from fills."""
-    if max_mtm > curve.max_mtm:
-        curve.max_mtm, curve.max_time = max_mtm, max_time
-    if min_mtm < curve.min_mtm:
-        curve.min_mtm, curve.min_time = min_mtm, min_time
-    curve.peak = max(curve.peak, peak)
-    curve.max_drawdown = min(curve.max_drawdown, max_dd)

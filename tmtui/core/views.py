@@ -14,7 +14,10 @@ from typing import Any
 
 from tmtui.core.account import DayAccount
 from tmtui.core.book import Position
+from tmtui.core.drift import Drift
 from tmtui.core.models import Trade
+from tmtui.core.risk_checks import Level, RuleCheck
+from tmtui.core.risk_state import Lock
 
 CENT = Decimal("0.01")
 
@@ -47,6 +50,7 @@ class PositionView:
     opened_at: datetime
     trade_id: int
     mark_time: datetime | None
+    drift: Drift | None = None
 
     @property
     def key(self) -> tuple[str, str]:
@@ -92,7 +96,7 @@ def account_view(account: DayAccount) -> AccountView:
     return AccountView(
         account.day,
         account.realized,
-        account.open_pnl,
+        account.open_change,
         account.total,
         c.max_mtm,
         c.min_mtm,
@@ -120,7 +124,12 @@ def position_json(p: PositionView) -> dict[str, Any]:
         "trade_drawdown": money(p.trade_drawdown),
         "trade_runup": money(p.trade_runup),
         "stale": p.stale,
+        "drift": None if p.drift is None else drift_json(p.drift),
     }
+
+
+def drift_json(d: Drift) -> dict[str, Any]:
+    return {"reported": d.reported, "held": d.held, "reason": d.reason}
 
 
 def trade_json(t: Trade, tz: Any) -> dict[str, Any]:
@@ -187,3 +196,26 @@ class Snapshot:
     position_series: dict[tuple[str, str], list[float]]
     strategies: dict[str, bool]
     errors: int = 0
+    risk: RiskView | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RiskView:
+    """The risk guard as of one moment: every rule's check and the lockouts in force."""
+
+    checks: tuple[RuleCheck, ...]
+    locks: tuple[Lock, ...]
+
+    @property
+    def banner(self) -> str | None:
+        """One line for the top of the screen while a lockout holds, else None."""
+        if not self.locks:
+            return None
+        parts = [f"{lock.rule} ({lock.scope})" for lock in self.locks]
+        return "LOCKED OUT by " + ", ".join(parts) + ": no new entries until the next trading day"
+
+    @property
+    def worst(self) -> Level:
+        """The nearest any rule is to its breach, for one warning color."""
+        order = [Level.OK, Level.WARNING, Level.DANGER, Level.BREACHED]
+        return max((c.level for c in self.checks), key=order.index, default=Level.OK)

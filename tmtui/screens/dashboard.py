@@ -21,14 +21,16 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer
 
 from tmtui.config import Config
+from tmtui.core.engine_api import EngineApi
 from tmtui.core.events import Event, EventKind
+from tmtui.core.trading_day import TradingCalendar
 from tmtui.core.views import Snapshot
-from tmtui.engine import Engine
 from tmtui.screens.confirm import CloseRequest, ConfirmScreen
 from tmtui.screens.strategies import StrategiesScreen
 from tmtui.widgets.event_log import EventLog
 from tmtui.widgets.pnl_charts import PnlCharts
 from tmtui.widgets.positions_table import PositionKey, PositionsTable
+from tmtui.widgets.risk_panel import RiskPanel
 from tmtui.widgets.status_line import StatusLine
 from tmtui.widgets.totals_bar import TotalsBar
 
@@ -63,7 +65,7 @@ class DashboardScreen(Screen[None]):
         super().__init__()
         self.config = config
         self.demo = demo
-        self.engine: Engine | None = None
+        self.engine: EngineApi | None = None
         self.snapshot: Snapshot | None = None
         self._run_action = run_action
         self._refresh_pending = False
@@ -73,6 +75,9 @@ class DashboardScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         ui, session = self.config.ui, self.config.session
         yield TotalsBar(id="totals")
+        yield RiskPanel(
+            TradingCalendar(session.timezone, session.day_start, session.roll_weekends), id="risk"
+        )
         yield PositionsTable(id="positions")
         yield PnlCharts(id="charts")
         yield EventLog(session.timezone, ui.max_log_lines, id="log")
@@ -88,7 +93,7 @@ class DashboardScreen(Screen[None]):
 
     # --- wiring from the app ------------------------------------------------------------
 
-    def attach(self, engine: Engine) -> None:
+    def attach(self, engine: EngineApi) -> None:
         """Show this engine from now on (the app builds it after the screen exists)."""
         self.engine = engine
 
@@ -129,6 +134,7 @@ class DashboardScreen(Screen[None]):
             table = self.query_one(PositionsTable)
             with self.app.batch_update():
                 self.query_one(TotalsBar).show(snapshot)
+                self.query_one(RiskPanel).show(snapshot)
                 table.show(snapshot)
                 self.query_one(PnlCharts).show(snapshot, table.selected_key)
                 self.query_one(StatusLine).show(snapshot)

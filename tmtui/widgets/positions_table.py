@@ -61,9 +61,12 @@ def position_cells(p: PositionView, now: datetime, enabled: bool = True) -> Cell
     )
     side_style = "bold green" if p.side == "long" else "bold red"
     stale = Text("STALE", style="bold yellow") if p.stale else Text("ok", style="dim")
+    symbol = Text(p.symbol, style="bold")
+    if p.drift is not None:  # the strategy's last alert meant another size: until one agrees
+        symbol.append(f" ≠{p.drift.reported}", style="bold magenta")
     return (
         strategy,
-        Text(p.symbol, style="bold"),
+        symbol,
         Text(p.side, style=side_style),
         Text(str(p.qty), justify="right"),
         Text(price_text(p.avg_price), justify="right"),
