@@ -1,8 +1,8 @@
 """The history screens' one way to the engine: its read side, its strategy switch, its news.
 
 Screens ask `queries` (tmtui.queries, the one read side) and never add money themselves.
-This is the only module of the history screens that touches the engine object, so moving
-to a narrower engine interface changes this file and nothing else.
+The engine is reached only through `core.engine_api.EngineApi`; the app, which built the
+engine, hands over the read side of its ledger and forwards its events.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from tmtui.core.engine_api import EngineApi
 from tmtui.core.events import Event, EventKind
-from tmtui.engine import Engine
 from tmtui.queries import Queries
 
 log = logging.getLogger("tmtui.ui")
@@ -28,7 +28,7 @@ class HistorySource:
     """Built before the engine exists; `attach` connects it once the engine has started."""
 
     def __init__(self) -> None:
-        self._engine: Engine | None = None
+        self._engine: EngineApi | None = None
         self._queries: Queries | None = None
         self._listeners: list[Listener] = []
 
@@ -37,13 +37,10 @@ class HistorySource:
         """The read side, or None while the ledger is not open yet (or closing)."""
         return self._queries
 
-    def attach(self, engine: Engine) -> None:
-        """Read this engine's ledger, with its live book for open positions and marks."""
+    def attach(self, engine: EngineApi, queries: Queries) -> None:
+        """Show this engine's history: `queries` reads its ledger with its live book."""
         self._engine = engine
-        self._queries = Queries(
-            engine.ledger, engine.config, live_book=lambda: engine.book, clock=engine.clock
-        )
-        engine.subscribe(self._on_event)
+        self._queries = queries
         self._changed()
 
     def detach(self) -> None:
@@ -55,7 +52,8 @@ class HistorySource:
         """Call `listener` whenever the history may have changed (same loop, never blocks)."""
         self._listeners.append(listener)
 
-    def _on_event(self, event: Event) -> None:
+    def on_event(self, event: Event) -> None:
+        """Every engine event comes here; those that may change the history reload."""
         if self._engine is not None and event.kind in CHANGING_EVENTS:
             self._changed()
 

@@ -77,9 +77,7 @@ class PnlCalendarScreen(HistoryScreen):
         yield MonthTable(id="month-table")
         yield Static("", id="month-totals")
         yield Static(
-            Text(
-                "←/→ [/] month · t this month · ↑/↓ week · h/l day · Enter its trades · • today"
-            ),
+            Text("←/→ [/] month · t this month · ↑/↓ week · h/l day · Enter its trades · • today"),
             id="month-help",
         )
         yield history_footer()
