@@ -7,6 +7,7 @@ the grid and its totals come computed from `core.calendar_grid` via the read sid
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from decimal import Decimal
 from typing import ClassVar
@@ -32,7 +33,7 @@ def shade_level(net: Decimal, largest: Decimal, levels: int = len(GAIN_SHADES)) 
     if not money(net) or not largest:
         return 0
     scaled = abs(net) * levels / largest
-    return max(1, min(levels, int(-(-scaled // 1))))
+    return max(1, min(levels, math.ceil(scaled)))
 
 
 def fitted_money(value: Decimal, width: int) -> str:
