@@ -26,7 +26,6 @@ from tmtui.core.models import TmtuiError
 from tmtui.demo import run_demo_script
 from tmtui.engine import Engine
 from tmtui.factory import build_engine
-from tmtui.queries import Queries
 from tmtui.screens.dashboard import DashboardScreen, EventLogged
 from tmtui.screens.help import HelpScreen, key_help
 from tmtui.screens.history_keys import (
@@ -81,11 +80,6 @@ class ErrorLogBridge(logging.Handler):
             self._deliver(event)
         else:
             self._loop.call_soon_threadsafe(self._deliver, event)
-
-
-def live_queries(engine: Engine) -> Queries:
-    """The read side of the running engine's ledger, with its live book for open positions."""
-    return Queries(engine.ledger, engine.config, live_book=lambda: engine.book, clock=engine.clock)
 
 
 class TmtuiApp(App[None]):
@@ -177,7 +171,7 @@ class TmtuiApp(App[None]):
             if not self._quitting:
                 self.dashboard.attach(engine)
                 self.dashboard.refresh_view()
-                self.history.attach(engine, live_queries(engine))
+                self.history.attach(engine, engine.queries())
         self.engine_started = True
         if self.demo:
             engine.spawn(run_demo_script(engine), "demo-script")
