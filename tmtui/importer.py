@@ -146,7 +146,13 @@ def _alerts(
     path: Path, options: ImportOptions, config: Config, contracts: ContractBook
 ) -> tuple[list[ImportItem], int]:
     naive = zone(options.timezone) if options.timezone else None
-    rules = AlertRules(contracts, config.listener.max_qty, config.listener.secret, naive)
+    rules = AlertRules(
+        contracts,
+        config.listener.max_qty,
+        config.listener.secret,
+        naive,
+        config.strategies.default_qty_for,
+    )
     return alert_items(_text(path), rules, path.name)
 
 
