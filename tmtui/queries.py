@@ -111,9 +111,11 @@ class Queries:
         the marks at the previous close to its own close, or to now) and its curve."""
         today = self.today()
         day = day or today
+        unmarked = 0
         if day == today:
             positions = await self.open_positions(strategy)
             open_pnl, now = _known_sum(p.open_pnl for p in positions), self.clock()
+            unmarked = sum(1 for p in positions if p.open_pnl is None)
         elif day < today:
             end = self.calendar.bounds(day)[1]
             open_pnl, now = _known_sum((await self.open_at(end, strategy)).values()), end
@@ -122,7 +124,7 @@ class Queries:
         account = await load_day_account(
             self.ledger, self.calendar, day, open_pnl, now, strategy=strategy
         )
-        return account_view(account)
+        return account_view(account, unmarked)
 
     async def open_at(
         self, moment: datetime, strategy: str | None = None
@@ -155,8 +157,11 @@ class Queries:
         closes = _daily_nets(rollups)
         start_of = self.calendar.bounds(first)[0]
         carried_in = _known_sum((await self.open_at(start_of, strategy)).values())
+        unmarked = 0
         if first <= today <= last:
-            open_end = _known_sum(p.open_pnl for p in await self.open_positions(strategy))
+            positions = await self.open_positions(strategy)
+            open_end = _known_sum(p.open_pnl for p in positions)
+            unmarked = sum(1 for p in positions if p.open_pnl is None)
         else:
             end_of = self.calendar.bounds(last)[1]
             open_end = _known_sum((await self.open_at(end_of, strategy)).values())
@@ -174,6 +179,7 @@ class Queries:
             min([ZERO, *equities]),
             max_drawdown(points),
             sum(r.trades for r in rollups),
+            unmarked,
         )
 
     async def calendar_days(
