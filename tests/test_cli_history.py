@@ -16,12 +16,12 @@ import pytest
 from tv_files import LEGS, OPEN_ENTRY, OPEN_ROW, ROUND_TRIPS, tv_net, write_new
 
 from tmtui.config import load_config
-from tmtui.factory import build_engine
+from tmtui.instance_lock import InstanceLock
 from tmtui.ledger import Ledger
 
 pytestmark = pytest.mark.timeout(120)
 PERIOD_FIELDS = ["from", "to", "realized", "open", "total", "max_mtm", "min_mtm",
-                 "max_drawdown", "trades"]  # fmt: skip
+                 "max_drawdown", "trades", "unmarked"]  # fmt: skip
 
 
 def tmtui(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -188,20 +188,11 @@ def test_export_round_trips(imported: Path, tmp_path: Path) -> None:
     assert bad.returncode == 2 and "--what must be one of" in bad.stderr
 
 
-async def test_import_waits_for_no_running_tmtui(config_file: Path, tmp_path: Path) -> None:
+def test_import_waits_for_no_running_tmtui(config_file: Path, tmp_path: Path) -> None:
     config = load_config(config_file)
-    engine = await build_engine(config, with_feed=False, with_listener=False)
-    try:
-        path = write_new(tmp_path / "x.csv", LEGS)
-        import asyncio
-
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "tmtui", "import", str(path), "--strategy", "S", "--symbol",
-            "MNQ1!", "--config", str(config_file),
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        )  # fmt: skip
-        _, err = await proc.communicate()
-        assert proc.returncode == 1
-        assert "another tmtui process is recording into" in err.decode()
-    finally:
-        await engine.stop()
+    path = write_new(tmp_path / "x.csv", LEGS)
+    with InstanceLock.acquire(config.ledger.resolved_path()):  # as `tmtui run` holds it
+        busy = tmtui(config_file, "import", str(path), "--strategy", "S", "--symbol", "MNQ1!")
+    assert busy.returncode == 1 and "in use by another tmtui" in busy.stderr
+    free = tmtui(config_file, "import", str(path), "--strategy", "S", "--symbol", "MNQ1!")
+    assert free.returncode == 0, free.stderr

@@ -30,7 +30,7 @@ T0 = datetime(2026, 3, 5, 14, 30, tzinfo=UTC)
 def alerts() -> list[dict[str, Any]]:
     """Three strategies over two trading days: pyramiding, a partial exit, a reversal by
     position_size, a close without price (refused) left out, a close with nothing open."""
-    rows = [
+    rows: list[tuple[str, str, int | None, str, str, int | str | None]] = [
         ("buy", "NQ1!", 1, "25600", "ORB", None),
         ("buy", "NQ1!", 2, "25610.25", "ORB", None),
         ("sell", "NQ1!", 1, "25620", "ORB", None),
@@ -39,6 +39,7 @@ def alerts() -> list[dict[str, Any]]:
         ("close", "NQ1!", None, "25590.5", "ORB", 0),
         ("close", "CL1!", None, "70.10", "Fade", None),  # nothing open: ignored, as live
         ("sell", "CL1!", 2, "70.50", "Fade", None),
+        ("sell", "CL1!", None, "70.40", "Fade", "flat"),  # exits a long only: ignored
         ("buy", "CL1!", 2, "70.25", "Fade", None),
         ("buy", "6E1!", 1, "1.08755", "Fade", None),
     ]
@@ -53,7 +54,9 @@ def alerts() -> list[dict[str, Any]]:
             "time": (T0 + timedelta(hours=3 * i)).isoformat().replace("+00:00", "Z"),
             "secret": "s3cret",
         }
-        if size is not None:
+        if size == "flat":
+            body["sentiment"] = "flat"
+        elif size is not None:
             body["position_size"] = size
         out.append({k: v for k, v in body.items() if v is not None})
     return out
@@ -124,7 +127,7 @@ async def test_jsonl_import_reproduces_the_live_figures(tmp_path: Path) -> None:
     path = tmp_path / "alerts.jsonl"
     path.write_text(lines(items))
     result = await run_import(imported, path)
-    assert (result.format, result.added, result.ignored, result.duplicates) == ("jsonl", 9, 1, 0)
+    assert (result.format, result.added, result.ignored, result.duplicates) == ("jsonl", 9, 2, 0)
     assert result.trades == 3
     want, got = await figures(live), await figures(imported)
     assert got == want
@@ -144,12 +147,12 @@ async def test_importing_twice_or_after_live_adds_nothing(tmp_path: Path) -> Non
     path.write_text(lines(items))
     before = await figures(config)
     result = await run_import(config, path)
-    assert (result.added, result.duplicates) == (0, 10)
+    assert (result.added, result.duplicates) == (0, 11)
     assert await figures(config) == before
     fresh = with_costs(tmp_path, "f")
     await run_import(fresh, path)
     again = await run_import(fresh, path)
-    assert (again.added, again.duplicates) == (0, 10)
+    assert (again.added, again.duplicates) == (0, 11)
 
 
 async def test_lines_apply_in_time_order(tmp_path: Path) -> None:
@@ -224,7 +227,7 @@ async def test_a_signals_export_imports_into_an_empty_ledger(tmp_path: Path) -> 
         with exported.open("w") as out:
             await write_json(Exporter(ledger, live, None, None).records("signals"), out)
     result = await run_import(copy, exported)
-    assert result.added == 9 and result.skipped == 1  # the ignored close stays history
+    assert result.added == 9 and result.skipped == 2  # the ignored ones stay history
     want, got = await figures(live), await figures(copy)
     assert got["trades"] == want["trades"] and got["rollups"] == want["rollups"]
     assert got["positions"] == want["positions"]

@@ -1,5 +1,5 @@
 """The `tmtui` command line (typer): run, signal, config; the read commands
-(`cli_history`), import/export (`cli_transfer`) and `ledger` (`cli_ledger`) plug in here.
+(`cli_history`), import/export (`cli_transfer`), `risk` and `ledger` plug in here.
 
 Read commands open the ledger alongside a running `tmtui run` (SQLite WAL lets them) and
 print a Rich table, or with `--json` exactly one JSON document on stdout.
@@ -18,12 +18,13 @@ import typer
 
 from tmtui import __version__
 from tmtui.cli_common import ConfigOpt, emit_json, err, fail, load
-from tmtui.cli_common import run as run_coro
 from tmtui.cli_history import COMMANDS as READ_COMMANDS
 from tmtui.cli_ledger import ledger_app
 from tmtui.cli_risk import risk_cmd
 from tmtui.cli_transfer import COMMANDS as TRANSFER_COMMANDS
-from tmtui.config import example_config_text, find_config_path
+from tmtui.config import Config, example_config_text, find_config_path
+from tmtui.core.models import TmtuiError
+from tmtui.instance_lock import InstanceLock, running_instance
 
 app = typer.Typer(
     name="tmtui",
@@ -84,24 +85,45 @@ def run(
         from tmtui.demo import demo_config
 
         cfg = demo_config(cfg)
-    if headless:
-        from tmtui.headless import run_headless
+    ledger = cfg.ledger.resolved_path()
+    try:
+        lock = InstanceLock.acquire(ledger)
+    except TmtuiError as exc:
+        fail(str(exc), code=1)
+    with lock:
+        if headless:
+            from tmtui.headless import run_headless
 
-        raise typer.Exit(run_coro(run_headless(cfg, demo=demo)))
+            try:
+                code = asyncio.run(run_headless(cfg, demo=demo, instance_lock=lock))
+            except TmtuiError as exc:
+                fail(str(exc), code=1)
+            raise typer.Exit(code)
+        _run_screen(cfg, demo, lock)
+
+
+def _run_screen(cfg: Config, demo: bool, lock: InstanceLock) -> None:
+    """The TUI; a failure to start (ledger, listener port) ends it with one line, exit 1."""
     from tmtui.app import TmtuiApp
 
-    log_file = cfg.ledger.resolved_path().with_suffix(".log")
-    _log_to_file(log_file)
-    TmtuiApp(cfg, demo=demo).run()
+    _log_to_file(cfg.ledger.resolved_path().with_suffix(".log"))
+    app = TmtuiApp(cfg, demo=demo, instance_lock=lock)
+    app.run()
+    if app.start_error is not None:
+        fail(app.start_error, code=1)
+    if app.return_code:
+        raise typer.Exit(app.return_code)
 
 
 def _log_to_file(path: Path) -> None:
     """Under the screen, log lines would garble the terminal: send them to a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        handler = logging.FileHandler(path, encoding="utf-8")
+    except OSError as exc:
+        fail(f"cannot write the log file {path}: {exc.strerror or exc}", code=1)
     root = logging.getLogger()
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
-    handler = logging.FileHandler(path, encoding="utf-8")
+    for old in list(root.handlers):
+        root.removeHandler(old)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.addHandler(handler)
 
@@ -126,19 +148,36 @@ def signal_cmd(
     from tmtui.signal_client import build_alert_payload, post_signal
 
     cfg = load(config)
-    lst = cfg.listener
-    host = "127.0.0.1" if lst.host in ("0.0.0.0", "::", "") else lst.host
-    target = url or f"http://{host}:{lst.port}{lst.path}"
-    payload = build_alert_payload(
-        action, ticker, qty, price_, strategy, alert_id, lst.secret, datetime.now(UTC)
-    )
+    target = url or _listener_url(cfg)
+    try:
+        payload = build_alert_payload(
+            action, ticker, qty, price_, strategy, alert_id, cfg.listener.secret, datetime.now(UTC)
+        )
+    except TmtuiError as exc:
+        fail(str(exc))
     try:
         status, body = asyncio.run(post_signal(target, payload))
-    except Exception as exc:
-        fail(f"could not reach the listener at {target}: {exc}", code=1)
+    except TmtuiError as exc:
+        fail(f"{exc}: is `tmtui run` running? it listens on {_listener_url(cfg)}", code=1)
     emit_json({"status": status, "reply": body})
     if not 200 <= status < 300:
         raise typer.Exit(1)
+
+
+def _listener_url(cfg: Config) -> str:
+    """Where the running instance listens (its lock file says), else where the config says."""
+    holder = running_instance(cfg.ledger.resolved_path())
+    if holder is not None and holder.listener:
+        return _reachable(holder.listener)
+    lst = cfg.listener
+    return _reachable(f"http://{lst.host}:{lst.port}{lst.path}")
+
+
+def _reachable(url: str) -> str:
+    """A listener bound to every address is reached on loopback."""
+    for wildcard in ("0.0.0.0", "[::]", "::"):
+        url = url.replace(f"//{wildcard}:", "//127.0.0.1:", 1)
+    return url.replace("//:", "//127.0.0.1:", 1)
 
 
 for read_command in READ_COMMANDS:

@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from tmtui.config import Config, load_config
-from tmtui.core.models import TmtuiError
+from tmtui.core.models import LedgerUnavailable, TmtuiError
 from tmtui.core.views import money, price
 from tmtui.ledger import Ledger
 
@@ -49,16 +49,18 @@ def load(config_path: Path | None) -> Config:
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
-    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, markup=True)
+    """One line; the message is printed literally (`[listener]` is not Rich markup)."""
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
 def run(coro: Coroutine[Any, Any, T], code: int = 2) -> T:
-    """Run a command's coroutine; a TmtuiError becomes one line and exit `code`."""
+    """Run a command's coroutine; a TmtuiError becomes one line and exit `code` (1 when
+    the ledger could not be used)."""
     try:
         return asyncio.run(coro)
     except TmtuiError as exc:
-        return fail(str(exc), code)
+        return fail(str(exc), 1 if isinstance(exc, LedgerUnavailable) else code)
 
 
 def emit_json(document: Any) -> None:

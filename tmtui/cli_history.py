@@ -84,7 +84,7 @@ def positions(config: ConfigOpt = None, json: JsonOpt = False) -> None:
             fmt_money(v.open_pnl),
             fmt_money(v.trade_drawdown),
             fmt_money(v.trade_runup),
-            "STALE" if v.stale else "",
+            "waiting" if v.last_price is None else "STALE" if v.stale else "",
         )
     out.print(table if views else "No open positions.")
 
@@ -207,13 +207,14 @@ def _day_report(cfg: Config, day: date | None, strategy: str | None, json: bool)
         title,
         [
             ("Realized (net)", view.realized),
-            ("Open", view.open),
-            ("Total", view.total),
+            ("Open", view.known_open),
+            ("Total", view.known_total),
             ("Max MTM", view.max_mtm),
             ("Min MTM", view.min_mtm),
             ("Max drawdown", view.max_drawdown),
         ],
         view.trades,
+        view.unmarked,
     )
 
 
@@ -229,23 +230,26 @@ def _period_report(
         title,
         [
             ("Realized (net)", p.realized),
-            ("Open", p.open),
-            ("Total", p.total),
+            ("Open", p.known_open),
+            ("Total", p.known_total),
             ("Max (day closes)", p.max_mtm),
             ("Min (day closes)", p.min_mtm),
             ("Max drawdown", p.max_drawdown),
         ],
         p.trades,
+        p.unmarked,
     )
 
 
-def _figures(title: str, rows: list[tuple[str, Any]], trades: int) -> None:
+def _figures(title: str, rows: list[tuple[str, Any]], trades: int, unmarked: int) -> None:
     table = Table(title=title, show_header=False)
     table.add_column("")
     table.add_column("", justify="right")
     for label, value in rows:
         table.add_row(label, fmt_money(value))
     table.add_row("Trades", str(trades))
+    if unmarked:
+        table.add_row("Unmarked", f"[yellow]{unmarked} position(s) with no price yet[/]")
     out.print(table)
 
 

@@ -12,8 +12,9 @@ import time
 import typer
 
 from tmtui.cli_common import ConfigOpt, JsonOpt, emit_json, err, fail, load, out, run, with_ledger
+from tmtui.core.models import TmtuiError
+from tmtui.instance_lock import InstanceLock
 from tmtui.ledger import Ledger
-from tmtui.ledger_lock import hold_writer_lock
 
 ledger_app = typer.Typer(
     help="Check or rebuild the ledger's derived tables from its signals.", no_args_is_help=True
@@ -54,12 +55,16 @@ def rebuild_cmd(config: ConfigOpt = None) -> None:
     began = time.monotonic()
 
     async def work(ledger: Ledger) -> int:
-        hold_writer_lock(ledger.path, "rebuild")
         result = await rebuild(ledger, cfg)
         return len(result.trades)
 
     try:
-        trades = run(with_ledger(cfg, work))
+        lock = InstanceLock.acquire(cfg.ledger.resolved_path())  # a rebuild is a writer too
+    except TmtuiError as exc:
+        fail(str(exc), 1)
+    try:
+        with lock:
+            trades = run(with_ledger(cfg, work))
     except OSError as exc:
         fail(f"could not rebuild {cfg.ledger.resolved_path()}: {exc}", 1)
     out.print(

@@ -12,8 +12,10 @@ import typer
 
 from tmtui.cli_common import ConfigOpt, day_range, emit_json, err, fail, load, out, run, with_ledger
 from tmtui.config import Config
+from tmtui.core.models import TmtuiError
 from tmtui.exports import COLUMNS, FORMATS, WHAT, Exporter, write_csv, write_json
 from tmtui.importer import ImportOptions, ImportResult, import_file
+from tmtui.instance_lock import InstanceLock
 from tmtui.ledger import Ledger
 
 FromOpt = Annotated[
@@ -104,7 +106,12 @@ def import_(
     async def work(ledger: Ledger) -> ImportResult:
         return await import_file(ledger, cfg, file, options)
 
-    result = run(with_ledger(cfg, work), code=1)
+    try:  # an import writes: never beside a running tmtui (its book would go stale)
+        lock = InstanceLock.acquire(cfg.ledger.resolved_path())
+    except TmtuiError as exc:
+        fail(str(exc), 1)
+    with lock:
+        result = run(with_ledger(cfg, work), code=1)
     if json:
         emit_json(_result_json(result))
     else:

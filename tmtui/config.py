@@ -312,6 +312,7 @@ def _tname(value: Any) -> str:
 
 def _check_values(config: Config, where: str) -> None:
     """Range checks that types alone cannot express."""
+    from tmtui.core.keymap import keymap_problems
     from tmtui.core.trading_day import parse_day_start, zone
 
     lst, feed, ui, ledger = config.listener, config.feed, config.ui, config.ledger
@@ -335,6 +336,9 @@ def _check_values(config: Config, where: str) -> None:
     for ok, message in checks:
         if not ok:
             raise ConfigError(f"{where}: {message}")
+    problems = keymap_problems(config.keymap)
+    if problems:
+        raise ConfigError(f"{where}: [keymap] {'; '.join(problems)}")
     try:
         zone(config.session.timezone)
     except ValueError as exc:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -22,10 +22,11 @@ from tmtui.config import Config
 from tmtui.core.account import DayAccount
 from tmtui.core.book import Book, Plan, PositionKey
 from tmtui.core.events import Event, EventKind
+from tmtui.core.manual_orders import ManualOrder, ManualPrice
 from tmtui.core.models import AlertReply, IncomingAlert, TmtuiError
 from tmtui.core.risk_rules import RiskExit
 from tmtui.core.series import PnlSeries
-from tmtui.core.views import PositionView, Snapshot
+from tmtui.core.views import PositionView, Snapshot, SymbolMark
 from tmtui.feeds.base import FeedStatus, Quote, QuoteFeed
 from tmtui.history import load_book, load_day_account, make_state
 from tmtui.ledger import Ledger
@@ -99,7 +100,6 @@ class Engine:
         self.housekeeper = Housekeeper(ledger, self.state.calendar, config.ledger.keep_event_days)
         self.feed: QuoteFeed | None = None
         self.listener: Listener | None = None
-        self.errors = 0
         self._feed_factory = feed_factory
         self._listener_factory = listener_factory
         self._subscribers: list[EventSubscriber] = []
@@ -203,7 +203,7 @@ class Engine:
 
     def report_error(self, what: str, exc: BaseException | None) -> None:
         """An error in background work goes to the log and the status line, never kills us."""
-        self.errors += 1
+        self.state.errors += 1
         log.error("%s: %r", what, exc, exc_info=exc)
         self.say(EventKind.ERROR, f"{what}: {exc}")
 
@@ -211,6 +211,7 @@ class Engine:
 
     def emit(self, event: Event, persist: bool = True) -> None:
         """Tell every subscriber; `persist` queues it for the ledger with the next tick."""
+        self.state.count(event)
         if persist:
             self.sampler.queue(event)
         for subscriber in list(self._subscribers):
@@ -231,11 +232,18 @@ class Engine:
     async def alert_refused(self, *, peer: str, status: int, reason: str, raw: str | None) -> None:
         await self.intake.alert_refused(peer=peer, status=status, reason=reason, raw=raw)
 
-    async def close_position(self, key: PositionKey, reason: str = "manual close") -> AlertReply:
-        return await self.intake.close_position(key, reason)
+    async def close_position(
+        self, key: PositionKey, *, price: ManualPrice, reason: str = "manual close"
+    ) -> AlertReply:
+        return await self.intake.close_position(key, price, reason)
 
-    async def flatten(self, strategy: str | None = None) -> tuple[list[AlertReply], list[str]]:
-        return await self.intake.flatten(strategy)
+    async def flatten(
+        self, prices: Mapping[PositionKey, ManualPrice], strategy: str | None = None
+    ) -> tuple[list[AlertReply], list[str]]:
+        return await self.intake.flatten(prices, strategy)
+
+    async def place_order(self, order: ManualOrder) -> AlertReply:
+        return await self.intake.place_order(order)
 
     def _applied(self, plan: Plan) -> None:
         """After a recorded plan is applied: sample it, follow its symbol, revalue, and let
@@ -335,7 +343,7 @@ class Engine:
             listener_url=self.listener.url if self.listener else None,
             last_alert=self.intake.last_alert,
             ledger_path=str(self.ledger.path),
-            errors=self.errors,
+            secret_set=bool(self.config.listener.secret),
         )
         positions = [replace(p, drift=self.guard.drift_of(p.key)) for p in snap.positions]
         return replace(snap, positions=positions, risk=self.guard.view(now))
@@ -348,6 +356,17 @@ class Engine:
         """The read side of this ledger, with the live book for open positions and marks
         (the history screens' figures: the same answers as the read commands)."""
         return Queries(self.ledger, self.config, live_book=lambda: self.book, clock=self.clock)
+
+    def symbol_mark(self, ticker: str, sign: int) -> SymbolMark:
+        """The mark an order in `ticker` would be prefilled with; raises UnknownContract."""
+        return self.state.symbol_mark(ticker, sign, self.clock())
+
+    def pnl_at(self, key: PositionKey, price: Decimal) -> Decimal | None:
+        return self.state.pnl_at(key, price)
+
+    def alerts_in_flight(self) -> int:
+        """Alert requests the listener is handling now (answered before it stops)."""
+        return int(getattr(self.listener, "in_flight", 0))
 
     def last_price(self, ticker: str) -> Decimal | None:
         """The last price quoted for a ticker, None if never quoted (raises for unknown)."""

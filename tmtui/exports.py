@@ -35,7 +35,8 @@ FILL_COLUMNS = (
 )  # fmt: skip
 SIGNAL_COLUMNS = (
     "signal_id", "time", "received_at", "source", "outcome", "reason", "strategy", "root",
-    "ticker", "action", "qty", "price", "position_size", "alert_id", "idem_key",
+    "ticker", "action", "qty", "price", "alert_action", "alert_qty", "reported_position",
+    "alert_id", "idem_key",
 )  # fmt: skip
 DAILY_COLUMNS = (
     "day", "strategy", "symbol", "realized", "commission", "net_pnl", "fills", "trades",
@@ -136,10 +137,20 @@ class Exporter:
             }
 
     async def signals(self) -> AsyncIterator[Record]:
-        where, args = self._bounds("received_at")
-        async for r in self.ledger.stream(f"SELECT * FROM signals{where} ORDER BY id", args):
+        """Every signal, whatever its outcome. `action`/`qty`/`price` are the order the book
+        filled (the sum of its fills), so an export re-imports to the same book whatever the
+        alert's words were; `alert_action`/`alert_qty` are what the alert asked."""
+        where, args = self._bounds("s.received_at")
+        sql = (
+            "SELECT s.*, SUM(f.qty) AS filled FROM signals s LEFT JOIN fills f"
+            f" ON f.signal_id = s.id{where} GROUP BY s.id ORDER BY s.id"
+        )
+        async for r in self.ledger.stream(sql, args):
             parsed = jsonlib.loads(r["parsed"]) if r["parsed"] else {}
             price = parsed.get("price")
+            action, qty = parsed.get("action"), parsed.get("qty")
+            if r["filled"]:
+                action, qty = ("buy" if r["filled"] > 0 else "sell"), abs(r["filled"])
             yield {
                 "signal_id": r["id"],
                 "time": self._time(parsed.get("time") or r["received_at"]),
@@ -150,10 +161,12 @@ class Exporter:
                 "strategy": parsed.get("strategy"),
                 "root": parsed.get("root"),
                 "ticker": parsed.get("ticker") or parsed.get("root"),
-                "action": parsed.get("action"),
-                "qty": parsed.get("qty"),
+                "action": action,
+                "qty": qty,
                 "price": None if price is None else Decimal(price),
-                "position_size": parsed.get("target"),
+                "alert_action": parsed.get("action"),
+                "alert_qty": parsed.get("qty"),
+                "reported_position": parsed.get("target"),
                 "alert_id": parsed.get("alert_id"),
                 "idem_key": r["idem_key"],
             }

@@ -17,7 +17,6 @@ from tmtui.core.contracts import ContractBook
 from tmtui.engine import Engine, FeedFactory, utcnow
 from tmtui.feeds.base import FeedStatus, Quote, QuoteFeed
 from tmtui.ledger import Ledger
-from tmtui.ledger_lock import hold_writer_lock
 
 DEMO_START_PRICES = {
     "NQ": Decimal("25600"),
@@ -98,13 +97,8 @@ async def build_engine(
     clock: Callable[[], datetime] = utcnow,
     sample_interval: float = 1.0,
 ) -> Engine:
-    """Open the ledger and assemble the engine; call `await engine.start()` to run it.
-
-    Refuses (LedgerBusy) when another process records into the same ledger.
-    """
-    path = ledger_path or config.ledger.resolved_path()
-    hold_writer_lock(path, "start tmtui run")
-    ledger = await Ledger.open(path)
+    """Open the ledger and assemble the engine; call `await engine.start()` to run it."""
+    ledger = await Ledger.open(ledger_path or config.ledger.resolved_path())
     return Engine(
         config,
         ledger,

@@ -41,7 +41,6 @@ from tmtui.core.views import money
 from tmtui.history import load_book, make_calendar
 from tmtui.ledger import Ledger, SignalRecord, iso
 from tmtui.ledger_batch import Batch, BatchSignal, ImportMark, record_batch
-from tmtui.ledger_lock import hold_writer_lock
 
 FORMATS = ("jsonl", "tradingview")
 KEYS_PER_QUERY = 500
@@ -74,8 +73,11 @@ class ImportResult:
 async def import_file(
     ledger: Ledger, config: Config, path: Path, options: ImportOptions, now: datetime | None = None
 ) -> ImportResult:
-    """Read, plan and record `path`; raises ImportRefused (nothing written) on a bad line."""
-    hold_writer_lock(ledger.path, "import")
+    """Read, plan and record `path`; raises ImportRefused (nothing written) on a bad line.
+
+    The caller holds the ledger's instance lock (`tmtui import` does): the plan is made on
+    the stored book, which a running `tmtui run` would be changing.
+    """
     fmt, table = _detect(path, options.format)
     contracts = ContractBook(config.contracts)
     result = ImportResult(path.name, fmt)
@@ -146,7 +148,13 @@ def _alerts(
     path: Path, options: ImportOptions, config: Config, contracts: ContractBook
 ) -> tuple[list[ImportItem], int]:
     naive = zone(options.timezone) if options.timezone else None
-    rules = AlertRules(contracts, config.listener.max_qty, config.listener.secret, naive)
+    rules = AlertRules(
+        contracts,
+        config.listener.max_qty,
+        config.listener.secret,
+        naive,
+        config.strategies.default_qty_for,
+    )
     return alert_items(_text(path), rules, path.name)
 
 

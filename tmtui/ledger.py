@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,7 +23,15 @@ import aiosqlite
 
 from tmtui.core.book_state import BookDelta
 from tmtui.core.events import Event, EventKind
-from tmtui.core.models import Fill, LedgerUnavailable, Outcome, Side, Signal, Trade
+from tmtui.core.models import (
+    Fill,
+    LedgerUnavailable,
+    Outcome,
+    Side,
+    Signal,
+    Trade,
+    os_error_reason,
+)
 from tmtui.core.records import SignalRecord, SignalWrite
 from tmtui.core.rollups import DayRollup
 from tmtui.core.samples import (
@@ -257,7 +266,16 @@ class Ledger:
 
     @classmethod
     async def open(cls, path: str | Path) -> Ledger:
+        """Open (creating it if needed) and migrate; an unusable path is LedgerUnavailable."""
         path = Path(path)
+        try:
+            return await cls._open(path)
+        except (OSError, sqlite3.Error) as exc:
+            reason = os_error_reason(exc) if isinstance(exc, OSError) else str(exc)
+            raise LedgerUnavailable(f"cannot open the ledger {path}: {reason}") from exc
+
+    @classmethod
+    async def _open(cls, path: Path) -> Ledger:
         if str(path) != ":memory:":
             path.parent.mkdir(parents=True, exist_ok=True)
         db = await aiosqlite.connect(str(path), isolation_level=None)

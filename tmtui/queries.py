@@ -111,9 +111,11 @@ class Queries:
         the marks at the previous close to its own close, or to now) and its curve."""
         today = self.today()
         day = day or today
+        unmarked = 0
         if day == today:
             positions = await self.open_positions(strategy)
             open_pnl, now = _known_sum(p.open_pnl for p in positions), self.clock()
+            unmarked = sum(1 for p in positions if p.open_pnl is None)
         elif day < today:
             end = self.calendar.bounds(day)[1]
             open_pnl, now = _known_sum((await self.open_at(end, strategy)).values()), end
@@ -122,7 +124,7 @@ class Queries:
         account = await load_day_account(
             self.ledger, self.calendar, day, open_pnl, now, strategy=strategy
         )
-        return account_view(account)
+        return account_view(account, unmarked)
 
     async def open_at(
         self, moment: datetime, strategy: str | None = None
@@ -155,8 +157,11 @@ class Queries:
         closes = _daily_nets(rollups)
         start_of = self.calendar.bounds(first)[0]
         carried_in = _known_sum((await self.open_at(start_of, strategy)).values())
+        unmarked = 0
         if first <= today <= last:
-            open_end = _known_sum(p.open_pnl for p in await self.open_positions(strategy))
+            positions = await self.open_positions(strategy)
+            open_end = _known_sum(p.open_pnl for p in positions)
+            unmarked = sum(1 for p in positions if p.open_pnl is None)
         else:
             end_of = self.calendar.bounds(last)[1]
             open_end = _known_sum((await self.open_at(end_of, strategy)).values())
@@ -174,6 +179,7 @@ class Queries:
             min([ZERO, *equities]),
             max_drawdown(points),
             sum(r.trades for r in rollups),
+            unmarked,
         )
 
     async def calendar_days(
@@ -273,7 +279,7 @@ class Queries:
         book = await self.book()
         today = self.today()
         return [
-            self._summary(
+            summarize(
                 name,
                 by_strategy.get(name, []),
                 switches.get(name, name not in self.config.strategies.disabled),
@@ -283,34 +289,6 @@ class Queries:
             )
             for name in names
         ]
-
-    def _summary(
-        self,
-        name: str,
-        rollups: list[DayRollup],
-        enabled: bool,
-        sources: tuple[str, ...],
-        book: Book,
-        today: date,
-    ) -> StrategySummary:
-        month = today.replace(day=1).isoformat()
-        positions = [p for p in book.open_positions() if p.strategy == name]
-        days = sorted({r.day for r in rollups})
-        return StrategySummary(
-            strategy=name,
-            enabled=enabled,
-            imported=bool(sources),
-            positions=tuple(OpenLeg(p.root, p.side.value, p.qty) for p in positions),
-            open_pnl=_sum_or_none(p.open_pnl for p in positions),
-            realized_today=sum((r.net for r in rollups if r.day == today.isoformat()), ZERO),
-            realized_month=sum((r.net for r in rollups if r.day >= month), ZERO),
-            realized_all=sum((r.net for r in rollups), ZERO),
-            stats=stats_of_rollups(rollups),
-            max_drawdown=max_drawdown(equity_curve(_daily_nets(rollups))),
-            first_day=date.fromisoformat(days[0]) if days else None,
-            last_day=date.fromisoformat(days[-1]) if days else None,
-            sources=sources,
-        )
 
     async def imported_strategies(self) -> dict[str, tuple[str, ...]]:
         """Strategies recorded by `tmtui import`, with the formats they came in."""
@@ -352,35 +330,7 @@ class Queries:
         A long day is thinned to about `points` points in SQL, keeping each slice's lowest
         and highest total, so the extremes stay on the chart exactly.
         """
-        key = (day or self.today()).isoformat()
-        span = await self.ledger.fetch(
-            "SELECT MIN(ts) AS lo, MAX(ts) AS hi, COUNT(*) AS n FROM account_samples WHERE day = ?",
-            (key,),
-        )
-        if not span or not span[0]["n"]:
-            return []
-        lo, hi, n = span[0]["lo"], span[0]["hi"], span[0]["n"]
-        if n <= points:
-            rows = await self.ledger.fetch(
-                "SELECT ts, total, peak FROM account_samples WHERE day = ? ORDER BY ts", (key,)
-            )
-        else:
-            width = max(1, (hi - lo) // max(1, points // 2) + 1)
-            picked: dict[int, dict[str, Any]] = {}
-            for pick in ("MIN", "MAX"):
-                for r in await self.ledger.fetch(
-                    f"SELECT ts, total, peak, {pick}(CAST(total AS REAL)) FROM account_samples"
-                    " WHERE day = ? GROUP BY (ts - ?) / ?",
-                    (key, lo, width),
-                ):
-                    picked[r["ts"]] = r
-            last_row = await self.ledger.fetch(
-                "SELECT ts, total, peak FROM account_samples WHERE day = ? ORDER BY ts DESC"
-                " LIMIT 1",
-                (key,),
-            )
-            picked.update({r["ts"]: r for r in last_row})
-            rows = [picked[ts] for ts in sorted(picked)]
+        rows = await day_samples(self.ledger, (day or self.today()).isoformat(), points)
         return [
             CurvePoint(
                 datetime.fromtimestamp(r["ts"], UTC).astimezone(self.calendar.tz),
@@ -394,6 +344,66 @@ class Queries:
 
     async def recent_events(self, limit: int = 200) -> list[Event]:
         return await self.ledger.events(limit)
+
+
+def summarize(
+    name: str,
+    rollups: list[DayRollup],
+    enabled: bool,
+    sources: tuple[str, ...],
+    book: Book,
+    today: date,
+) -> StrategySummary:
+    """One strategy's standing from its day rollups and its open positions."""
+    month = today.replace(day=1).isoformat()
+    positions = [p for p in book.open_positions() if p.strategy == name]
+    days = sorted({r.day for r in rollups})
+    return StrategySummary(
+        strategy=name,
+        enabled=enabled,
+        imported=bool(sources),
+        positions=tuple(OpenLeg(p.root, p.side.value, p.qty) for p in positions),
+        open_pnl=_sum_or_none(p.open_pnl for p in positions),
+        realized_today=sum((r.net for r in rollups if r.day == today.isoformat()), ZERO),
+        realized_month=sum((r.net for r in rollups if r.day >= month), ZERO),
+        realized_all=sum((r.net for r in rollups), ZERO),
+        stats=stats_of_rollups(rollups),
+        max_drawdown=max_drawdown(equity_curve(_daily_nets(rollups))),
+        first_day=date.fromisoformat(days[0]) if days else None,
+        last_day=date.fromisoformat(days[-1]) if days else None,
+        sources=sources,
+    )
+
+
+async def day_samples(ledger: Ledger, day: str, points: int) -> list[dict[str, Any]]:
+    """A day's account samples (ts, total, peak), thinned in SQL to about `points` rows:
+    each slice's lowest and highest total, and the last sample."""
+    span = await ledger.fetch(
+        "SELECT MIN(ts) AS lo, MAX(ts) AS hi, COUNT(*) AS n FROM account_samples WHERE day = ?",
+        (day,),
+    )
+    if not span or not span[0]["n"]:
+        return []
+    lo, hi, n = span[0]["lo"], span[0]["hi"], span[0]["n"]
+    if n <= points:
+        return await ledger.fetch(
+            "SELECT ts, total, peak FROM account_samples WHERE day = ? ORDER BY ts", (day,)
+        )
+    width = max(1, (hi - lo) // max(1, points // 2) + 1)
+    picked: dict[int, dict[str, Any]] = {}
+    for pick in ("MIN", "MAX"):
+        for r in await ledger.fetch(
+            f"SELECT ts, total, peak, {pick}(CAST(total AS REAL)) FROM account_samples"
+            " WHERE day = ? GROUP BY (ts - ?) / ?",
+            (day, lo, width),
+        ):
+            picked[r["ts"]] = r
+    for r in await ledger.fetch(
+        "SELECT ts, total, peak FROM account_samples WHERE day = ? ORDER BY ts DESC LIMIT 1",
+        (day,),
+    ):
+        picked[r["ts"]] = r
+    return [picked[ts] for ts in sorted(picked)]
 
 
 def bucket_start(day: date, bucket: Bucket) -> date:

@@ -1,4 +1,4 @@
-"""Signals in: alerts, the listener's refusals, manual closes and flattens.
+"""Signals in: alerts, the listener's refusals, manual closes, orders and flattens.
 
 Each goes the same way, one at a time: look up the dedupe key (alerts only), decide with
 the pure `core.intake`, record the decision's `SignalWrite` in ONE ledger transaction,
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime
 
@@ -19,6 +19,7 @@ from tmtui.core.alert_rules import EntryCheck
 from tmtui.core.book import Plan, PositionKey
 from tmtui.core.drift import Drift
 from tmtui.core.events import Event, EventKind
+from tmtui.core.manual_orders import ManualOrder, ManualPrice
 from tmtui.core.models import AlertReply, IncomingAlert, LedgerUnavailable, TmtuiError
 from tmtui.core.risk_rules import RiskExit
 from tmtui.core.trading_state import TradingState
@@ -83,11 +84,14 @@ class SignalIntake:
             except LedgerUnavailable:
                 log.error("could not record a refused alert: %s", reason)
 
-    async def close_position(self, key: PositionKey, reason: str = "manual close") -> AlertReply:
-        """Close one position at its current mark, recorded as a manual signal."""
+    async def close_position(
+        self, key: PositionKey, price: ManualPrice, reason: str = "manual close"
+    ) -> AlertReply:
+        """Close one position at the price the trader confirmed, as a manual signal."""
         async with self._lock:
             book, now = self.state.book, self.clock()
-            return await self._carry_out(intake.decide_close(book, key, self._rules(), now, reason))
+            decision = intake.decide_close(book, key, self._rules(), now, price, reason)
+            return await self._carry_out(decision)
 
     async def risk_exit(self, exit_: RiskExit) -> AlertReply | None:
         """Close a position a risk rule acted on, at its latest mark; None when it is gone.
@@ -104,15 +108,23 @@ class SignalIntake:
             book, now = self.state.book, self.clock()
             return await self._carry_out(intake.decide_risk_exit(book, exit_, self._rules(), now))
 
-    async def flatten(self, strategy: str | None = None) -> tuple[list[AlertReply], list[str]]:
-        """Close every position (or one strategy's) at its mark; report what could not be."""
-        keys = [k for k in self.state.book.positions if strategy is None or k[0] == strategy]
+    async def place_order(self, order: ManualOrder) -> AlertReply:
+        """Buy or sell at the price the trader confirmed, as a manual signal."""
+        async with self._lock:
+            book, now = self.state.book, self.clock()
+            return await self._carry_out(intake.decide_order(order, book, self._rules(), now))
+
+    async def flatten(
+        self, prices: Mapping[PositionKey, ManualPrice], strategy: str | None = None
+    ) -> tuple[list[AlertReply], list[str]]:
+        """Close exactly the positions the trader confirmed, each at its confirmed price;
+        report those that could not be (closed meanwhile, a price refused)."""
         what = "everything" if strategy is None else f"strategy {strategy}"
-        self._say(EventKind.FLATTEN, f"flatten {what}: {len(keys)} position(s)")
+        self._say(EventKind.FLATTEN, f"flatten {what}: {len(prices)} position(s)")
         done, refused = [], []
-        for key in keys:
+        for key, price in prices.items():
             try:
-                done.append(await self.close_position(key, reason=f"flatten {what}"))
+                done.append(await self.close_position(key, price, reason=f"flatten {what}"))
             except TmtuiError as exc:
                 refused.append(str(exc))
                 self._say(EventKind.ERROR, f"flatten: {exc}")

@@ -14,6 +14,7 @@ the ledger it came from adds nothing.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
@@ -40,6 +41,7 @@ class AlertRules:
     max_qty: int
     secret: str = ""
     naive_zone: tzinfo | None = None
+    default_qty: Callable[[str], int] = lambda _strategy: 1
 
 
 def alert_items(text: str, rules: AlertRules, what: str) -> tuple[list[ImportItem], int]:
@@ -115,7 +117,9 @@ def _item(line: int, body: bytes, rules: AlertRules) -> ImportItem | None:
         return None
     fields = check_alert_fields(read_alert_fields(body))
     when = _time(fields, rules.naive_zone)
-    signal = build_signal(fields, rules.contracts, rules.max_qty, when, IMPORT_SOURCE)
+    signal = build_signal(
+        fields, rules.contracts, rules.max_qty, when, IMPORT_SOURCE, rules.default_qty
+    )
     raw = redact_secret(redact_secret(body.decode(), rules.secret), fields.secret or "")
     key = extra.get("idem_key")
     if not isinstance(key, str) or not key:

@@ -16,6 +16,7 @@ class EventKind(StrEnum):
     POSITION = "position"
     DRIFT = "drift"
     MANUAL_CLOSE = "manual_close"
+    MANUAL_ORDER = "manual_order"
     FLATTEN = "flatten"
     RISK_EXIT = "risk_exit"
     RISK_LOCK = "risk_lock"

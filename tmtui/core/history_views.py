@@ -107,10 +107,20 @@ class PeriodReport:
     min_mtm: Decimal
     max_drawdown: Decimal
     trades: int
+    unmarked: int = 0
+    """Open positions with no mark now: while any, the open P&L and the total are unknown."""
 
     @property
     def total(self) -> Decimal:
         return self.realized + self.open
+
+    @property
+    def known_open(self) -> Decimal | None:
+        return None if self.unmarked else self.open
+
+    @property
+    def known_total(self) -> Decimal | None:
+        return None if self.unmarked else self.total
 
 
 def period_json(p: PeriodReport) -> dict[str, Any]:
@@ -118,12 +128,13 @@ def period_json(p: PeriodReport) -> dict[str, Any]:
         "from": p.first.isoformat(),
         "to": p.last.isoformat(),
         "realized": money(p.realized),
-        "open": money(p.open),
-        "total": money(p.total),
+        "open": _money_or_none(p.known_open),
+        "total": _money_or_none(p.known_total),
         "max_mtm": money(p.max_mtm),
         "min_mtm": money(p.min_mtm),
         "max_drawdown": money(p.max_drawdown),
         "trades": p.trades,
+        "unmarked": p.unmarked,
     }
 
 

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from tmtui.core.alert_rules import screen
 from tmtui.core.book import Book, Plan
 from tmtui.core.book_state import BookDelta, delta_of
 from tmtui.core.models import Outcome, Signal, TmtuiError, UnusableSignal
@@ -65,14 +66,17 @@ def plan_import(
 ) -> list[PlannedSignal]:
     """Plan `items` in their order on `book` (which ends up holding the result).
 
-    Like a live alert, a close with nothing open is recorded as ignored. Raises ImportRefused
+    Each signal meets the live alert rules (`alert_rules.screen`): one they stop (an order
+    the position cannot take, a close with nothing open) is recorded as ignored, as live.
+    History is not held to today's strategy switches or risk limits. Raises ImportRefused
     naming every line that cannot be applied.
     """
     planned: list[PlannedSignal] = []
     problems: list[str] = []
     for item in items:
         try:
-            plan = book.plan(item.signal)
+            screening = screen(item.signal, book, _history_is_never_switched_off, None)
+            plan = screening.plan
         except UnusableSignal as exc:
             problems.append(f"line {item.line}: {exc}")
             continue
@@ -80,9 +84,8 @@ def plan_import(
         if problem is not None:
             problems.append(problem)
             continue
-        if plan.before == 0 and plan.after == 0:
-            s = item.signal
-            reason = f"nothing open to close for {s.root} ({s.strategy})"
+        if screening.stop is not None:
+            reason = screening.stop.message
             planned.append(PlannedSignal(item, Outcome.IGNORED, reason=reason))
             continue
         book.commit(plan)
@@ -98,6 +101,11 @@ def plan_import(
     if problems:
         raise ImportRefused(what, problems)
     return planned
+
+
+def _history_is_never_switched_off(_strategy: str) -> bool:
+    """Today's strategy switches say nothing about what a strategy did in the past."""
+    return True
 
 
 def _disagreement(item: ImportItem, plan: Plan) -> str | None:

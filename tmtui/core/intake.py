@@ -1,6 +1,7 @@
-"""The intake decision: what an alert or a manual close does, worked out without I/O.
+"""The intake decision: what an alert, a manual close or order does, worked out without I/O.
 
-The engine looks up the alert's dedupe key, asks `decide_alert` (or `decide_close`) what
+The engine looks up the alert's dedupe key, asks `decide_alert` (or `decide_close`,
+`decide_order` for the trader's own closes and orders, at the price they confirmed) what
 to do, writes the one `SignalWrite` it returns in one ledger transaction and only then
 applies the plan. An alert therefore costs one read and one write whatever its outcome,
 and a write that fails leaves nothing applied.
@@ -15,13 +16,16 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from tmtui.core.alert_parsing import validate_strategy_name
 from tmtui.core.alert_rules import EntryCheck, screen
 from tmtui.core.book import Book, Plan, PositionKey
 from tmtui.core.book_state import delta_of
 from tmtui.core.drift import DriftUpdate, drift_after
 from tmtui.core.events import Event, EventKind
+from tmtui.core.manual_orders import ManualOrder, ManualPrice, PriceSource, manual_raw
 from tmtui.core.models import (
     Action,
+    AlertFields,
     AlertReply,
     IncomingAlert,
     InvalidSignal,
@@ -35,7 +39,7 @@ from tmtui.core.records import SignalRecord, SignalWrite
 from tmtui.core.risk_rules import RiskExit
 from tmtui.core.rollups import rollups_of
 from tmtui.core.rule_hits import RuleHit
-from tmtui.core.signal_rules import build_signal, signal_text
+from tmtui.core.signal_rules import build_signal, signal_text, validate_price
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,31 +135,49 @@ def decide_close(
     key: PositionKey,
     rules: IntakeRules,
     now: datetime,
+    price: ManualPrice,
     reason: str = "manual close",
-    price: Decimal | None = None,
 ) -> Decision:
-    """Close one position at `price` (default: its mark), as a manual signal.
+    """Close one position at the price the trader saw or typed, as a manual signal.
 
-    Raises UnusableSignal, recording nothing, when it is not open or has no price.
+    Raises UnusableSignal, recording nothing, when it is not open or the price is unusable.
     """
     pos = book.positions.get(key)
     if pos is None:
         raise UnusableSignal(f"no open position for {key[1]} ({key[0]})")
-    price = pos.mark if price is None else price
-    if price is None:
-        raise UnusableSignal(f"cannot close {pos.root} ({pos.strategy}): no price yet")
-    signal = Signal(pos.strategy, pos.root, Action.CLOSE, None, price, now, source="manual")
-    raw = json.dumps(
-        {
-            "action": "close",
-            "strategy": pos.strategy,
-            "symbol": pos.root,
-            "price": str(price),
-            "reason": reason,
-        }
+    validate_price(price.price, pos.root, book.contracts[pos.root].allow_negative)
+    signal = Signal(pos.strategy, pos.root, Action.CLOSE, None, price.price, now, source="manual")
+    return _manual(book.plan(signal), price, reason, rules, now)
+
+
+def decide_order(order: ManualOrder, book: Book, rules: IntakeRules, now: datetime) -> Decision:
+    """Buy or sell at a price (to mirror a fill the alerts missed), as a manual signal.
+
+    Validated like an alert (contract, qty limit, price) and applied even when the strategy
+    is switched off, since the switch is for alerts, not for the trader. Raises the alert's
+    errors, recording nothing: the form shows the reason and keeps what was typed.
+    """
+    fields = AlertFields(
+        action=order.action.value,
+        ticker=order.ticker,
+        qty=order.qty,
+        price=order.price.price,
+        strategy=validate_strategy_name(order.strategy),
     )
+    signal = build_signal(fields, book.contracts, rules.max_qty, now, "manual")
+    return _manual(book.plan(signal), order.price, "manual order", rules, now)
+
+
+def _manual(
+    plan: Plan, price: ManualPrice, reason: str, rules: IntakeRules, now: datetime
+) -> Decision:
+    """A manual plan accepted with the raw the ledger keeps: what, at what price, from where."""
+    if plan.skipped is not None:
+        raise UnusableSignal(plan.skipped)
+    s = plan.signal
+    raw = manual_raw(s.action, s.strategy, s.root, s.qty, price, reason)
     record = SignalRecord(now, "manual", Outcome.ACCEPTED, raw=raw)
-    return accept(book.plan(signal), record, rules.day_of, now)
+    return accept(plan, record, rules.day_of, now, price_source=price.source)
 
 
 def decide_risk_exit(book: Book, exit_: RiskExit, rules: IntakeRules, now: datetime) -> Decision:
@@ -206,12 +228,14 @@ def accept(
     day_of: Callable[[datetime], date],
     now: datetime,
     hits: list[RuleHit] | tuple[RuleHit, ...] = (),
+    price_source: PriceSource | None = None,
 ) -> Decision:
     """An accepted plan and its write: signal at its fill price, fills, trades, book, rollups.
 
-    `hits` are the rules that shaped it (a trim, a risk exit): named on its log line.
+    `hits` are the rules that shaped it (a trim, a risk exit): named on its log line; a
+    manual signal's `price_source` says where its price came from.
     """
-    events = with_hits(describe(plan, now), hits)
+    events = with_hits(describe(plan, now, price_source), hits)
     write = SignalWrite(
         replace(record, signal=replace(plan.signal, price=plan.price)),
         tuple(plan.fills),
@@ -251,11 +275,11 @@ def reply_of(decision: Decision, signal_id: int, position: dict[str, Any] | None
     return AlertReply(signal_id, False, decision.outcome, decision.message, position)
 
 
-SOURCE_KINDS = {"manual": EventKind.MANUAL_CLOSE, "risk": EventKind.RISK_EXIT}
+def describe(plan: Plan, now: datetime, price_source: PriceSource | None = None) -> list[Event]:
+    """The log lines of an accepted plan: what it did, and any position drift it corrected.
 
-
-def describe(plan: Plan, now: datetime) -> list[Event]:
-    """The log lines of an accepted plan: what it did, and any position drift it corrected."""
+    A manual signal says where its price came from (live, stale, delayed, typed).
+    """
     s = plan.signal
     after = plan.after
     state = "flat" if after == 0 else f"{'long' if after > 0 else 'short'} {abs(after)}"
@@ -264,14 +288,21 @@ def describe(plan: Plan, now: datetime) -> list[Event]:
     if plan.closed_trades:
         net = sum((t.net for t in plan.closed_trades), Decimal(0))
         text += f", P&L {net:+,.2f}"
-    kind = SOURCE_KINDS.get(s.source, EventKind.ALERT_ACCEPTED)
-    data = {
+    data: dict[str, Any] = {
         "strategy": s.strategy,
         "symbol": s.root,
         "change": plan.change,
         "before": plan.before,
         "after": after,
     }
+    if price_source is not None:
+        text += f" (price {price_source.value})"
+        data["price_source"] = price_source.value
+    kind = EventKind.ALERT_ACCEPTED
+    if s.source == "manual":
+        kind = EventKind.MANUAL_CLOSE if s.action is Action.CLOSE else EventKind.MANUAL_ORDER
+    elif s.source == "risk":
+        kind = EventKind.RISK_EXIT
     events = [Event(kind, text, now, data)]
     drift = {"expected": plan.drift[0], "target": plan.drift[1]} if plan.drift else {}
     events.extend(Event(EventKind.DRIFT, note, now, drift) for note in plan.notes)

@@ -78,6 +78,14 @@ class TmtuiError(Exception):
     """Base for errors a trader should read: the message says what to do."""
 
 
+def os_error_reason(exc: OSError) -> str:
+    """An OSError as a trader reads it: `/x/y is a file, not a directory` beats `File exists`."""
+    if isinstance(exc, FileExistsError | NotADirectoryError) and exc.filename:
+        return f"{exc.filename} is a file, not a directory"
+    reason = exc.strerror or str(exc)
+    return f"{reason}: {exc.filename}" if exc.filename else reason
+
+
 class ConfigError(TmtuiError):
     """The configuration file is wrong; the message names the key and the file."""
 

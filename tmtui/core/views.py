@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
+from enum import StrEnum
 from typing import Any
 
 from tmtui.core.account import DayAccount
@@ -35,6 +36,24 @@ def price(value: Decimal) -> Decimal:
     return value.normalize()
 
 
+class MarkState(StrEnum):
+    """Where a mark stands: fresh, too old, from a delayed feed, or not there at all."""
+
+    LIVE = "live"
+    STALE = "stale"
+    DELAYED = "delayed"
+    NONE = "none"
+
+
+def mark_state(age: float | None, stale_after: float, delay_minutes: int | None) -> MarkState:
+    """No mark is NONE; an old one STALE (whatever its feed); else DELAYED or LIVE."""
+    if age is None:
+        return MarkState.NONE
+    if age > stale_after:
+        return MarkState.STALE
+    return MarkState.DELAYED if delay_minutes else MarkState.LIVE
+
+
 @dataclass(frozen=True, slots=True)
 class PositionView:
     strategy: str
@@ -51,13 +70,19 @@ class PositionView:
     trade_id: int
     mark_time: datetime | None
     drift: Drift | None = None
+    mark_age: float | None = None
+    mark_state: MarkState = MarkState.NONE
+    delay_minutes: int | None = None
 
     @property
     def key(self) -> tuple[str, str]:
         return (self.strategy, self.symbol)
 
 
-def position_view(pos: Position, now: datetime, stale_after: float) -> PositionView:
+def position_view(
+    pos: Position, now: datetime, stale_after: float, delay_minutes: int | None = None
+) -> PositionView:
+    """`delay_minutes`: how late the feed that marks this position is (None: real time)."""
     age = (now - pos.mark_time).total_seconds() if pos.mark_time else None
     return PositionView(
         strategy=pos.strategy,
@@ -73,7 +98,21 @@ def position_view(pos: Position, now: datetime, stale_after: float) -> PositionV
         opened_at=pos.trade.entry_time,
         trade_id=pos.trade.trade_id,
         mark_time=pos.mark_time,
+        mark_age=age,
+        mark_state=mark_state(age if pos.mark is not None else None, stale_after, delay_minutes),
+        delay_minutes=delay_minutes,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class SymbolMark:
+    """The mark a manual order would be prefilled with, for one contract root."""
+
+    root: str
+    price: Decimal | None
+    age: float | None
+    state: MarkState
+    delay_minutes: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,9 +128,20 @@ class AccountView:
     trades: int
     max_time: datetime | None = None
     min_time: datetime | None = None
+    unmarked: int = 0
+    """Open positions with no mark: while any, the open P&L and the total are unknown."""
+
+    @property
+    def known_open(self) -> Decimal | None:
+        """The open P&L, or None while a position has no mark (unknown is not zero)."""
+        return None if self.unmarked else self.open
+
+    @property
+    def known_total(self) -> Decimal | None:
+        return None if self.unmarked else self.total
 
 
-def account_view(account: DayAccount) -> AccountView:
+def account_view(account: DayAccount, unmarked: int = 0) -> AccountView:
     c = account.curve
     return AccountView(
         account.day,
@@ -105,6 +155,7 @@ def account_view(account: DayAccount) -> AccountView:
         account.trades_closed,
         c.max_time,
         c.min_time,
+        unmarked,
     )
 
 
@@ -152,15 +203,18 @@ def trade_json(t: Trade, tz: Any) -> dict[str, Any]:
 
 
 def report_json(a: AccountView) -> dict[str, Any]:
+    """`open` and `total` are null while `unmarked` positions have no price: never 0."""
+    known_open, known_total = a.known_open, a.known_total
     return {
         "day": a.day.isoformat(),
         "realized": money(a.realized),
-        "open": money(a.open),
-        "total": money(a.total),
+        "open": None if known_open is None else money(known_open),
+        "total": None if known_total is None else money(known_total),
         "max_mtm": money(a.max_mtm),
         "min_mtm": money(a.min_mtm),
         "max_drawdown": money(a.max_drawdown),
         "trades": a.trades,
+        "unmarked": a.unmarked,
     }
 
 
@@ -197,6 +251,8 @@ class Snapshot:
     strategies: dict[str, bool]
     errors: int = 0
     risk: RiskView | None = None
+    rejected: int = 0
+    secret_set: bool = True
 
 
 @dataclass(frozen=True, slots=True)
