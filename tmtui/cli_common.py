@@ -7,8 +7,11 @@ stderr and a non-zero exit code, never a traceback.
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
+from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
 
@@ -18,13 +21,15 @@ from rich.console import Console
 from rich.markup import escape
 
 from tmtui.config import Config, load_config
-from tmtui.core.models import TmtuiError
+from tmtui.core.formatting import price_text, signed_money
+from tmtui.core.models import LedgerUnavailable, TmtuiError
 from tmtui.ledger import Ledger
 
 T = TypeVar("T")
 
 err = Console(stderr=True)
-out = Console()
+out = Console(width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 160)
+"""Tables for people; in a pipe Rich would assume 80 columns and squeeze them."""
 
 ConfigOpt = Annotated[
     Path | None,
@@ -52,11 +57,12 @@ def fail(message: str, code: int = 2) -> NoReturn:
 
 
 def run(coro: Coroutine[Any, Any, T], code: int = 2) -> T:
-    """Run a command's coroutine; a TmtuiError becomes one line and exit `code`."""
+    """Run a command's coroutine; a TmtuiError becomes one line and exit `code` (1 when
+    the ledger could not be used)."""
     try:
         return asyncio.run(coro)
     except TmtuiError as exc:
-        return fail(str(exc), code)
+        return fail(str(exc), 1 if isinstance(exc, LedgerUnavailable) else code)
 
 
 def emit_json(document: Any) -> None:
@@ -71,3 +77,46 @@ async def with_ledger(cfg: Config, work: Callable[[Ledger], Awaitable[T]]) -> T:
         return await work(ledger)
     finally:
         await ledger.close()
+
+
+def fmt_money(value: Decimal | None) -> str:
+    """Signed with thousands separators, green or red, as on the screen (`—` when unknown)."""
+    text = signed_money(value)
+    if value is None or text == "0.00":
+        return text
+    return f"[{'green' if value > 0 else 'red'}]{text}[/]"
+
+
+def fmt_price(value: Decimal | None, tick: Decimal | None = None) -> str:
+    """A price with the contract's tick decimals, as on the screen (exact without a tick)."""
+    return price_text(value, tick)
+
+
+def parse_day(text: str, flag: str = "--day") -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return fail(f"{flag} must be a date YYYY-MM-DD, got {text!r}")
+
+
+def parse_month(text: str, flag: str = "--month") -> date:
+    try:
+        return datetime.strptime(text, "%Y-%m").date()
+    except ValueError:
+        return fail(f"{flag} must be YYYY-MM, got {text!r}")
+
+
+def day_range(
+    day: str | None, first: str | None, last: str | None
+) -> tuple[date | None, date | None]:
+    """`--day D` or `--from D1 --to D2` (either end open) as inclusive trading days."""
+    if day is not None and (first is not None or last is not None):
+        fail("use either --day or --from/--to, not both")
+    if day is not None:
+        one = parse_day(day)
+        return one, one
+    start = parse_day(first, "--from") if first is not None else None
+    end = parse_day(last, "--to") if last is not None else None
+    if start is not None and end is not None and start > end:
+        fail(f"--from {start} is after --to {end}")
+    return start, end

@@ -12,7 +12,7 @@ import asyncio
 import json
 import logging
 import sqlite3
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -48,7 +48,7 @@ __all__ = ["AccountSample", "Ledger", "PositionSample", "SignalRecord", "StoredB
 log = logging.getLogger("tmtui.ledger")
 T = TypeVar("T")
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -210,12 +210,24 @@ _MIGRATIONS: dict[int, str] = {
         time TEXT NOT NULL
     );
     """,
+    5: """
+    CREATE TABLE strategy_imports (
+        strategy TEXT NOT NULL,
+        format TEXT NOT NULL,
+        file TEXT NOT NULL,
+        imported_at TEXT NOT NULL,
+        signals INTEGER NOT NULL,
+        PRIMARY KEY (strategy, format, file)
+    );
+    """,
 }
 """v3: samples get the minute's `low`/`high` once compacted (NULL while raw, at 1 s). The
 partial indexes hold only raw samples: finding and reading a day still to compact touches
 the raw rows alone. Position samples are a WITHOUT ROWID table on their primary key (the
 per-position lookups), without the v2 index on ts: a third less space per year.
-v4: one row of risk-guard state (highs, best prices, lockouts, drift), rewritten in place."""
+v4: one row of risk-guard state (highs, best prices, lockouts, drift), rewritten in place.
+v5: the strategies `tmtui import` recorded, by file and format (the Strategies screen marks
+them imported)."""
 
 NEEDS_REBUILD = -1
 """`book_meta.last_signal_id` of a ledger upgraded from v1: its derived tables need a rebuild."""
@@ -449,7 +461,7 @@ class Ledger:
             row = await cur.fetchone()
         total = DayRollup(*r.key)
         if row is not None:
-            total = _rollup_from_row(dict(zip(names, row, strict=True)))
+            total = rollup_from_row(dict(zip(names, row, strict=True)))
         total.add(r)
         await self._db.execute(
             "INSERT OR REPLACE INTO day_rollups VALUES (?,?,?,?,?,?,?,?,?,?,?)",
@@ -597,8 +609,8 @@ class Ledger:
             raw = " WHERE low IS NULL AND ts >= ? AND ts < ?"  # the partial indexes
             raw_positions = await self._dicts("SELECT * FROM position_samples" + raw, span)
             raw_account = await self._dicts("SELECT * FROM account_samples" + raw, span)
-            positions = compact_positions(map(_position_sample, raw_positions), seconds)
-            account = compact_account(map(_account_from_row, raw_account), seconds)
+            positions = compact_positions(map(position_sample, raw_positions), seconds)
+            account = compact_account(map(account_from_row, raw_account), seconds)
             await self._db.execute("DELETE FROM position_samples" + raw, span)
             await self._db.execute("DELETE FROM account_samples" + raw, span)
             for p in positions:
@@ -749,7 +761,7 @@ class Ledger:
         """Closed round trips by exit time."""
         sql, args = _time_range("SELECT * FROM trades", "exit_time", start, end)
         rows = await self._dicts(sql + " ORDER BY exit_time, trade_id", args)
-        return [_trade_from_row(r) for r in rows]
+        return [trade_from_row(r) for r in rows]
 
     async def events(self, limit: int = 500) -> list[Event]:
         rows = await self._dicts(
@@ -772,7 +784,7 @@ class Ledger:
             " ORDER BY ts DESC LIMIT 1",
             (strategy, root),
         )
-        return _position_sample(rows[0]) if rows else None
+        return position_sample(rows[0]) if rows else None
 
     async def oldest_raw_sample(self) -> int | None:
         """The ts of the oldest sample not yet compacted (from the partial indexes)."""
@@ -793,7 +805,7 @@ class Ledger:
             " AND ts < ? ORDER BY ts",
             (strategy, root, start, end if end is not None else 2**62),
         )
-        return [_position_sample(r) for r in rows]
+        return [position_sample(r) for r in rows]
 
     async def account_samples(self, day: str, limit: int | None = None) -> list[AccountSample]:
         sql = "SELECT * FROM account_samples WHERE day = ? ORDER BY ts"
@@ -805,7 +817,7 @@ class Ledger:
             )
             args = (day, limit)
         rows = await self._dicts(sql, args)
-        return [_account_from_row(r) for r in rows]
+        return [account_from_row(r) for r in rows]
 
     async def last_account_sample(self, day: str) -> AccountSample | None:
         rows = await self.account_samples(day, limit=1)
@@ -837,11 +849,25 @@ class Ledger:
         rows = await self._dicts(
             f"SELECT * FROM day_rollups{where} ORDER BY day, strategy, root", tuple(args)
         )
-        return [_rollup_from_row(r) for r in rows]
+        return [rollup_from_row(r) for r in rows]
 
     async def strategy_switches(self) -> dict[str, bool]:
         rows = await self._dicts("SELECT strategy, enabled FROM strategy_switches", ())
         return {r["strategy"]: bool(r["enabled"]) for r in rows}
+
+    async def fetch(self, sql: str, args: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+        """Rows of a read-only query as dicts: the read side (`tmtui.queries`) owns its SQL."""
+        return await self._dicts(sql, args)
+
+    async def stream(
+        self, sql: str, args: tuple[Any, ...] = (), size: int = 2000
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Rows of a read-only query, `size` at a time, so an export never holds them all."""
+        async with self._db.execute(sql, args) as cur:
+            names = [d[0] for d in cur.description]
+            while rows := await cur.fetchmany(size):
+                for row in rows:
+                    yield dict(zip(names, row, strict=True))
 
     async def _dicts(self, sql: str, args: tuple[Any, ...]) -> list[dict[str, Any]]:
         async with self._db.execute(sql, args) as cur:
@@ -865,7 +891,7 @@ def _time_range(
     return sql, tuple(args)
 
 
-def _trade_from_row(r: dict[str, Any]) -> Trade:
+def trade_from_row(r: dict[str, Any]) -> Trade:
     qty = int(r["qty"])
     trade = Trade(
         trade_id=r["trade_id"],
@@ -886,7 +912,7 @@ def _trade_from_row(r: dict[str, Any]) -> Trade:
     return trade
 
 
-def _rollup_from_row(r: dict[str, Any]) -> DayRollup:
+def rollup_from_row(r: dict[str, Any]) -> DayRollup:
     return DayRollup(
         r["day"],
         r["strategy"],
@@ -902,7 +928,7 @@ def _rollup_from_row(r: dict[str, Any]) -> DayRollup:
     )
 
 
-def _position_sample(r: dict[str, Any]) -> PositionSample:
+def position_sample(r: dict[str, Any]) -> PositionSample:
     return PositionSample(
         r["ts"],
         r["strategy"],
@@ -917,7 +943,7 @@ def _position_sample(r: dict[str, Any]) -> PositionSample:
     )
 
 
-def _account_from_row(r: dict[str, Any]) -> AccountSample:
+def account_from_row(r: dict[str, Any]) -> AccountSample:
     return AccountSample(
         r["ts"],
         r["day"],

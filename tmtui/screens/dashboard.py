@@ -72,7 +72,6 @@ class DashboardScreen(TradingActions):
         Binding("s", "sell", "Sell", id="sell"),
         Binding("w", "webhook_setup", "Webhook", id="webhook_setup"),
         Binding("slash", "filter_log", "Filter log", id="filter_log"),
-        Binding("escape", "clear_filter", "Clear filter", show=False, id="clear_filter"),
         Binding("j,down", "cursor_down", "Cursor down", show=False, id="cursor_down"),
         Binding("k,up", "cursor_up", "Cursor up", show=False, id="cursor_up"),
     ]
