@@ -221,3 +221,15 @@ def test_coalescer_runs_at_once_after_quiet_then_at_most_once_per_interval() -> 
     now[0] += 5
     c.poke()
     assert scheduled[-1][0] == 0.0
+
+
+def test_room_a_drop_frees_goes_back_to_the_first_segments() -> None:
+    parts = [
+        Segment(Text("Feed live · quote 0.3s old"), Text("Feed live 0.3s"), droppable=False),
+        Segment(Text("Alerts :8787 last 09:30"), Text("Alerts :8787")),
+        Segment(Text("Rejected 0 · Errors 0"), Text("Rej 0 Err 0"), droppable=False),
+        Segment(Text("Ledger /a/very/long/path/to/the/ledger.db")),
+    ]
+    line = fit(parts, 70).plain
+    assert line == "Feed live · quote 0.3s old │ Alerts :8787 last 09:30 │ Rej 0 Err 0"
+    assert fit(parts, 80).plain.endswith("│ Rejected 0 · Errors 0")

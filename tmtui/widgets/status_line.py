@@ -56,7 +56,8 @@ def quote_age_text(age: float | None, short: bool = False) -> str:
 
 
 def fit(segments: Sequence[Segment], width: int) -> Text:
-    """Join segments with separators, shortening then dropping from the end until it fits."""
+    """Join segments with separators, shortening then dropping from the end until it fits;
+    what a drop frees goes back to the most important segments' full text."""
     chosen: list[Text | None] = [s.full for s in segments]
 
     def total() -> int:
@@ -72,6 +73,12 @@ def fit(segments: Sequence[Segment], width: int) -> Text:
             break
         if segments[index].droppable:
             chosen[index] = None
+    dropped = any(text is None for text in chosen)
+    for index, segment in enumerate(segments):  # room freed by a drop: full text again
+        if dropped and chosen[index] is not None and chosen[index] is not segment.full:
+            shorter, chosen[index] = chosen[index], segment.full
+            if total() > width:
+                chosen[index] = shorter
     text = Text(no_wrap=True, overflow="ellipsis")
     for part in (t for t in chosen if t is not None):
         if text.plain:
