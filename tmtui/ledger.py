@@ -1,9 +1,14 @@
-"""The durable record: SQLite in WAL mode through aiosqlite.
+"""The durable record: SQLite in WAL mode, `synchronous=FULL`.
 
 Signals are the source of truth and append-only; fills, trades, events and P&L samples are
 written alongside so other processes (`tmtui positions`, `tmtui report`) can read live
 figures while `tmtui run` writes. A signal, its fills and its closed trades commit in one
-transaction with `synchronous=FULL`, before the webhook is acknowledged.
+transaction before the webhook is acknowledged.
+
+Writes go through one writer thread (`ledger_writer`): concurrent alerts commit together
+(group commit), ahead of samples, within a write budget that keeps TradingView's 3 s. The file
+is checked on open and watched while open (`ledger_guard`); backups use SQLite's online backup
+API (`ledger_backup`).
 """
 
 from __future__ import annotations
@@ -11,21 +16,55 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+import sqlite3
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Final
 
 import aiosqlite
 
 from tmtui.core.events import Event, EventKind
-from tmtui.core.models import Fill, LedgerUnavailable, Outcome, Side, Signal, Trade
+from tmtui.core.models import Fill, Outcome, Side, Signal, TmtuiError, Trade
 from tmtui.core.signal_rules import signal_from_dict, signal_to_dict
+from tmtui.ledger_backup import BackupResult, DailyBackups, backup_file, copy_database
+from tmtui.ledger_guard import (
+    GONE,
+    WAL_REMOVED,
+    FileGuard,
+    LedgerGone,
+    LedgerRefused,
+    LedgerStatus,
+    check_database,
+    check_file,
+    classify,
+    create_atomically,
+    refusal,
+    rescued_name,
+    uri_for,
+)
+from tmtui.ledger_writer import LedgerWriter, PendingWrite, rollback_quietly
 
 log = logging.getLogger("tmtui.ledger")
-T = TypeVar("T")
+
+DEFAULT_WRITE_BUDGET_S: Final = 2.0
+"""How long an alert's write may wait for the ledger before it is answered 503."""
+LOW_WAIT_S: Final = 1.0
+"""How long a sample or event write is waited for before its caller moves on."""
+READ_BUSY_MS: Final = 1000
+TABLES: Final = (
+    "signals",
+    "fills",
+    "trades",
+    "events",
+    "position_samples",
+    "account_samples",
+    "strategy_switches",
+)
+"""The tables every ledger has (v1); checked on open."""
 
 SCHEMA_VERSION = 1
 
@@ -175,37 +214,88 @@ class AccountSample:
     min_time: datetime | None
 
 
-class Ledger:
-    """Owns one aiosqlite connection; every write goes through an explicit transaction."""
+class DuplicateSignal(TmtuiError):
+    """The record's idempotency key is taken (by a committed signal or one earlier in the same
+    group commit): nothing was written for it."""
 
-    def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
-        self._db = db
+    def __init__(self, original: int) -> None:
+        super().__init__(f"duplicate alert: its key was already recorded as signal #{original}")
+        self.original = original
+
+
+class Ledger:
+    """Reads through an aiosqlite connection; writes through the one `LedgerWriter` thread.
+
+    Two connections, because a write may wait for the SQLite lock (up to the write budget)
+    and a read (is this alert a resend?) must not wait behind it.
+    """
+
+    def __init__(
+        self, db: aiosqlite.Connection, path: Path, writer: LedgerWriter, *, created: bool = False
+    ) -> None:
+        self._reader: aiosqlite.Connection | None = db
         self.path = path
-        self._write_lock = asyncio.Lock()
-        self._writes: set[asyncio.Future[Any]] = set()
+        self.created = created
+        """True when this open created the ledger (only `tmtui run` does that)."""
+        self._writer = writer
+        self._closing: asyncio.Future[None] | None = None
+        self._backups: asyncio.Task[None] | None = None
+        writer.after_loss(self._close_reader)
 
     @classmethod
-    async def open(cls, path: str | Path) -> Ledger:
-        path = Path(path)
-        if str(path) != ":memory:":
-            path.parent.mkdir(parents=True, exist_ok=True)
-        db = await aiosqlite.connect(str(path), isolation_level=None)
+    async def open(
+        cls,
+        path: str | Path,
+        *,
+        create: bool = True,
+        quick_check: bool = False,
+        write_budget: float = DEFAULT_WRITE_BUDGET_S,
+    ) -> Ledger:
+        """Open a sound ledger, or raise LedgerRefused with one line naming the file.
+
+        `create`: a missing ledger is created (complete, under a temporary name first);
+        otherwise it is refused. `quick_check` runs `PRAGMA quick_check` (reads the whole
+        file: `tmtui run` does it once at start, read commands do not).
+        """
+        path = Path(path).expanduser()
+        created = check_file(path, create=create)
+        if created:
+            await asyncio.to_thread(create_atomically, path, _migrate)
+        guard = FileGuard(path)
+        writer = LedgerWriter(guard, write_budget)
         try:
-            await db.execute("PRAGMA busy_timeout = 5000")
-            await db.execute("PRAGMA journal_mode = WAL")
-            await db.execute("PRAGMA synchronous = FULL")
-            await db.execute("PRAGMA foreign_keys = ON")
-            ledger = cls(db, path)
-            await ledger._migrate()
+            await writer.start(partial(_connect, path), partial(_rescue, path))
+            await writer.call(partial(_prepare, path=path, deep=quick_check))
+            db = await _open_reader(path)
         except BaseException:
-            await db.close()
+            await writer.close()
             raise
-        return ledger
+        guard.remember()
+        return cls(db, path, writer, created=created)
+
+    @property
+    def _db(self) -> aiosqlite.Connection:
+        if self._reader is None:
+            raise LedgerGone(self._writer.status.state, self._writer.status.message)
+        return self._reader
 
     async def close(self) -> None:
-        """Let shielded writes finish, then close."""
-        await asyncio.gather(*self._writes, return_exceptions=True)
-        await self._db.close()
+        """Commit what is queued (samples get a moment), then close. Safe to call twice."""
+        if self._closing is None:
+            self._closing = asyncio.ensure_future(self._close())
+        await asyncio.shield(self._closing)
+
+    async def _close(self) -> None:
+        if self._backups is not None:
+            self._backups.cancel()
+            await asyncio.gather(self._backups, return_exceptions=True)
+        await self._writer.close()
+        await self._close_reader()
+
+    async def _close_reader(self) -> None:
+        reader, self._reader = self._reader, None
+        if reader is not None:
+            await reader.close()
 
     async def __aenter__(self) -> Ledger:
         return self
@@ -213,27 +303,65 @@ class Ledger:
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
-    async def _migrate(self) -> None:
-        async with self._db.execute("PRAGMA user_version") as cur:
-            row = await cur.fetchone()
-        version = row[0] if row else 0
-        if version > SCHEMA_VERSION:
-            raise LedgerUnavailable(
-                f"ledger {self.path} has schema v{version}, newer than this tmtui "
-                f"(v{SCHEMA_VERSION}): upgrade tmtui"
-            )
-        for target in range(version + 1, SCHEMA_VERSION + 1):
-            await self._db.execute("BEGIN IMMEDIATE")
-            try:
-                for statement in _split_sql(_MIGRATIONS[target]):
-                    await self._db.execute(statement)
-                await self._db.execute(f"PRAGMA user_version = {target}")
-                await self._db.execute("COMMIT")
-            except BaseException:
-                await self._db.execute("ROLLBACK")
-                raise
+    # --- health -------------------------------------------------------------------------
 
-    # --- writes -----------------------------------------------------------------------
+    def status(self) -> LedgerStatus:
+        """Can alerts be recorded right now? (Looks at the file: two `stat` calls.)"""
+        return self._writer.check_file()
+
+    def on_status(self, listener: Callable[[LedgerStatus], None]) -> None:
+        """`listener` is called on every change of status (in the event loop)."""
+        self._writer.on_status(listener)
+
+    # --- backups --------------------------------------------------------------------------
+
+    def keep_daily_backups(
+        self, folder: Path, keep: int, day_of: Callable[[datetime], date]
+    ) -> None:
+        """While open: one backup per trading day into `folder`, the newest `keep` kept."""
+        if keep <= 0 or self._backups is not None:
+            return
+        backups = DailyBackups(self.path, folder, keep, day_of)
+        self._backups = asyncio.create_task(backups.run(), name="tmtui-ledger-backups")
+
+    async def backup(self, target: Path) -> BackupResult:
+        """A consistent copy (SQLite online backup) while writes go on; see ledger_backup."""
+        return await asyncio.to_thread(backup_file, self.path, target)
+
+    # --- writes ---------------------------------------------------------------------------
+
+    def queue_signal(
+        self,
+        record: SignalRecord,
+        fills: Sequence[Fill] = (),
+        closed_trades: Sequence[Trade] = (),
+        events: Sequence[Event] = (),
+        *,
+        chained: bool = False,
+    ) -> PendingWrite:
+        """Queue a signal with what it caused, for the next group commit; returns at once.
+
+        The ledger commits in queue order, so queue in decision order. The write's result is
+        the signal id; it fails with DuplicateSignal when its key is taken, LedgerUnavailable
+        when it could not be recorded (then nothing of it was). `chained`: decided on top of
+        the chained writes queued before it, so it fails when one of them does.
+        """
+        key = record.idem_key if record.outcome in (Outcome.ACCEPTED, Outcome.IGNORED) else None
+        signal_row = _signal_row(record, key)
+        fill_rows = [_fill_row(f) for f in fills]
+        trade_rows = [_trade_row(t) for t in closed_trades]
+        pending_events = [(e, dict(e.data)) for e in events]
+
+        def write(conn: sqlite3.Connection) -> int:
+            signal_id = _insert_signal(conn, signal_row, key)
+            conn.executemany(FILL_SQL, [(signal_id, *row) for row in fill_rows])
+            conn.executemany(TRADE_SQL, trade_rows)
+            conn.executemany(
+                EVENT_SQL, [_event_row(e, data, signal_id) for e, data in pending_events]
+            )
+            return signal_id
+
+        return self._writer.submit(write, urgent=True, chained=chained)
 
     async def record_signal(
         self,
@@ -241,190 +369,66 @@ class Ledger:
         fills: Sequence[Fill] = (),
         closed_trades: Sequence[Trade] = (),
         events: Sequence[Event] = (),
+        *,
+        chained: bool = False,
     ) -> int:
         """Append a signal with what it caused, atomically; returns the signal id.
 
-        Raises LedgerUnavailable if it could not be committed: nothing was recorded then.
+        Raises LedgerUnavailable if it could not be committed within the write budget (nothing
+        was recorded then, or it lands later and a resend is deduplicated), DuplicateSignal if
+        its key is taken.
         """
-
-        async def write() -> int:
-            signal_id = await self._insert_signal(record)
-            for fill in fills:
-                await self._insert_fill(fill, signal_id)
-            for trade in closed_trades:
-                await self._insert_trade(trade)
-            for event in events:
-                await self._insert_event(event, signal_id)
-            return signal_id
-
-        try:
-            signal_id = await self._transaction(write)
-        except LedgerUnavailable:
-            raise
-        except Exception as exc:
-            log.exception("could not record signal")
-            raise LedgerUnavailable(f"could not record the signal: {exc}") from exc
-        return signal_id
-
-    async def _insert_signal(self, r: SignalRecord) -> int:
-        s = r.signal
-        cur = await self._db.execute(
-            "INSERT INTO signals (received_at, source, peer, raw, parsed, strategy, root, action,"
-            " qty, price, idem_key, outcome, reason) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                iso(r.received),
-                r.source,
-                r.peer,
-                r.raw,
-                json.dumps(signal_to_dict(s)) if s else None,
-                s.strategy if s else None,
-                s.root if s else None,
-                s.action.value if s else None,
-                s.qty if s else None,
-                str(s.price) if s and s.price is not None else None,
-                r.idem_key if r.outcome in (Outcome.ACCEPTED, Outcome.IGNORED) else None,
-                r.outcome.value,
-                r.reason,
-            ),
-        )
-        assert cur.lastrowid is not None
-        return cur.lastrowid
-
-    async def _insert_fill(self, f: Fill, signal_id: int) -> None:
-        await self._db.execute(
-            "INSERT INTO fills (signal_id, time, strategy, root, qty, price, commission,"
-            " realized, closing_qty, trade_id) VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (
-                signal_id,
-                iso(f.time),
-                f.strategy,
-                f.root,
-                f.qty,
-                str(f.price),
-                str(f.commission),
-                str(f.realized),
-                f.closing_qty,
-                f.trade_id,
-            ),
-        )
-
-    async def _insert_trade(self, t: Trade) -> None:
-        assert t.exit_time is not None and t.exit_price is not None
-        await self._db.execute(
-            "INSERT OR REPLACE INTO trades (trade_id, strategy, root, side, qty, entry_time,"
-            " exit_time, entry_price, exit_price, gross, commission, mae, mfe)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                t.trade_id,
-                t.strategy,
-                t.root,
-                t.side.value,
-                t.qty,
-                iso(t.entry_time),
-                iso(t.exit_time),
-                str(t.entry_price),
-                str(t.exit_price),
-                str(t.gross),
-                str(t.commission),
-                str(t.mae),
-                str(t.mfe),
-            ),
-        )
-
-    async def _insert_event(self, e: Event, signal_id: int | None = None) -> None:
-        data = dict(e.data)
-        if signal_id is not None:
-            data.setdefault("signal_id", signal_id)
-        await self._db.execute(
-            "INSERT INTO events (time, kind, message, data) VALUES (?,?,?,?)",
-            (iso(e.time), e.kind.value, e.message, json.dumps(data, default=str)),
-        )
+        write = self.queue_signal(record, fills, closed_trades, events, chained=chained)
+        return int(await write.confirmed())
 
     async def add_events(self, events: Iterable[Event]) -> None:
-        await self._write_many(self._insert_event, events)
+        rows = [_event_row(e, dict(e.data), None) for e in events]
+        if rows:
+            await self._write_later(lambda conn: conn.executemany(EVENT_SQL, rows))
 
     async def add_position_samples(self, samples: Iterable[PositionSample]) -> None:
-        async def insert(s: PositionSample) -> None:
-            await self._db.execute(
-                "INSERT OR REPLACE INTO position_samples VALUES (?,?,?,?,?,?,?,?)",
-                (
-                    s.ts,
-                    s.strategy,
-                    s.root,
-                    s.trade_id,
-                    str(s.mark),
-                    str(s.open_pnl),
-                    str(s.mae),
-                    str(s.mfe),
-                ),
-            )
-
-        await self._write_many(insert, samples)
+        rows = [
+            (s.ts, s.strategy, s.root, s.trade_id, str(s.mark), str(s.open_pnl))
+            + (str(s.mae), str(s.mfe))
+            for s in samples
+        ]
+        if rows:
+            await self._write_later(lambda conn: conn.executemany(POSITION_SAMPLE_SQL, rows))
 
     async def add_account_sample(self, s: AccountSample) -> None:
-        async def insert(s: AccountSample) -> None:
-            await self._db.execute(
-                "INSERT OR REPLACE INTO account_samples VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    s.ts,
-                    s.day,
-                    str(s.realized),
-                    str(s.open),
-                    str(s.total),
-                    str(s.peak),
-                    str(s.max_mtm),
-                    str(s.min_mtm),
-                    str(s.max_drawdown),
-                    iso(s.max_time) if s.max_time else None,
-                    iso(s.min_time) if s.min_time else None,
-                ),
-            )
-
-        await self._write_many(insert, [s])
+        row = (
+            s.ts,
+            s.day,
+            str(s.realized),
+            str(s.open),
+            str(s.total),
+            str(s.peak),
+            str(s.max_mtm),
+            str(s.min_mtm),
+            str(s.max_drawdown),
+            iso(s.max_time) if s.max_time else None,
+            iso(s.min_time) if s.min_time else None,
+        )
+        await self._write_later(lambda conn: conn.execute(ACCOUNT_SAMPLE_SQL, row))
 
     async def set_strategy_enabled(self, strategy: str, enabled: bool, when: datetime) -> None:
-        async def upsert(_: None) -> None:
-            await self._db.execute(
-                "INSERT OR REPLACE INTO strategy_switches VALUES (?,?,?)",
-                (strategy, int(enabled), iso(when)),
-            )
+        """A trader's switch: written ahead of samples, and its failure is raised."""
+        row = (strategy, int(enabled), iso(when))
+        write = self._writer.submit(
+            lambda conn: conn.execute("INSERT OR REPLACE INTO strategy_switches VALUES (?,?,?)", row),
+            urgent=True,
+        )
+        await write.confirmed()
 
-        await self._write_many(upsert, [None])
+    async def _write_later(self, work: Callable[[sqlite3.Connection], object]) -> None:
+        """Samples and events: behind every alert, never raising.
 
-    async def _write_many(self, insert: Any, items: Iterable[Any]) -> None:
-        items = list(items)
-        if not items:
-            return
-
-        async def write() -> None:
-            for item in items:
-                await insert(item)
-
-        await self._transaction(write)
-
-    async def _transaction(self, work: Callable[[], Awaitable[T]]) -> T:
-        """Run `work` in one write transaction, one at a time, shielded from cancellation.
-
-        The connection is shared by the listener and the sampler: without the lock, one
-        task's ROLLBACK would undo another's half-written transaction. A caller cancelled
-        mid-write (a quitting app) lets the transaction finish rather than leave it open.
+        Waits up to LOW_WAIT_S for the commit; a write the ledger cannot take yet stays queued
+        (and is dropped after a while). Trouble is reported once, by the ledger's status.
         """
-
-        async def run() -> T:
-            async with self._write_lock:
-                await self._db.execute("BEGIN IMMEDIATE")
-                try:
-                    result = await work()
-                    await self._db.execute("COMMIT")
-                except BaseException:
-                    await self._db.execute("ROLLBACK")
-                    raise
-                return result
-
-        task = asyncio.ensure_future(run())
-        self._writes.add(task)
-        task.add_done_callback(self._writes.discard)
-        return await asyncio.shield(task)
+        if self._writer.status.permanent:
+            return
+        await self._writer.submit(work, urgent=False).settled(LOW_WAIT_S)
 
     # --- reads ------------------------------------------------------------------------
 
@@ -599,6 +603,182 @@ def _account_from_row(r: dict[str, Any]) -> AccountSample:
         parse_time(r["max_time"]) if r["max_time"] else None,
         parse_time(r["min_time"]) if r["min_time"] else None,
     )
+
+
+# --- writing (these run in the writer thread) ---------------------------------------------
+
+SIGNAL_SQL: Final = (
+    "INSERT INTO signals (received_at, source, peer, raw, parsed, strategy, root, action,"
+    " qty, price, idem_key, outcome, reason) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
+)
+FILL_SQL: Final = (
+    "INSERT INTO fills (signal_id, time, strategy, root, qty, price, commission,"
+    " realized, closing_qty, trade_id) VALUES (?,?,?,?,?,?,?,?,?,?)"
+)
+TRADE_SQL: Final = (
+    "INSERT OR REPLACE INTO trades (trade_id, strategy, root, side, qty, entry_time,"
+    " exit_time, entry_price, exit_price, gross, commission, mae, mfe)"
+    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
+)
+EVENT_SQL: Final = "INSERT INTO events (time, kind, message, data) VALUES (?,?,?,?)"
+POSITION_SAMPLE_SQL: Final = "INSERT OR REPLACE INTO position_samples VALUES (?,?,?,?,?,?,?,?)"
+ACCOUNT_SAMPLE_SQL: Final = (
+    "INSERT OR REPLACE INTO account_samples VALUES (?,?,?,?,?,?,?,?,?,?,?)"
+)
+IDEM_SQL: Final = (
+    "SELECT id FROM signals WHERE idem_key = ? AND outcome IN ('accepted', 'ignored')"
+)
+
+
+def _signal_row(r: SignalRecord, key: str | None) -> tuple[Any, ...]:
+    s = r.signal
+    return (
+        iso(r.received),
+        r.source,
+        r.peer,
+        r.raw,
+        json.dumps(signal_to_dict(s)) if s else None,
+        s.strategy if s else None,
+        s.root if s else None,
+        s.action.value if s else None,
+        s.qty if s else None,
+        str(s.price) if s and s.price is not None else None,
+        key,
+        r.outcome.value,
+        r.reason,
+    )
+
+
+def _fill_row(f: Fill) -> tuple[Any, ...]:
+    """A fill's columns after signal_id (known only once the signal row is inserted)."""
+    return (
+        iso(f.time),
+        f.strategy,
+        f.root,
+        f.qty,
+        str(f.price),
+        str(f.commission),
+        str(f.realized),
+        f.closing_qty,
+        f.trade_id,
+    )
+
+
+def _trade_row(t: Trade) -> tuple[Any, ...]:
+    assert t.exit_time is not None and t.exit_price is not None
+    return (
+        t.trade_id,
+        t.strategy,
+        t.root,
+        t.side.value,
+        t.qty,
+        iso(t.entry_time),
+        iso(t.exit_time),
+        str(t.entry_price),
+        str(t.exit_price),
+        str(t.gross),
+        str(t.commission),
+        str(t.mae),
+        str(t.mfe),
+    )
+
+
+def _event_row(e: Event, data: dict[str, Any], signal_id: int | None) -> tuple[Any, ...]:
+    if signal_id is not None:
+        data.setdefault("signal_id", signal_id)
+    return (iso(e.time), e.kind.value, e.message, json.dumps(data, default=str))
+
+
+def _insert_signal(conn: sqlite3.Connection, row: tuple[Any, ...], key: str | None) -> int:
+    """Insert one signal row; a taken key (even by a record earlier in this batch) is a
+    DuplicateSignal naming the original, and nothing is written."""
+    try:
+        cur = conn.execute(SIGNAL_SQL, row)
+    except sqlite3.IntegrityError:
+        original = conn.execute(IDEM_SQL, (key,)).fetchone() if key else None
+        if original is None:
+            raise
+        raise DuplicateSignal(int(original[0])) from None
+    assert cur.lastrowid is not None
+    return cur.lastrowid
+
+
+# --- opening -----------------------------------------------------------------------------
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    """The writer's connection (opened in the writer thread); never creates the file."""
+    try:
+        conn = sqlite3.connect(uri_for(path), uri=True, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise LedgerRefused(f"ledger {path} cannot be opened: {exc}") from None
+    try:
+        conn.execute("PRAGMA busy_timeout = 2000")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA foreign_keys = ON")
+    except sqlite3.Error as exc:
+        conn.close()
+        if classify(exc) == "locked":
+            raise LedgerRefused(
+                f"ledger {path} is locked by another program ({exc}): close it and try again"
+            ) from None
+        raise refusal(path, f"cannot be opened ({exc})") from None
+    return conn
+
+
+def _prepare(conn: sqlite3.Connection, *, path: Path, deep: bool) -> None:
+    """Check the opened ledger (see check_database), then bring its schema up to date."""
+    check_database(conn, path, newest=SCHEMA_VERSION, tables=TABLES, deep=deep)
+    try:
+        _migrate(conn)
+    except sqlite3.Error as exc:
+        raise LedgerRefused(f"ledger {path} could not be upgraded: {exc}") from None
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    for target in range(version + 1, SCHEMA_VERSION + 1):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _split_sql(_MIGRATIONS[target]):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {target}")
+            conn.execute("COMMIT")
+        except BaseException:
+            rollback_quietly(conn)
+            raise
+
+
+async def _open_reader(path: Path) -> aiosqlite.Connection:
+    try:
+        db = await aiosqlite.connect(uri_for(path), uri=True, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise LedgerRefused(f"ledger {path} cannot be opened: {exc}") from None
+    try:
+        await db.execute(f"PRAGMA busy_timeout = {READ_BUSY_MS}")
+        await db.execute("PRAGMA query_only = 1")
+    except BaseException:
+        await db.close()
+        raise
+    return db
+
+
+def _rescue(path: Path, conn: sqlite3.Connection, problem: LedgerGone) -> str:
+    """Save what the open connection still sees of a ledger deleted, replaced or WAL-less.
+
+    Without its WAL, a checkpoint copies the WAL's pages (still readable through the open
+    file) into the database file. A deleted ledger is written back to its path; a replaced
+    one next to the replacement, never over it.
+    """
+    if problem.state == WAL_REMOVED:
+        busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        if busy == 0 and frames == copied:
+            return f"everything it recorded is safe in {path}"
+    target = path if problem.state == GONE and not path.exists() else rescued_name(path)
+    result = copy_database(conn, target)
+    where = "written back to" if target == path else "saved to"
+    return f"everything it recorded ({result.signals} signals) was {where} {target}"
 
 
 def _split_sql(script: str) -> list[str]:
