@@ -52,14 +52,27 @@ class FeedConfig:
     watchlist: tuple[str, ...] = ()
 
 
+MAX_WRITE_BUDGET_S = 2.5
+"""TradingView gives up after 3 s; the reply needs some of that time too."""
+
+
 @dataclass(frozen=True)
 class LedgerConfig:
     path: str = ""
+    backup_dir: str = ""
+    backups_kept: int = 7
+    write_budget: float = 2.0
 
     def resolved_path(self) -> Path:
         if self.path:
             return Path(self.path).expanduser()
         return Path(platformdirs.user_data_dir(APP_NAME)) / "ledger.db"
+
+    def resolved_backup_dir(self) -> Path:
+        """`backup_dir`, else a `backups` folder next to the ledger."""
+        if self.backup_dir:
+            return Path(self.backup_dir).expanduser()
+        return self.resolved_path().parent / "backups"
 
 
 @dataclass(frozen=True)
@@ -255,7 +268,7 @@ def _check_values(config: Config, where: str) -> None:
     """Range checks that types alone cannot express."""
     from tmtui.core.trading_day import parse_day_start, zone
 
-    lst, feed, ui = config.listener, config.feed, config.ui
+    lst, feed, ui, ledger = config.listener, config.feed, config.ui, config.ledger
     checks: list[tuple[bool, str]] = [
         (1 <= lst.port <= 65535 or lst.port == 0, f"listener.port must be 0-65535, got {lst.port}"),
         (lst.path.startswith("/"), f"listener.path must start with '/', got {lst.path!r}"),
@@ -271,6 +284,12 @@ def _check_values(config: Config, where: str) -> None:
         (ui.refresh > 0, "ui.refresh must be > 0"),
         (ui.max_log_lines > 0, "ui.max_log_lines must be > 0"),
         (ui.sparkline_points > 1, "ui.sparkline_points must be > 1"),
+        (ledger.backups_kept >= 0, "ledger.backups_kept must be >= 0 (0 = no daily backups)"),
+        (
+            0 < ledger.write_budget <= MAX_WRITE_BUDGET_S,
+            f"ledger.write_budget must be > 0 and at most {MAX_WRITE_BUDGET_S} (seconds), "
+            f"got {ledger.write_budget}",
+        ),
     ]
     for ok, message in checks:
         if not ok:

@@ -13,7 +13,7 @@ import contextlib
 import json
 import logging
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -44,9 +44,12 @@ from tmtui.core.views import (
     position_json,
     position_view,
 )
+from tmtui.engine_pending import PendingAlerts
 from tmtui.feeds.base import FeedState, FeedStatus, Quote, QuoteFeed
 from tmtui.history import load_day_account, make_book, make_calendar, rebuild_book
-from tmtui.ledger import AccountSample, Ledger, PositionSample, SignalRecord
+from tmtui.ledger import AccountSample, DuplicateSignal, Ledger, PositionSample, SignalRecord
+from tmtui.ledger_guard import LedgerStatus
+from tmtui.ledger_writer import PendingWrite
 
 log = logging.getLogger("tmtui.engine")
 
@@ -110,6 +113,8 @@ class Engine:
         self.position_series: dict[PositionKey, deque[float]] = {}
         self._started = False
         self._stopped = False
+        self._pending = PendingAlerts(self._undone)
+        ledger.on_status(self._ledger_status)
 
     # --- lifecycle ----------------------------------------------------------------------
 
@@ -137,10 +142,11 @@ class Engine:
         self._started = True
         await self.restore()
         positions = self.book.open_positions()
+        new = " (new: created now)" if self.ledger.created else ""
         self.emit(
             Event(
                 EventKind.INFO,
-                f"tmtui {__version__}: ledger {self.ledger.path}, "
+                f"tmtui {__version__}: ledger {self.ledger.path}{new}, "
                 f"{len(positions)} open position(s)",
                 self.clock(),
             )
@@ -207,34 +213,97 @@ class Engine:
     # --- alerts (the listener's AlertSink) -----------------------------------------------
 
     async def submit_alert(self, alert: IncomingAlert) -> AlertReply:
-        """Validate, record durably, then apply. Raises the typed errors the listener maps."""
+        """Validate, record durably, then answer. Raises the typed errors the listener maps.
+
+        Deciding happens under the lock and takes microseconds; the commit (a disk sync)
+        is awaited outside it, so alerts arriving together are decided one on top of the
+        other and committed in one transaction. Each is applied when queued and taken back
+        if the ledger refuses it (see engine_pending); the answer waits for the commit.
+        """
+        original = await self.ledger.find_by_idem_key(alert.idem_key) if alert.idem_key else None
         async with self._lock:
             self.last_alert = alert.received
-            if alert.idem_key:
-                original = await self.ledger.find_by_idem_key(alert.idem_key)
-                if original is not None:
-                    return await self._record_duplicate(alert, original)
-            try:
-                signal = build_signal(
-                    alert.fields,
-                    self.book.contracts,
-                    self.config.listener.max_qty,
-                    alert.received,
-                    alert.source,
+            reply = self._intake(alert, original)
+        try:
+            return await reply
+        except LedgerUnavailable as exc:
+            self._not_recorded(alert, exc)
+            raise
+
+    def _intake(self, alert: IncomingAlert, original: int | None) -> Awaitable[AlertReply]:
+        """Decide what the alert is and queue its record; returns what waits for the commit.
+
+        Synchronous, so the decision sees one state. `original` is what the ledger said of
+        the alert's key just before; a resend whose original is queued or was committed
+        since is caught by `_pending`.
+        """
+        if alert.idem_key:
+            waiting = self._pending.waiting_for(alert.idem_key)
+            if waiting is not None:
+                return self._duplicate_of_waiting(alert, waiting)
+            original = original or self._pending.committed_as(alert.idem_key)
+            if original is not None:
+                return self._record_duplicate(alert, original)
+        self._pending.settle()
+        try:
+            signal = build_signal(
+                alert.fields,
+                self.book.contracts,
+                self.config.listener.max_qty,
+                alert.received,
+                alert.source,
+            )
+            if not self.strategy_enabled(signal.strategy):
+                return self._queue_ignored(
+                    alert, signal, f"strategy {signal.strategy!r} is disabled"
                 )
-                if not self.strategy_enabled(signal.strategy):
-                    return await self._record_ignored(
-                        alert, signal, f"strategy {signal.strategy!r} is disabled"
-                    )
-                plan = self.book.plan(signal)
-            except (InvalidSignal, UnusableSignal) as exc:
-                await self._record_rejection(alert, str(exc))
-                raise
-            if plan.before == 0 and plan.after == 0:
-                return await self._record_ignored(
-                    alert, signal, f"nothing open to close for {signal.root} ({signal.strategy})"
+            plan = self.book.plan(signal)
+        except (InvalidSignal, UnusableSignal) as exc:
+            return self._reject(alert, exc)
+        if plan.before == 0 and plan.after == 0:
+            return self._queue_ignored(
+                alert, signal, f"nothing open to close for {signal.root} ({signal.strategy})"
+            )
+        return self._queue_commit(plan, alert)
+
+    def _not_recorded(self, alert: IncomingAlert, exc: LedgerUnavailable) -> None:
+        """Every alert answered 503 gets its own line on the screen and in headless output."""
+        self.errors += 1
+        self.emit(
+            Event(
+                EventKind.ERROR,
+                f"alert from {alert.peer} answered 503 (TradingView resends it): {exc}",
+                self.clock(),
+                {"peer": alert.peer, "status": 503},
+            )
+        )
+
+    def _ledger_status(self, status: LedgerStatus) -> None:
+        """The ledger's trouble, loudly; and when it is over."""
+        if status.ok:
+            self.emit(Event(EventKind.INFO, "ledger OK again: alerts are recorded", self.clock()))
+        elif not status.closed:
+            self.errors += 1
+            self.emit(
+                Event(
+                    EventKind.ERROR,
+                    f"LEDGER: {status.message}",
+                    self.clock(),
+                    {"state": status.state},
                 )
-            return await self._commit(plan, alert)
+            )
+
+    def _undone(self, count: int) -> None:
+        self._sync_symbols()
+        self._revalue(self.clock())
+        self.emit(
+            Event(
+                EventKind.ERROR,
+                f"took back {count} alert(s) the ledger did not record (each answered 503)",
+                self.clock(),
+            ),
+            persist=False,
+        )
 
     async def alert_refused(self, *, peer: str, status: int, reason: str, raw: str | None) -> None:
         """Refusals the listener decided itself (auth, size, rate, parse): log them."""
@@ -255,20 +324,27 @@ class Engine:
                 )
 
     def health(self) -> dict[str, Any]:
-        return {
+        """For `/health`: a `problem` makes it answer 503 (alerts cannot be recorded)."""
+        status = self.ledger.status()
+        body: dict[str, Any] = {
             "feed": {
                 "state": self.feed_status.state.value,
                 "delay_minutes": self.feed_status.delay_minutes,
-            }
+            },
+            "ledger": status.as_json(self.ledger.path),
         }
+        if not status.ok:
+            body["problem"] = status.message
+        return body
 
-    async def _commit(
+    def _queue_commit(
         self,
         plan: Plan,
         alert: IncomingAlert | None = None,
         source: str = "webhook",
         raw: str | None = None,
-    ) -> AlertReply:
+    ) -> Awaitable[AlertReply]:
+        """Queue the plan's record, apply it now; the returned reply waits for the commit."""
         signal = replace(plan.signal, price=plan.price)
         events = self._describe(plan)
         record = SignalRecord(
@@ -280,18 +356,43 @@ class Engine:
             signal=signal,
             idem_key=alert.idem_key if alert else None,
         )
-        signal_id = await self.ledger.record_signal(record, plan.fills, plan.closed_trades, events)
-        self._apply(plan)
+        write = self.ledger.queue_signal(
+            record, plan.fills, plan.closed_trades, events, chained=True
+        )
+        undo = self._apply_pending(plan)
+        self._pending.track(write, undo, record.idem_key)
+        view = self.position_view(plan.key)
+        return self._committed(write, events, position_json(view) if view else None)
+
+    async def _committed(
+        self, write: PendingWrite, events: list[Event], position: dict[str, Any] | None
+    ) -> AlertReply:
+        signal_id = int(await write.confirmed())
         for event in events:
             self.emit(event, persist=False)
-        view = self.position_view(plan.key)
-        return AlertReply(
-            signal_id,
-            False,
-            Outcome.ACCEPTED,
-            events[0].message,
-            position_json(view) if view else None,
-        )
+        return AlertReply(signal_id, False, Outcome.ACCEPTED, events[0].message, position)
+
+    def _apply_pending(self, plan: Plan) -> Callable[[], None]:
+        """Apply a plan whose record is queued; return how to take it back (engine_pending)."""
+        key = plan.key
+        position = self.book.positions.get(key)
+        next_trade_id = self.book.next_trade_id
+        account = replace(self.account, curve=replace(self.account.curve))
+        series = self.position_series.get(key)
+        self._apply(plan)
+
+        def undo() -> None:
+            if position is None:
+                self.book.positions.pop(key, None)
+            else:
+                self.book.positions[key] = position
+            self.book.next_trade_id = next_trade_id
+            if self.account.day == account.day:
+                self.account = account
+            if series is not None:
+                self.position_series[key] = series
+
+        return undo
 
     def _apply(self, plan: Plan) -> None:
         self.book.commit(plan)
@@ -308,6 +409,20 @@ class Engine:
             self._dirty_positions.add(plan.key)
         self._sync_symbols()
         self._revalue(self.clock())
+
+    async def _duplicate_of_waiting(
+        self, alert: IncomingAlert, waiting: PendingWrite
+    ) -> AlertReply:
+        """A resend that arrived before its original was committed."""
+        try:
+            original = int(await waiting.confirmed())
+        except DuplicateSignal as dup:
+            original = dup.original
+        except LedgerUnavailable as exc:
+            raise LedgerUnavailable(
+                f"not recorded: the alert it resends was not recorded either ({exc})"
+            ) from exc
+        return await self._record_duplicate(alert, original)
 
     async def _record_duplicate(self, alert: IncomingAlert, original: int) -> AlertReply:
         message = f"duplicate alert (key already applied as signal #{original}): ignored"
@@ -332,33 +447,40 @@ class Engine:
         self.emit(event, persist=False)
         return AlertReply(original, True, Outcome.DUPLICATE, message, None)
 
-    async def _record_ignored(
+    def _queue_ignored(
         self, alert: IncomingAlert, signal: Signal, reason: str
-    ) -> AlertReply:
+    ) -> Awaitable[AlertReply]:
         event = Event(
             EventKind.ALERT_IGNORED,
             f"{_signal_text(signal)}: ignored, {reason}",
             self.clock(),
             {"peer": alert.peer},
         )
-        signal_id = await self.ledger.record_signal(
-            SignalRecord(
-                alert.received,
-                alert.source,
-                Outcome.IGNORED,
-                alert.raw,
-                alert.peer,
-                signal,
-                alert.idem_key,
-                reason,
-            ),
-            events=[event],
+        record = SignalRecord(
+            alert.received,
+            alert.source,
+            Outcome.IGNORED,
+            alert.raw,
+            alert.peer,
+            signal,
+            alert.idem_key,
+            reason,
         )
-        self.emit(event, persist=False)
+        write = self.ledger.queue_signal(record, events=[event], chained=True)
+        self._pending.track(write, None, alert.idem_key)
         view = self.position_view((signal.strategy, signal.root))
-        return AlertReply(
-            signal_id, False, Outcome.IGNORED, event.message, position_json(view) if view else None
-        )
+        return self._ignored(write, event, position_json(view) if view else None)
+
+    async def _ignored(
+        self, write: PendingWrite, event: Event, position: dict[str, Any] | None
+    ) -> AlertReply:
+        signal_id = int(await write.confirmed())
+        self.emit(event, persist=False)
+        return AlertReply(signal_id, False, Outcome.IGNORED, event.message, position)
+
+    async def _reject(self, alert: IncomingAlert, error: TmtuiError) -> AlertReply:
+        await self._record_rejection(alert, str(error))
+        raise error
 
     async def _record_rejection(self, alert: IncomingAlert, reason: str) -> None:
         event = Event(
@@ -419,6 +541,7 @@ class Engine:
     async def close_position(self, key: PositionKey, reason: str = "manual close") -> AlertReply:
         """Close one position at its current mark, recorded as a manual signal."""
         async with self._lock:
+            self._pending.settle()
             pos = self.book.positions.get(key)
             if pos is None:
                 raise UnusableSignal(f"no open position for {key[1]} ({key[0]})")
@@ -438,7 +561,8 @@ class Engine:
                     "reason": reason,
                 }
             )
-            return await self._commit(plan, source="manual", raw=raw)
+            reply = self._queue_commit(plan, source="manual", raw=raw)
+        return await reply
 
     async def flatten(self, strategy: str | None = None) -> tuple[list[AlertReply], list[str]]:
         """Close every position (or one strategy's) at its mark; report what could not be."""
@@ -608,6 +732,10 @@ class Engine:
         now, stale = self.clock(), self.config.feed.stale_after
         return [position_view(p, now, stale) for p in self.book.open_positions()]
 
+    def _ledger_problem(self) -> str | None:
+        status = self.ledger.status()
+        return None if status.ok or status.closed else status.message
+
     def snapshot(self) -> Snapshot:
         now = self.clock()
         ages = [(now - q.received).total_seconds() for q in self.quotes.values()]
@@ -624,6 +752,7 @@ class Engine:
             listener_url=self.listener.url if self.listener else None,
             last_alert=self.last_alert,
             ledger_path=str(self.ledger.path),
+            ledger=self._ledger_problem(),
             account_series=list(self.account_series),
             drawdown_series=list(self.drawdown_series),
             position_series={k: list(v) for k, v in self.position_series.items()},

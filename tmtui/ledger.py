@@ -198,6 +198,9 @@ class PositionSample:
     mae: Decimal
     mfe: Decimal
 
+    def figures(self) -> tuple[Decimal, ...]:
+        return (self.mark, self.open_pnl, self.mae, self.mfe)
+
 
 @dataclass(frozen=True, slots=True)
 class AccountSample:
@@ -257,10 +260,8 @@ class Ledger:
         otherwise it is refused. `quick_check` runs `PRAGMA quick_check` (reads the whole
         file: `tmtui run` does it once at start, read commands do not).
         """
-        path = Path(path).expanduser()
-        created = check_file(path, create=create)
-        if created:
-            await asyncio.to_thread(create_atomically, path, _migrate)
+        path = Path(path)
+        created = await asyncio.to_thread(_check_or_create, path, create)
         guard = FileGuard(path)
         writer = LedgerWriter(guard, write_budget)
         try:
@@ -388,9 +389,7 @@ class Ledger:
 
     async def add_position_samples(self, samples: Iterable[PositionSample]) -> None:
         rows = [
-            (s.ts, s.strategy, s.root, s.trade_id, str(s.mark), str(s.open_pnl))
-            + (str(s.mae), str(s.mfe))
-            for s in samples
+            (s.ts, s.strategy, s.root, s.trade_id, *(str(v) for v in s.figures())) for s in samples
         ]
         if rows:
             await self._write_later(lambda conn: conn.executemany(POSITION_SAMPLE_SQL, rows))
@@ -415,7 +414,9 @@ class Ledger:
         """A trader's switch: written ahead of samples, and its failure is raised."""
         row = (strategy, int(enabled), iso(when))
         write = self._writer.submit(
-            lambda conn: conn.execute("INSERT OR REPLACE INTO strategy_switches VALUES (?,?,?)", row),
+            lambda conn: conn.execute(
+                "INSERT OR REPLACE INTO strategy_switches VALUES (?,?,?)", row
+            ),
             urgent=True,
         )
         await write.confirmed()
@@ -433,12 +434,8 @@ class Ledger:
     # --- reads ------------------------------------------------------------------------
 
     async def find_by_idem_key(self, key: str) -> int | None:
-        async with self._db.execute(
-            "SELECT id FROM signals WHERE idem_key = ? AND outcome IN ('accepted', 'ignored')",
-            (key,),
-        ) as cur:
-            row = await cur.fetchone()
-        return int(row[0]) if row else None
+        rows = list(await self._db.execute_fetchall(IDEM_SQL, (key,)))  # one thread hop
+        return int(rows[0][0]) if rows else None
 
     async def accepted_signals(self) -> list[tuple[int, Signal]]:
         """Every applied signal in order, with the price it filled at: the replay input."""
@@ -622,12 +619,8 @@ TRADE_SQL: Final = (
 )
 EVENT_SQL: Final = "INSERT INTO events (time, kind, message, data) VALUES (?,?,?,?)"
 POSITION_SAMPLE_SQL: Final = "INSERT OR REPLACE INTO position_samples VALUES (?,?,?,?,?,?,?,?)"
-ACCOUNT_SAMPLE_SQL: Final = (
-    "INSERT OR REPLACE INTO account_samples VALUES (?,?,?,?,?,?,?,?,?,?,?)"
-)
-IDEM_SQL: Final = (
-    "SELECT id FROM signals WHERE idem_key = ? AND outcome IN ('accepted', 'ignored')"
-)
+ACCOUNT_SAMPLE_SQL: Final = "INSERT OR REPLACE INTO account_samples VALUES (?,?,?,?,?,?,?,?,?,?,?)"
+IDEM_SQL: Final = "SELECT id FROM signals WHERE idem_key = ? AND outcome IN ('accepted', 'ignored')"
 
 
 def _signal_row(r: SignalRecord, key: str | None) -> tuple[Any, ...]:
@@ -704,6 +697,14 @@ def _insert_signal(conn: sqlite3.Connection, row: tuple[Any, ...], key: str | No
 
 
 # --- opening -----------------------------------------------------------------------------
+
+
+def _check_or_create(path: Path, create: bool) -> bool:
+    """check_file, then create the ledger if it is missing and may be; True if created."""
+    missing = check_file(path, create=create)
+    if missing:
+        create_atomically(path, _migrate)
+    return missing
 
 
 def _connect(path: Path) -> sqlite3.Connection:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Final
 
 from tmtui.core.models import TmtuiError
-from tmtui.ledger_guard import uri_for
+from tmtui.ledger_guard import fsync_file, fsync_folder, uri_for
 
 log = logging.getLogger("tmtui.backup")
 
@@ -51,13 +51,13 @@ def copy_database(source: sqlite3.Connection, target: Path) -> BackupResult:
     partial.unlink(missing_ok=True)
     try:
         signals = _copy_and_check(source, partial)
-        _fsync(partial)
+        fsync_file(partial)
         _link_into_place(partial, target)
     finally:
         partial.unlink(missing_ok=True)
         for suffix in ("-journal", "-wal", "-shm"):
             partial.with_name(partial.name + suffix).unlink(missing_ok=True)
-    _fsync_folder(target.parent)
+    fsync_folder(target.parent)
     return BackupResult(target, signals, target.stat().st_size)
 
 
@@ -111,21 +111,6 @@ def _link_into_place(partial: Path, target: Path) -> None:
         if target.exists():
             raise BackupFailed(f"{target} already exists; not overwriting it") from None
         os.rename(partial, target)
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_folder(folder: Path) -> None:
-    try:
-        _fsync(folder)
-    except OSError:
-        pass
 
 
 class DailyBackups:

@@ -15,6 +15,7 @@ Two jobs, both about never recording into the void:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sqlite3
@@ -79,6 +80,11 @@ class LedgerStatus:
     @property
     def permanent(self) -> bool:
         return self.state in PERMANENT_STATES
+
+    @property
+    def closed(self) -> bool:
+        """Closed by tmtui itself (stopping): no trouble to report."""
+        return self.state == CLOSED
 
     def as_json(self, path: Path) -> dict[str, Any]:
         return {
@@ -227,16 +233,16 @@ def create_atomically(path: Path, init: Callable[[sqlite3.Connection], None]) ->
     finally:
         conn.close()
     try:
-        _fsync(temp)
+        fsync_file(temp)
         os.link(temp, path)
     except FileExistsError:
         pass  # someone else created it meanwhile: theirs is opened and checked like any other
     finally:
         temp.unlink(missing_ok=True)
-    _fsync_folder(path.parent)
+    fsync_folder(path.parent)
 
 
-def _fsync(path: Path) -> None:
+def fsync_file(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -244,11 +250,10 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def _fsync_folder(folder: Path) -> None:
-    try:
-        _fsync(folder)
-    except OSError:  # some file systems cannot fsync a folder; the file itself is synced
-        pass
+def fsync_folder(folder: Path) -> None:
+    """Make a new name in `folder` durable (some file systems cannot; the file itself is)."""
+    with contextlib.suppress(OSError):
+        fsync_file(folder)
 
 
 # --- while running --------------------------------------------------------------------

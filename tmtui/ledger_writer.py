@@ -92,6 +92,10 @@ class PendingWrite:
         future = self._future
         return future.done() and (future.cancelled() or future.exception() is not None)
 
+    def result(self) -> Any:
+        """The committed write's result (raises if it failed or is not done)."""
+        return self._future.result()
+
     def add_done_callback(self, callback: Callable[[PendingWrite], None]) -> None:
         self._future.add_done_callback(lambda _future: callback(self))
 
@@ -248,7 +252,9 @@ class LedgerWriter:
     async def _sleep(self) -> None:
         timeout = None
         if self._low:
-            until = self._low_retry_at if not self._closing else min(self._low_retry_at, self._close_by)
+            until = (
+                self._low_retry_at if not self._closing else min(self._low_retry_at, self._close_by)
+            )
             timeout = max(until - time.monotonic(), 0.005)
         self._wake.clear()
         with contextlib.suppress(TimeoutError):
@@ -431,7 +437,7 @@ class LedgerWriter:
 
 
 def _take(queue: deque[_Job], limit: int) -> list[_Job]:
-    jobs = []
+    jobs: list[_Job] = []
     while queue and len(jobs) < limit:
         jobs.append(queue.popleft())
     return jobs
@@ -444,7 +450,9 @@ def _fails_batch(exc: BaseException) -> bool:
     return isinstance(exc, sqlite3.Error)
 
 
-def _run_jobs(conn: sqlite3.Connection, plan: Iterable[tuple[Work, bool]]) -> list[tuple[bool, Any]]:
+def _run_jobs(
+    conn: sqlite3.Connection, plan: Iterable[tuple[Work, bool]]
+) -> list[tuple[bool, Any]]:
     """Each job in a savepoint; a job's own error undoes it (and the chained jobs after it)."""
     results: list[tuple[bool, Any]] = []
     broken: BaseException | None = None

@@ -187,3 +187,6 @@ class Snapshot:
     position_series: dict[tuple[str, str], list[float]]
     strategies: dict[str, bool]
     errors: int = 0
+    ledger: str | None = None
+    """Why alerts cannot be recorded right now (ledger locked, gone, disk full); None when
+    they can."""

@@ -20,6 +20,7 @@ FEED_STYLES = {
     "down": "bold red",
 }
 DELAY_BADGE = "bold yellow on red"
+LEDGER_BADGE = "bold white on red"
 
 
 def short_path(path: str) -> str:
@@ -84,6 +85,10 @@ class StatusLine(Static):
         text.append(f" · last {last}")
         text.append(" │ Errors ", style="dim")
         text.append(str(s.errors), style="bold red" if s.errors else "")
+        if s.ledger is not None:
+            text.append(" │ ")
+            text.append(f" LEDGER: {s.ledger} ", style=LEDGER_BADGE)
+            return text
         text.append(" │ Ledger ", style="dim")
         text.append(short_path(s.ledger_path))
         return text
