@@ -36,10 +36,10 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def wait_up(url: str, proc: subprocess.Popen[bytes]) -> None:
+async def wait_up(url: str, proc: asyncio.subprocess.Process) -> None:
     async with aiohttp.ClientSession() as session:
         for _ in range(400):
-            if proc.poll() is not None:
+            if proc.returncode is not None:
                 raise SystemExit("tmtui exited before its listener came up")
             try:
                 async with session.get(url + "/health") as reply:
@@ -105,15 +105,16 @@ async def main() -> None:
             f'[feed]\nsource = "replay"\n[ledger]\npath = "{Path(folder) / "ledger.db"}"\n'
             "backups_kept = 0\n"
         )
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "tmtui", "run", "--headless", "--config", str(config)],
+        proc = await asyncio.create_subprocess_exec(
+            *(sys.executable, "-m", "tmtui", "run", "--headless", "--config", str(config)),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
         url = f"http://127.0.0.1:{port}"
         try:
             await wait_up(url, proc)
-            print(f"Python {sys.version.split()[0]}, {os.cpu_count()} cores, load {os.getloadavg()}")
+            load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+            print(f"Python {sys.version.split()[0]}, {os.cpu_count()} cores, load {load}")
             for name, count, concurrency in (
                 ("sequential", 300, 1),
                 (f"concurrency {args.concurrency}", args.alerts, args.concurrency),
@@ -123,7 +124,7 @@ async def main() -> None:
                 print(line(name, count, elapsed, latencies, cpu_seconds(proc.pid) - cpu))
         finally:
             proc.terminate()
-            proc.wait(timeout=10)
+            await asyncio.wait_for(proc.wait(), 10)
 
 
 if __name__ == "__main__":
