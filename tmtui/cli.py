@@ -8,21 +8,25 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 import sys
 from collections.abc import Coroutine
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
 
 import simplejson
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from tmtui import __version__
+from tmtui.cli_ledger import ledger_app
 from tmtui.config import Config, example_config_text, find_config_path, load_config
-from tmtui.core.models import TmtuiError
+from tmtui.core.models import LedgerUnavailable, TmtuiError
 from tmtui.core.views import (
     account_view,
     calendar_json,
@@ -35,6 +39,7 @@ from tmtui.core.views import (
 )
 from tmtui.history import daily_totals, load_day_account, make_calendar, rebuild_book
 from tmtui.ledger import Ledger
+from tmtui.ledger_guard import RESTORE_HINT, LedgerRefused
 
 app = typer.Typer(
     name="tmtui",
@@ -45,6 +50,7 @@ app = typer.Typer(
 )
 config_app = typer.Typer(help="Find or create the configuration file.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
+app.add_typer(ledger_app, name="ledger")
 
 err = Console(stderr=True)
 out = Console()
@@ -96,13 +102,16 @@ def _load(config_path: Path | None) -> Config:
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
 def _run(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a command's coroutine; a ledger that cannot be used is one line and exit 1."""
     try:
         return asyncio.run(coro)
+    except (LedgerRefused, LedgerUnavailable) as exc:
+        return _fail(str(exc), code=1)
     except TmtuiError as exc:
         return _fail(str(exc))
 
@@ -142,15 +151,36 @@ def run(
         from tmtui.demo import demo_config
 
         cfg = demo_config(cfg)
+    else:
+        _check_ledger(cfg.ledger.resolved_path())
     if headless:
         from tmtui.headless import run_headless
 
         raise typer.Exit(_run(run_headless(cfg, demo=demo)))
     from tmtui.app import TmtuiApp
+    from tmtui.factory import build_engine
 
     log_file = cfg.ledger.resolved_path().with_suffix(".log")
     _log_to_file(log_file)
-    TmtuiApp(cfg, demo=demo).run()
+    TmtuiApp(cfg, demo=demo, engine_factory=partial(build_engine, cfg, daily_backups=True)).run()
+
+
+def _check_ledger(path: Path) -> None:
+    """Before anything starts: a broken ledger is refused (one line, exit 1), a missing one
+    is announced (the engine creates it)."""
+    if not path.exists():
+        err.print(
+            f"tmtui: no ledger at {escape(str(path))}: creating a new, empty one",
+            highlight=False,
+            soft_wrap=True,
+        )
+        return
+
+    async def check() -> None:
+        ledger = await Ledger.open(path, create=False, quick_check=True)
+        await ledger.close()
+
+    _run(check())
 
 
 def _log_to_file(path: Path) -> None:
@@ -203,9 +233,13 @@ def signal_cmd(
 
 
 async def _with_ledger(cfg: Config, work: Any) -> Any:
-    ledger = await Ledger.open(cfg.ledger.resolved_path())
+    """Open an existing ledger (read commands never create one) and run `work` on it."""
+    path = cfg.ledger.resolved_path()
+    ledger = await Ledger.open(path, create=False, write_budget=cfg.ledger.write_budget)
     try:
         return await work(ledger)
+    except sqlite3.DatabaseError as exc:
+        raise LedgerRefused(f"ledger {path} could not be read ({exc}): {RESTORE_HINT}") from None
     finally:
         await ledger.close()
 

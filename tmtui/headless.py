@@ -24,7 +24,7 @@ def event_line(event: Event, tz_name: str) -> str:
 
 
 async def run_headless(config: Config, *, demo: bool = False, out: TextIO = sys.stdout) -> int:
-    engine = await build_engine(config)
+    engine = await build_engine(config, daily_backups=not demo)
     tz = config.session.timezone
 
     stop = asyncio.Event()

@@ -14,6 +14,7 @@ API (`ledger_backup`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import sqlite3
@@ -355,11 +356,14 @@ class Ledger:
 
         def write(conn: sqlite3.Connection) -> int:
             signal_id = _insert_signal(conn, signal_row, key)
-            conn.executemany(FILL_SQL, [(signal_id, *row) for row in fill_rows])
-            conn.executemany(TRADE_SQL, trade_rows)
-            conn.executemany(
-                EVENT_SQL, [_event_row(e, data, signal_id) for e, data in pending_events]
-            )
+            if fill_rows:
+                conn.executemany(FILL_SQL, [(signal_id, *row) for row in fill_rows])
+            if trade_rows:
+                conn.executemany(TRADE_SQL, trade_rows)
+            if pending_events:
+                conn.executemany(
+                    EVENT_SQL, [_event_row(e, data, signal_id) for e, data in pending_events]
+                )
             return signal_id
 
         return self._writer.submit(write, urgent=True, chained=chained)
@@ -429,7 +433,8 @@ class Ledger:
         """
         if self._writer.status.permanent:
             return
-        await self._writer.submit(work, urgent=False).settled(LOW_WAIT_S)
+        with contextlib.suppress(TmtuiError):
+            await self._writer.submit(work, urgent=False).settled(LOW_WAIT_S)
 
     # --- reads ------------------------------------------------------------------------
 
@@ -772,14 +777,19 @@ def _rescue(path: Path, conn: sqlite3.Connection, problem: LedgerGone) -> str:
     file) into the database file. A deleted ledger is written back to its path; a replaced
     one next to the replacement, never over it.
     """
+    restart = "alerts are refused (503) until tmtui is restarted"
     if problem.state == WAL_REMOVED:
         busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
         if busy == 0 and frames == copied:
-            return f"everything it recorded is safe in {path}"
+            return f"everything it recorded is safe in {path}; {restart}"
     target = path if problem.state == GONE and not path.exists() else rescued_name(path)
     result = copy_database(conn, target)
-    where = "written back to" if target == path else "saved to"
-    return f"everything it recorded ({result.signals} signals) was {where} {target}"
+    if target == path:
+        return f"everything it recorded ({result.signals} signals) was written back; {restart}"
+    return (
+        f"everything it recorded ({result.signals} signals) was saved to {target}; {restart} "
+        f"(stop it, decide which file is your ledger, put it at {path}, start it again)"
+    )
 
 
 def _split_sql(script: str) -> list[str]:

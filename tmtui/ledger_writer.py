@@ -39,7 +39,6 @@ from tmtui.ledger_guard import (
     DISK_FULL,
     LOCKED,
     OK,
-    WAL_REMOVED,
     FileGuard,
     LedgerGone,
     LedgerStatus,
@@ -102,13 +101,20 @@ class PendingWrite:
     async def confirmed(self) -> Any:
         """The write's result once committed; raises its error, or LedgerUnavailable when the
         commit has not reported by the deadline (it may still land: a resend is deduplicated)."""
-        wait = max(self.deadline + CONFIRM_GRACE_S - time.monotonic(), 0.0)
+        if self._future.done():
+            return self._future.result()
         try:
-            return await asyncio.wait_for(asyncio.shield(self._future), wait)
+            async with asyncio.timeout_at(self._loop_deadline()):
+                return await asyncio.shield(self._future)
         except TimeoutError:
             raise LedgerUnavailable(
                 "not recorded: the ledger did not confirm the write in time (the disk is slow)"
             ) from None
+
+    def _loop_deadline(self) -> float:
+        """The deadline (time.monotonic) plus grace, on the event loop's clock."""
+        loop = asyncio.get_running_loop()
+        return loop.time() + self.deadline + CONFIRM_GRACE_S - time.monotonic()
 
     async def settled(self, timeout: float) -> None:
         """Wait up to `timeout`; raise only if the write failed (unwritten yet is fine)."""
@@ -405,7 +411,7 @@ class LedgerWriter:
             saved = await self._in_thread(lambda: rescue(conn, problem))
         except Exception as exc:
             log.exception("could not save the ledger's contents")
-            saved = f"saving its contents failed: {exc}"
+            saved = f"saving what it recorded failed ({exc}); alerts are refused (503)"
         with contextlib.suppress(Exception):
             await self._in_thread(self._close_connection)
         for callback in self._after_loss:
@@ -413,12 +419,7 @@ class LedgerWriter:
                 await callback()
             except Exception:
                 log.exception("closing after the ledger was lost failed")
-        advice = (
-            "restart tmtui to go on recording"
-            if problem.state == WAL_REMOVED
-            else "put the ledger back and restart tmtui"
-        )
-        message = f"{problem}; {saved}; alerts are refused (503) until you {advice}"
+        message = f"{problem}; {saved}"
         log.error("%s", message)
         self._set_status(problem.state, message)
         self._lost = None
