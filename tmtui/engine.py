@@ -299,7 +299,7 @@ class Engine:
         self.emit(
             Event(
                 EventKind.ERROR,
-                f"took back {count} alert(s) the ledger did not record (each answered 503)",
+                f"took back {count} alert(s) the ledger did not record (TradingView resends them)",
                 self.clock(),
             ),
             persist=False,
