@@ -162,7 +162,9 @@ def run(
 
     log_file = cfg.ledger.resolved_path().with_suffix(".log")
     _log_to_file(log_file)
-    TmtuiApp(cfg, demo=demo, engine_factory=partial(build_engine, cfg, daily_backups=True)).run()
+    TmtuiApp(
+        cfg, demo=demo, engine_factory=partial(build_engine, cfg, daily_backups=not demo)
+    ).run()
 
 
 def _check_ledger(path: Path) -> None:
