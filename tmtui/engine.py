@@ -220,11 +220,12 @@ class Engine:
         other and committed in one transaction. Each is applied when queued and taken back
         if the ledger refuses it (see engine_pending); the answer waits for the commit.
         """
-        original = await self.ledger.find_by_idem_key(alert.idem_key) if alert.idem_key else None
-        async with self._lock:
-            self.last_alert = alert.received
-            reply = self._intake(alert, original)
         try:
+            key = alert.idem_key
+            original = await self.ledger.find_by_idem_key(key) if key else None
+            async with self._lock:
+                self.last_alert = alert.received
+                reply = self._intake(alert, original)
             return await reply
         except LedgerUnavailable as exc:
             self._not_recorded(alert, exc)

@@ -29,7 +29,7 @@ from typing import Any, Final
 import aiosqlite
 
 from tmtui.core.events import Event, EventKind
-from tmtui.core.models import Fill, Outcome, Side, Signal, TmtuiError, Trade
+from tmtui.core.models import Fill, LedgerUnavailable, Outcome, Side, Signal, TmtuiError, Trade
 from tmtui.core.signal_rules import signal_from_dict, signal_to_dict
 from tmtui.ledger_backup import BackupResult, DailyBackups, backup_file, copy_database
 from tmtui.ledger_guard import (
@@ -439,7 +439,11 @@ class Ledger:
     # --- reads ------------------------------------------------------------------------
 
     async def find_by_idem_key(self, key: str) -> int | None:
-        rows = list(await self._db.execute_fetchall(IDEM_SQL, (key,)))  # one thread hop
+        """The signal an alert key was recorded as; LedgerUnavailable if it cannot be read."""
+        try:
+            rows = list(await self._db.execute_fetchall(IDEM_SQL, (key,)))  # one thread hop
+        except sqlite3.Error as exc:
+            raise LedgerUnavailable(f"not recorded: the ledger cannot be read: {exc}") from exc
         return int(rows[0][0]) if rows else None
 
     async def accepted_signals(self) -> list[tuple[int, Signal]]:
