@@ -51,7 +51,7 @@ BRIDGE_PAYLOADS = [
             qty=2,
             price="21000.25",
             time=TIME,
-            market_position="long",
+            sentiment="long",
         ),
     ),
     (
@@ -218,12 +218,15 @@ def test_flat_market_position_without_action_is_a_close() -> None:
     assert (fields.action, fields.market_position) == ("close", "flat")
 
 
-def test_sentiment_counts_as_market_position_only_when_it_is_one() -> None:
+def test_sentiment_is_read_as_traderspost_writes_it() -> None:
     assert parse_alert_body(b'{"ticker":"NQ1!","sentiment":"flat"}') == AlertFields(
-        action="close", ticker="NQ1!", market_position="flat"
+        action="close", ticker="NQ1!", sentiment="flat"
     )
-    fields = parse_alert_body(b'{"ticker":"NQ1!","action":"buy","sentiment":"bullish"}')
-    assert fields.market_position is None
+    for word, side in (("bullish", "long"), ("Bearish", "short"), ("LONG", "long")):
+        body = b'{"ticker":"NQ1!","action":"buy","sentiment":"%s"}' % word.encode()
+        assert parse_alert_body(body).sentiment == side
+    with pytest.raises(InvalidSignal, match="not long, bullish, short, bearish or flat"):
+        parse_alert_body(b'{"ticker":"NQ1!","action":"buy","sentiment":"neutral"}')
 
 
 def test_agreeing_aliases_are_fine() -> None:
@@ -251,7 +254,7 @@ def test_empty_values_count_as_absent() -> None:
 
 def test_unknown_keys_are_ignored() -> None:
     fields = parse_alert_body(
-        b'{"ticker":"NQ1!","action":"buy","exchange":"CME_MINI","interval":"5","extra":{"a":[1]}}'
+        b'{"ticker":"NQ1!","action":"buy","timeframe":"5","interval":"5","extra":{"a":[1]}}'
     )
     assert fields == AlertFields(action="buy", ticker="NQ1!")
 
@@ -392,9 +395,14 @@ def test_bad_strategy_names(name: object) -> None:
         validate_strategy_name(name)
 
 
-def test_idempotency_key_prefers_the_explicit_id() -> None:
+def test_idempotency_key_is_the_explicit_id_and_the_body() -> None:
     body = b'{"ticker":"NQ1!","action":"buy","id":"abc","time":"t"}'
-    assert idempotency_key(parse_alert_body(body), body) == "id:abc"
+    key = idempotency_key(parse_alert_body(body), body)
+    assert key is not None and key.startswith("id:abc|sha256:")
+    assert key == idempotency_key(parse_alert_body(body), body)
+    # {{strategy.order.id}} repeats across trades: the same id with another body is a new key
+    other = body.replace(b'"buy"', b'"sell"')
+    assert idempotency_key(parse_alert_body(other), other) != key
 
 
 def test_idempotency_key_hashes_a_timed_body() -> None:

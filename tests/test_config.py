@@ -117,3 +117,27 @@ def test_invalid_toml(tmp_path: Path) -> None:
 def test_secret_with_spaces_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="listener.secret must not start or end with spaces"):
         load_config(write(tmp_path, '[listener]\nsecret = " abc"\n'))
+
+
+def test_default_qty_and_its_per_strategy_overrides() -> None:
+    config = config_from_dict(
+        {"strategies": {"default_qty": 2, "default_qty_by_strategy": {"ORB": 3, "My Trend": 1}}}
+    )
+    assert config.strategies.default_qty_for("ORB") == 3
+    assert config.strategies.default_qty_for("My Trend") == 1
+    assert config.strategies.default_qty_for("other") == 2
+    assert Config().strategies.default_qty_for("any") == 1
+
+
+@pytest.mark.parametrize(
+    ("strategies", "message"),
+    [
+        ({"default_qty": 0}, "strategies.default_qty must be >= 1"),
+        ({"default_qty_by_strategy": {"ORB": 0}}, "default_qty_by_strategy.ORB must be >= 1"),
+        ({"default_qty_by_strategy": {"ORB": 1.5}}, "whole number"),
+        ({"default_qty_by_strategy": ["ORB"]}, "must be a table"),
+    ],
+)
+def test_default_qty_checks(strategies: dict[str, object], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        config_from_dict({"strategies": strategies})

@@ -15,7 +15,7 @@ from tmtui.core.models import InvalidSignal, LedgerUnavailable, Outcome, Unusabl
 from tmtui.core.views import position_json, report_json
 from tmtui.engine import Engine
 from tmtui.feeds.base import Quote
-from tmtui.ledger import Ledger
+from tmtui.ledger import SCHEMA_VERSION, Ledger
 
 
 async def make_engine(tmp_path: Path, **sections: object) -> Engine:
@@ -57,8 +57,8 @@ async def test_duplicate_key_applies_once(tmp_path: Path) -> None:
 
 async def test_rejections_change_nothing(tmp_path: Path) -> None:
     engine = await make_engine(tmp_path)
-    with pytest.raises(UnusableSignal, match="contracts.BTC"):
-        await engine.submit_alert(alert("buy", "BTC1!", 1, "100"))
+    with pytest.raises(UnusableSignal, match="contracts.XYZ"):
+        await engine.submit_alert(alert("buy", "XYZ1!", 1, "100"))
     with pytest.raises(UnusableSignal, match="1..100"):
         await engine.submit_alert(alert("buy", "NQ1!", 101, "100"))
     with pytest.raises(InvalidSignal, match="whole number"):
@@ -183,7 +183,7 @@ async def test_signals_table_is_append_only_and_wal(tmp_path: Path) -> None:
     await engine.stop()
     db = sqlite3.connect(tmp_path / "ledger.db")
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert db.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     with pytest.raises(sqlite3.DatabaseError, match="append-only"):
         db.execute("UPDATE signals SET qty = 5")
     with pytest.raises(sqlite3.DatabaseError, match="append-only"):

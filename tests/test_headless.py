@@ -99,7 +99,8 @@ async def test_sigkill_mid_stream_loses_no_acknowledged_alert(tmp_path: Path) ->
             proc.wait()
     assert len(acked) >= 40
     db = sqlite3.connect(tmp_path / "ledger.db")
-    recorded = {r[0] for r in db.execute("SELECT idem_key FROM signals WHERE outcome = 'accepted'")}
+    keys = db.execute("SELECT idem_key FROM signals WHERE outcome = 'accepted'")
+    recorded = {r[0].split("|")[0] for r in keys}  # "id:<id>|sha256:<body hash>"
     db.close()
     missing = [a for a in acked if f"id:{a}" not in recorded]
     assert missing == []

@@ -1,50 +1,79 @@
-"""`tmtui ledger ...`: looking after the ledger file itself.
+"""`tmtui ledger ...`: backups, proofs and repairs of the ledger.
 
-`backup` is here; checking (`verify`) and rebuilding the derived tables belong here too.
-Registered by `tmtui.cli`; kept apart so the main command module stays about trading.
+Signals are the source of truth; fills, trades, day rollups and the stored book are derived
+from them. `verify` replays every signal and compares; `rebuild` rewrites the derived tables
+(after a change to commissions or the contract table, say); `backup` copies the ledger while
+`tmtui run` writes to it.
 """
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
-from tmtui.config import Config, load_config
-from tmtui.core.models import TmtuiError
+from tmtui.cli_common import ConfigOpt, JsonOpt, emit_json, err, fail, load, out, run, with_ledger
+from tmtui.ledger import Ledger
 from tmtui.ledger_backup import BackupFailed, backup_file, default_backup_name
 
 ledger_app = typer.Typer(
-    help="Look after the ledger: back it up while tmtui runs.", no_args_is_help=True
+    help="Back up the ledger, check or rebuild its derived tables from its signals.",
+    no_args_is_help=True,
 )
 
-err = Console(stderr=True)
 
-ConfigOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--config", "-c", help="Config file (default: $TMTUI_CONFIG or the user config dir)."
-    ),
-]
+@ledger_app.command("verify")
+def verify_cmd(config: ConfigOpt = None, json: JsonOpt = False) -> None:
+    """Replay every signal and compare with the stored book, fills, trades and day totals."""
+    from tmtui.history import verify
+
+    cfg = load(config)
+
+    async def work(ledger: Ledger) -> tuple[list[str], int]:
+        return await verify(ledger, cfg), await ledger.count_signals()
+
+    diffs, count = run(with_ledger(cfg, work))
+    path = str(cfg.ledger.resolved_path())
+    if json:
+        emit_json({"ledger": path, "signals": count, "ok": not diffs, "differences": diffs})
+    else:
+        for diff in diffs:
+            out.print(diff, highlight=False, markup=False)
+        if diffs:
+            err.print(f"{len(diffs)} difference(s) between {path} and a replay of its signals")
+        else:
+            out.print(f"ok: {path} matches a replay of its {count} signal(s)", markup=False)
+    if diffs:
+        raise typer.Exit(1)
 
 
-def _fail(message: str, code: int) -> NoReturn:
-    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
-    raise typer.Exit(code)
+@ledger_app.command("rebuild")
+def rebuild_cmd(config: ConfigOpt = None) -> None:
+    """Rewrite fills, trades, day totals and the stored book from the signals."""
+    from tmtui.history import rebuild
 
+    cfg = load(config)
+    began = time.monotonic()
 
-def _load(config_path: Path | None) -> Config:
+    async def work(ledger: Ledger) -> int:
+        result = await rebuild(ledger, cfg)
+        return len(result.trades)
+
     try:
-        return load_config(config_path)
-    except TmtuiError as exc:
-        _fail(str(exc), 2)
+        trades = run(with_ledger(cfg, work))
+    except OSError as exc:
+        fail(f"could not rebuild {cfg.ledger.resolved_path()}: {exc}", 1)
+    out.print(
+        f"rebuilt {cfg.ledger.resolved_path()}: {trades} round trip(s) "
+        f"in {time.monotonic() - began:.1f} s",
+        markup=False,
+    )
 
 
 @ledger_app.command("backup")
-def backup(
+def backup_cmd(
     path: Annotated[
         Path | None,
         typer.Argument(
@@ -59,7 +88,7 @@ def backup(
     Never overwrites a file; the copy is checked before it gets its name. Restore it as the
     README says ("Restoring a backup").
     """
-    cfg = _load(config)
+    cfg = load(config)
     ledger = cfg.ledger.resolved_path()
     target = path.expanduser() if path is not None else cfg.ledger.resolved_backup_dir()
     if path is None or target.is_dir():
@@ -67,5 +96,10 @@ def backup(
     try:
         result = backup_file(ledger, target)
     except BackupFailed as exc:
-        _fail(str(exc), 1)
-    print(f"backed up {ledger} to {result.path}: {result.signals} signals, {result.size:,} bytes")
+        fail(str(exc), 1)
+    out.print(
+        f"backed up {ledger} to {result.path}: {result.signals} signals, {result.size:,} bytes",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )

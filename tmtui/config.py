@@ -85,6 +85,12 @@ class SessionConfig:
 @dataclass(frozen=True)
 class StrategiesConfig:
     disabled: tuple[str, ...] = ()
+    default_qty: int = 1
+    default_qty_by_strategy: dict[str, int] = field(default_factory=dict)
+
+    def default_qty_for(self, strategy: str) -> int:
+        """Contracts for an entry whose alert gives none: the strategy's own, else default_qty."""
+        return self.default_qty_by_strategy.get(strategy, self.default_qty)
 
 
 @dataclass(frozen=True)
@@ -212,6 +218,10 @@ def _coerce(tp: Any, value: Any, key: str, where: str) -> Any:
     if origin in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(tp) if a is not type(None)]
         return _coerce(args[0], value, key, where)
+    if origin is dict:
+        inner = typing.get_args(tp)[1]
+        table = _table(value, key, where)
+        return {k: _coerce(inner, v, f"{key}.{k}", where) for k, v in table.items()}
     if origin is tuple:
         if not isinstance(value, list):
             raise ConfigError(f"{where}: {key} must be a list, got {_tname(value)}")
@@ -302,6 +312,12 @@ def _check_values(config: Config, where: str) -> None:
         parse_day_start(config.session.day_start)
     except ValueError as exc:
         raise ConfigError(f"{where}: session.day_start: {exc}") from None
+    strategies = config.strategies
+    if strategies.default_qty < 1:
+        raise ConfigError(f"{where}: strategies.default_qty must be >= 1")
+    for name, qty in strategies.default_qty_by_strategy.items():
+        if qty < 1:
+            raise ConfigError(f"{where}: strategies.default_qty_by_strategy.{name} must be >= 1")
     for root, spec in config.contracts.items():
         if spec.point_value is not None and spec.point_value <= 0:
             raise ConfigError(f"{where}: contracts.{root}.point_value must be > 0")

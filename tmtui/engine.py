@@ -23,6 +23,7 @@ from tmtui import __version__
 from tmtui.config import Config
 from tmtui.core.account import DayAccount
 from tmtui.core.book import Book, Plan, PositionKey
+from tmtui.core.book_state import delta_of
 from tmtui.core.events import Event, EventKind
 from tmtui.core.marking import mark_price
 from tmtui.core.models import (
@@ -36,7 +37,8 @@ from tmtui.core.models import (
     TmtuiError,
     UnusableSignal,
 )
-from tmtui.core.signal_rules import build_signal
+from tmtui.core.rollups import rollups_of
+from tmtui.core.signal_rules import build_signal, signal_text
 from tmtui.core.views import (
     PositionView,
     Snapshot,
@@ -46,7 +48,7 @@ from tmtui.core.views import (
 )
 from tmtui.engine_pending import PendingAlerts
 from tmtui.feeds.base import FeedState, FeedStatus, Quote, QuoteFeed
-from tmtui.history import load_day_account, make_book, make_calendar, rebuild_book
+from tmtui.history import load_book, load_day_account, make_book, make_calendar
 from tmtui.ledger import AccountSample, DuplicateSignal, Ledger, PositionSample, SignalRecord
 from tmtui.ledger_guard import LedgerStatus
 from tmtui.ledger_writer import PendingWrite
@@ -123,7 +125,7 @@ class Engine:
 
     async def restore(self) -> None:
         """Rebuild positions and today's account from the ledger (also used by tests)."""
-        self.book = await rebuild_book(self.ledger, self.config)
+        self.book = await load_book(self.ledger, self.config, checkpoint=True)
         now = self.clock()
         self.account = await load_day_account(
             self.ledger, self.calendar, self.calendar.day_of(now), self._open_pnl(), now
@@ -253,6 +255,7 @@ class Engine:
                 self.config.listener.max_qty,
                 alert.received,
                 alert.source,
+                self.config.strategies.default_qty_for,
             )
             if not self.strategy_enabled(signal.strategy):
                 return self._queue_ignored(
@@ -261,6 +264,8 @@ class Engine:
             plan = self.book.plan(signal)
         except (InvalidSignal, UnusableSignal) as exc:
             return self._reject(alert, exc)
+        if plan.skipped is not None:
+            return self._queue_ignored(alert, signal, plan.skipped)
         if plan.before == 0 and plan.after == 0:
             return self._queue_ignored(
                 alert, signal, f"nothing open to close for {signal.root} ({signal.strategy})"
@@ -358,7 +363,13 @@ class Engine:
             idem_key=alert.idem_key if alert else None,
         )
         write = self.ledger.queue_signal(
-            record, plan.fills, plan.closed_trades, events, chained=True
+            record,
+            plan.fills,
+            plan.closed_trades,
+            events,
+            book=delta_of(plan),
+            rollups=rollups_of(plan.fills, plan.closed_trades, self.calendar.day_of),
+            chained=True,
         )
         undo = self._apply_pending(plan)
         self._pending.track(write, undo, record.idem_key)
@@ -524,17 +535,8 @@ class Engine:
             "after": after,
         }
         events = [Event(kind, text, self.clock(), data)]
-        if plan.drift is not None:
-            expected, target = plan.drift
-            events.append(
-                Event(
-                    EventKind.DRIFT,
-                    f"{s.strategy} {s.root}: strategy reports position {target}, "
-                    f"tmtui tracked {expected}; set to {target}",
-                    self.clock(),
-                    {"expected": expected, "target": target},
-                )
-            )
+        drift = {"expected": plan.drift[0], "target": plan.drift[1]} if plan.drift else {}
+        events.extend(Event(EventKind.DRIFT, note, self.clock(), drift) for note in plan.notes)
         return events
 
     # --- manual actions -----------------------------------------------------------------------
@@ -763,13 +765,7 @@ class Engine:
 
 
 def _signal_text(signal: Signal, with_price: bool = True) -> str:
-    qty = "" if signal.qty is None else f" {signal.qty}"
-    text = f"{signal.action.value}{qty} {signal.root}"
-    if signal.target is not None:
-        text += f" (target {signal.target})"
-    if with_price and signal.price is not None:
-        text += f" @ {signal.price}"
-    return text
+    return signal_text(signal, with_price)
 
 
 async def _quietly(awaitable: Any) -> None:

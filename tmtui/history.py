@@ -1,24 +1,33 @@
-"""Rebuilding state from the ledger, and the per-day history the read commands show.
+"""The book from the ledger: load the stored state, replay only the tail; replay as proof.
 
-`rebuild_book` is how both `tmtui run` and the read commands get positions: replay every
-accepted signal, then take marks and trade extremes from the newest P&L samples.
+`load_book` is how both `tmtui run` and the read commands get positions: the open
+positions stored with the last applied signal, plus a replay of any applied signal after it,
+then marks and trade extremes from the newest P&L samples. `replay_all` rebuilds everything
+from the signals alone; `verify` compares that with what is stored and `rebuild` rewrites it.
 """
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 
 from tmtui.config import Config
 from tmtui.core.account import DayAccount, DayCurve
 from tmtui.core.book import Book, replay
+from tmtui.core.book_state import comparable, restore_position, whole_book
 from tmtui.core.contracts import ContractBook
 from tmtui.core.models import Fill, Trade
+from tmtui.core.rollups import DayRollup, rollups_of
 from tmtui.core.trading_day import TradingCalendar
 from tmtui.core.views import CalendarDay
 from tmtui.ledger import Ledger
+
+log = logging.getLogger("tmtui.history")
 
 ZERO = Decimal(0)
 
@@ -32,10 +41,75 @@ def make_calendar(config: Config) -> TradingCalendar:
     return TradingCalendar(s.timezone, s.day_start, s.roll_weekends)
 
 
-async def rebuild_book(ledger: Ledger, config: Config) -> Book:
-    """Replay the recorded signals, then restore marks and MAE/MFE from the last samples."""
+@dataclass(slots=True)
+class Replayed:
+    """Everything derived from the signals alone, as a from-scratch replay computes it."""
+
+    book: Book
+    fills: list[Fill] = field(default_factory=list)
+    trades: list[Trade] = field(default_factory=list)
+    rollups: list[DayRollup] = field(default_factory=list)
+    last_signal_id: int = 0
+
+
+async def replay_all(ledger: Ledger, config: Config) -> Replayed:
+    """Replay every applied signal from an empty book: the definition of truth."""
     book = make_book(config)
-    replay(book, await ledger.accepted_signals())
+    signals = await ledger.accepted_signals()
+    plans = replay(book, signals)
+    fills = [f for p in plans for f in p.fills]
+    trades = [t for p in plans for t in p.closed_trades]
+    rollups = rollups_of(fills, trades, make_calendar(config).day_of)
+    last = signals[-1][0] if signals else 0
+    return Replayed(book, fills, trades, rollups, last)
+
+
+async def rebuild(ledger: Ledger, config: Config) -> Replayed:
+    """Rewrite fills, trades, day rollups and the stored book from the signals."""
+    result = await replay_all(ledger, config)
+    await ledger.replace_derived(
+        result.fills, result.trades, whole_book(result.book), result.rollups, result.last_signal_id
+    )
+    return result
+
+
+async def load_book(ledger: Ledger, config: Config, *, checkpoint: bool = False) -> Book:
+    """The stored book plus a replay of the tail after it; marks from the last samples.
+
+    A ledger upgraded from v1 has no stored state yet: with `checkpoint` (the running app)
+    its derived tables are rebuilt once; a read command replays in memory and writes nothing.
+    With `checkpoint`, a non-empty tail is stored so the next start reads it directly.
+    """
+    stored = await ledger.book_state()
+    if stored.needs_rebuild:
+        if checkpoint:
+            log.warning("ledger %s: rebuilding derived tables from the signals", ledger.path)
+            book = (await rebuild(ledger, config)).book
+        else:
+            book = (await replay_all(ledger, config)).book
+        await _restore_marks(ledger, book)
+        return book
+    book = make_book(config)
+    book.next_trade_id = stored.next_trade_id
+    for (strategy, root), state in stored.positions.items():
+        spec = book.contracts[root]
+        book.positions[(strategy, root)] = restore_position(strategy, root, state, spec.point_value)
+    tail = await ledger.accepted_signals(after=stored.last_signal_id)
+    if tail:
+        replay(book, tail)
+        if checkpoint:
+            await ledger.checkpoint_book(whole_book(book), tail[-1][0])
+    await _restore_marks(ledger, book)
+    return book
+
+
+async def rebuild_book(ledger: Ledger, config: Config) -> Book:
+    """The current book for a reader (no writes): see `load_book`."""
+    return await load_book(ledger, config)
+
+
+async def _restore_marks(ledger: Ledger, book: Book) -> None:
+    """Marks and MAE/MFE extremes from the newest P&L sample of each open round trip."""
     samples = await ledger.latest_position_samples()
     for pos in book.open_positions():
         sample = samples.get((pos.strategy, pos.root, pos.trade.trade_id))
@@ -45,7 +119,100 @@ async def rebuild_book(ledger: Ledger, config: Config) -> Book:
         pos.trade.mfe = max(pos.trade.mfe, sample.mfe)
         when = datetime.fromtimestamp(sample.ts, tz=pos.trade.entry_time.tzinfo)
         pos.mark, pos.mark_time = sample.mark, when
-    return book
+
+
+async def verify(ledger: Ledger, config: Config) -> list[str]:
+    """Every difference between the stored derived tables and a replay; [] when they agree.
+
+    MAE/MFE are left out of the comparison: marks move them between signals, and a replay
+    of the signals alone cannot see marks.
+    """
+    truth = await replay_all(ledger, config)
+    stored = await ledger.book_state()
+    diffs: list[str] = []
+    if stored.needs_rebuild:
+        return ["the ledger has no stored state yet (upgraded from v1): run `tmtui ledger rebuild`"]
+    if stored.last_signal_id != truth.last_signal_id:
+        diffs.append(
+            f"book: stored up to signal #{stored.last_signal_id}, "
+            f"signals go to #{truth.last_signal_id}"
+        )
+    if stored.next_trade_id != truth.book.next_trade_id:
+        diffs.append(
+            f"book: next trade id {stored.next_trade_id}, replay {truth.book.next_trade_id}"
+        )
+    diffs += _diff_positions(stored.positions, whole_book(truth.book).upserts)
+    diffs += _diff_rows("fill", _fill_rows(await ledger.fills()), _fill_rows(truth.fills))
+    diffs += _diff_rows("trade", _trade_rows(await ledger.trades()), _trade_rows(truth.trades))
+    diffs += _diff_rows(
+        "day rollup", _rollup_rows(await ledger.rollups()), _rollup_rows(truth.rollups)
+    )
+    return diffs
+
+
+def _diff_positions(
+    stored: dict[tuple[str, str], dict[str, Any]],
+    truth: dict[tuple[str, str], dict[str, Any]],
+) -> list[str]:
+    diffs = []
+    for key in sorted(set(stored) | set(truth)):
+        name = f"position {key[0]} {key[1]}"
+        if key not in truth:
+            diffs.append(f"{name}: stored but the signals leave it flat")
+        elif key not in stored:
+            diffs.append(f"{name}: missing (replay holds {truth[key]['lots']})")
+        elif comparable(stored[key]) != comparable(truth[key]):
+            diffs.append(f"{name}: stored {stored[key]}, replay {truth[key]}")
+    return diffs
+
+
+def _diff_rows(what: str, stored: dict[object, str], truth: dict[object, str]) -> list[str]:
+    diffs = []
+    for key in sorted(set(stored) | set(truth), key=str):
+        if key not in truth:
+            diffs.append(f"{what} {key}: stored, not in the replay: {stored[key]}")
+        elif key not in stored:
+            diffs.append(f"{what} {key}: missing, replay has {truth[key]}")
+        elif stored[key] != truth[key]:
+            diffs.append(f"{what} {key}: stored {stored[key]}, replay {truth[key]}")
+    return diffs
+
+
+def _fill_rows(fills: Iterable[Fill]) -> dict[object, str]:
+    """Fills keyed by (signal, round trip, closing?): one signal fills each trade once."""
+    return {
+        (f.signal_id, f.trade_id, f.closing_qty != 0): (
+            f"{f.strategy} {f.root} qty {f.qty} @ {f.price.normalize()} at {_utc(f.time)}, "
+            f"realized {f.realized.normalize()}, commission {f.commission.normalize()}"
+        )
+        for f in fills
+    }
+
+
+def _trade_rows(trades: Iterable[Trade]) -> dict[object, str]:
+    return {
+        t.trade_id: (
+            f"{t.strategy} {t.root} {t.side.value} {t.qty} "
+            f"{t.entry_price.normalize()} -> {(t.exit_price or Decimal(0)).normalize()} "
+            f"at {_utc(t.exit_time) if t.exit_time else '-'}, "
+            f"gross {t.gross.normalize()}, commission {t.commission.normalize()}"
+        )
+        for t in trades
+    }
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()
+
+
+def _rollup_rows(rollups: Iterable[DayRollup]) -> dict[object, str]:
+    return {
+        r.key: (
+            f"realized {r.realized.normalize()}, commission {r.commission.normalize()}, "
+            f"fills {r.fills}, trades {r.trades} ({r.wins} won, {r.losses} lost)"
+        )
+        for r in rollups
+    }
 
 
 def daily_totals(

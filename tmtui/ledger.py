@@ -28,8 +28,10 @@ from typing import Any, Final
 
 import aiosqlite
 
+from tmtui.core.book_state import BookDelta
 from tmtui.core.events import Event, EventKind
 from tmtui.core.models import Fill, LedgerUnavailable, Outcome, Side, Signal, TmtuiError, Trade
+from tmtui.core.rollups import DayRollup
 from tmtui.core.signal_rules import signal_from_dict, signal_to_dict
 from tmtui.ledger_backup import BackupResult, DailyBackups, backup_file, copy_database
 from tmtui.ledger_guard import (
@@ -67,7 +69,7 @@ TABLES: Final = (
 )
 """The tables every ledger has (v1); checked on open."""
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -162,7 +164,47 @@ _MIGRATIONS: dict[int, str] = {
         time TEXT NOT NULL
     );
     """,
+    2: """
+    CREATE TABLE open_positions (
+        strategy TEXT NOT NULL,
+        root TEXT NOT NULL,
+        state TEXT NOT NULL,
+        signal_id INTEGER NOT NULL,
+        PRIMARY KEY (strategy, root)
+    );
+    CREATE TABLE book_meta (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        last_signal_id INTEGER NOT NULL,
+        next_trade_id INTEGER NOT NULL
+    );
+    INSERT INTO book_meta (id, last_signal_id, next_trade_id) VALUES (1,
+        CASE WHEN EXISTS (SELECT 1 FROM signals WHERE outcome = 'accepted') THEN -1 ELSE 0 END,
+        1);
+    CREATE TABLE day_rollups (
+        day TEXT NOT NULL,
+        strategy TEXT NOT NULL,
+        root TEXT NOT NULL,
+        realized TEXT NOT NULL,
+        commission TEXT NOT NULL,
+        fills INTEGER NOT NULL,
+        trades INTEGER NOT NULL,
+        wins INTEGER NOT NULL,
+        losses INTEGER NOT NULL,
+        won TEXT NOT NULL,
+        lost TEXT NOT NULL,
+        PRIMARY KEY (day, strategy, root)
+    );
+    CREATE INDEX day_rollups_strategy ON day_rollups (strategy, day);
+    CREATE INDEX trades_strategy ON trades (strategy, exit_time);
+    CREATE INDEX trades_root ON trades (root, exit_time);
+    CREATE INDEX fills_signal ON fills (signal_id);
+    CREATE INDEX events_time ON events (time);
+    CREATE INDEX position_samples_ts ON position_samples (ts);
+    """,
 }
+
+NEEDS_REBUILD = -1
+"""`book_meta.last_signal_id` of a ledger upgraded from v1: its derived tables need a rebuild."""
 
 
 def iso(moment: datetime) -> str:
@@ -216,6 +258,19 @@ class AccountSample:
     max_drawdown: Decimal
     max_time: datetime | None
     min_time: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredBook:
+    """The book as stored: positions as JSON-able state, and the replay point."""
+
+    last_signal_id: int
+    next_trade_id: int
+    positions: dict[tuple[str, str], dict[str, Any]]
+
+    @property
+    def needs_rebuild(self) -> bool:
+        return self.last_signal_id == NEEDS_REBUILD
 
 
 class DuplicateSignal(TmtuiError):
@@ -339,6 +394,8 @@ class Ledger:
         closed_trades: Sequence[Trade] = (),
         events: Sequence[Event] = (),
         *,
+        book: BookDelta | None = None,
+        rollups: Sequence[DayRollup] = (),
         chained: bool = False,
     ) -> PendingWrite:
         """Queue a signal with what it caused, for the next group commit; returns at once.
@@ -346,13 +403,17 @@ class Ledger:
         The ledger commits in queue order, so queue in decision order. The write's result is
         the signal id; it fails with DuplicateSignal when its key is taken, LedgerUnavailable
         when it could not be recorded (then nothing of it was). `chained`: decided on top of
-        the chained writes queued before it, so it fails when one of them does.
+        the chained writes queued before it, so it fails when one of them does. `book` (the
+        positions the signal changed) and `rollups` (what it adds to each trading day) keep the
+        stored state equal to the replay of every applied signal.
         """
         key = record.idem_key if record.outcome in (Outcome.ACCEPTED, Outcome.IGNORED) else None
         signal_row = _signal_row(record, key)
         fill_rows = [_fill_row(f) for f in fills]
         trade_rows = [_trade_row(t) for t in closed_trades]
         pending_events = [(e, dict(e.data)) for e in events]
+        book_rows = _book_rows(book) if book is not None else None
+        rollups = list(rollups)
 
         def write(conn: sqlite3.Connection) -> int:
             signal_id = _insert_signal(conn, signal_row, key)
@@ -364,6 +425,10 @@ class Ledger:
                 conn.executemany(
                     EVENT_SQL, [_event_row(e, data, signal_id) for e, data in pending_events]
                 )
+            if book_rows is not None:
+                _write_book(conn, book_rows, signal_id)
+            for rollup in rollups:
+                _add_rollup(conn, rollup)
             return signal_id
 
         return self._writer.submit(write, urgent=True, chained=chained)
@@ -375,6 +440,8 @@ class Ledger:
         closed_trades: Sequence[Trade] = (),
         events: Sequence[Event] = (),
         *,
+        book: BookDelta | None = None,
+        rollups: Sequence[DayRollup] = (),
         chained: bool = False,
     ) -> int:
         """Append a signal with what it caused, atomically; returns the signal id.
@@ -383,8 +450,49 @@ class Ledger:
         was recorded then, or it lands later and a resend is deduplicated), DuplicateSignal if
         its key is taken.
         """
-        write = self.queue_signal(record, fills, closed_trades, events, chained=chained)
+        write = self.queue_signal(
+            record, fills, closed_trades, events, book=book, rollups=rollups, chained=chained
+        )
         return int(await write.confirmed())
+
+    async def checkpoint_book(self, delta: BookDelta, last_signal_id: int) -> None:
+        """Store the whole book as the replay up to `last_signal_id` (after a tail replay)."""
+        rows = _book_rows(delta)
+
+        def write(conn: sqlite3.Connection) -> None:
+            conn.execute("DELETE FROM open_positions")
+            _write_book(conn, rows, last_signal_id)
+
+        await self._writer.submit(write, urgent=True).confirmed()
+
+    async def replace_derived(
+        self,
+        fills: Sequence[Fill],
+        trades: Sequence[Trade],
+        book: BookDelta,
+        rollups: Sequence[DayRollup],
+        last_signal_id: int,
+    ) -> None:
+        """Rewrite every table derived from the signals, in one transaction (`ledger rebuild`).
+
+        Not bound by the write budget: it may be a year of history, and nobody waits on a
+        webhook for it.
+        """
+        fill_rows = [(f.signal_id, *_fill_row(f)) for f in fills]
+        trade_rows = [_trade_row(t) for t in trades]
+        book_rows = _book_rows(book)
+        rollups = list(rollups)
+
+        def write(conn: sqlite3.Connection) -> None:
+            for table in ("fills", "trades", "open_positions", "day_rollups"):
+                conn.execute(f"DELETE FROM {table}")
+            conn.executemany(FILL_SQL, fill_rows)
+            conn.executemany(TRADE_SQL, trade_rows)
+            for rollup in rollups:
+                _add_rollup(conn, rollup)
+            _write_book(conn, book_rows, last_signal_id)
+
+        await self._writer.submit(write, urgent=True, patient=True).confirmed()
 
     async def add_events(self, events: Iterable[Event]) -> None:
         rows = [_event_row(e, dict(e.data), None) for e in events]
@@ -446,10 +554,11 @@ class Ledger:
             raise LedgerUnavailable(f"not recorded: the ledger cannot be read: {exc}") from exc
         return int(rows[0][0]) if rows else None
 
-    async def accepted_signals(self) -> list[tuple[int, Signal]]:
-        """Every applied signal in order, with the price it filled at: the replay input."""
+    async def accepted_signals(self, after: int = 0) -> list[tuple[int, Signal]]:
+        """Applied signals with id > `after` in order, with their fill price: the replay input."""
         async with self._db.execute(
-            "SELECT id, parsed FROM signals WHERE outcome = 'accepted' ORDER BY id"
+            "SELECT id, parsed FROM signals WHERE outcome = 'accepted' AND id > ? ORDER BY id",
+            (after,),
         ) as cur:
             rows = await cur.fetchall()
         return [(int(r[0]), signal_from_dict(json.loads(r[1]))) for r in rows]
@@ -535,6 +644,34 @@ class Ledger:
         rows = await self.account_samples(day, limit=1)
         return rows[-1] if rows else None
 
+    async def book_state(self) -> StoredBook:
+        """The stored open positions and the id of the last signal they include."""
+        meta = await self._dicts("SELECT last_signal_id, next_trade_id FROM book_meta", ())
+        rows = await self._dicts("SELECT strategy, root, state FROM open_positions", ())
+        last, next_id = (meta[0]["last_signal_id"], meta[0]["next_trade_id"]) if meta else (-1, 1)
+        positions = {(r["strategy"], r["root"]): json.loads(r["state"]) for r in rows}
+        return StoredBook(int(last), int(next_id), positions)
+
+    async def rollups(
+        self, first: str | None = None, last: str | None = None, strategy: str | None = None
+    ) -> list[DayRollup]:
+        """Day rollups with `first` <= day <= `last` (ISO dates), optionally one strategy."""
+        clauses, args = [], []
+        if first is not None:
+            clauses.append("day >= ?")
+            args.append(first)
+        if last is not None:
+            clauses.append("day <= ?")
+            args.append(last)
+        if strategy is not None:
+            clauses.append("strategy = ?")
+            args.append(strategy)
+        where = " WHERE " + " AND ".join(clauses) if clauses else ""
+        rows = await self._dicts(
+            f"SELECT * FROM day_rollups{where} ORDER BY day, strategy, root", tuple(args)
+        )
+        return [_rollup_from_row(r) for r in rows]
+
     async def strategy_switches(self) -> dict[str, bool]:
         rows = await self._dicts("SELECT strategy, enabled FROM strategy_switches", ())
         return {r["strategy"]: bool(r["enabled"]) for r in rows}
@@ -580,6 +717,22 @@ def _trade_from_row(r: dict[str, Any]) -> Trade:
     trade.entry_qty, trade.entry_value = 1, Decimal(r["entry_price"])
     trade.exit_qty, trade.exit_value = 1, Decimal(r["exit_price"])
     return trade
+
+
+def _rollup_from_row(r: dict[str, Any]) -> DayRollup:
+    return DayRollup(
+        r["day"],
+        r["strategy"],
+        r["root"],
+        Decimal(r["realized"]),
+        Decimal(r["commission"]),
+        int(r["fills"]),
+        int(r["trades"]),
+        int(r["wins"]),
+        int(r["losses"]),
+        Decimal(r["won"]),
+        Decimal(r["lost"]),
+    )
 
 
 def _position_sample(r: dict[str, Any]) -> PositionSample:
@@ -689,6 +842,59 @@ def _event_row(e: Event, data: dict[str, Any], signal_id: int | None) -> tuple[A
     if signal_id is not None:
         data.setdefault("signal_id", signal_id)
     return (iso(e.time), e.kind.value, e.message, json.dumps(data, default=str))
+
+
+BookRows = tuple[list[tuple[str, str, str]], list[tuple[str, str]], int]
+"""A BookDelta as rows: (strategy, root, state JSON) upserts, (strategy, root) deletes, the
+next trade id. Serialised when queued, so later marks cannot change what is written."""
+
+
+def _book_rows(delta: BookDelta) -> BookRows:
+    upserts = [(s, r, json.dumps(state)) for (s, r), state in delta.upserts.items()]
+    return upserts, list(delta.deletes), delta.next_trade_id
+
+
+def _write_book(conn: sqlite3.Connection, rows: BookRows, signal_id: int) -> None:
+    upserts, deletes, next_trade_id = rows
+    conn.executemany(
+        "INSERT OR REPLACE INTO open_positions VALUES (?,?,?,?)",
+        [(strategy, root, state, signal_id) for strategy, root, state in upserts],
+    )
+    conn.executemany("DELETE FROM open_positions WHERE strategy = ? AND root = ?", deletes)
+    conn.execute(
+        "UPDATE book_meta SET last_signal_id = ?, next_trade_id = ? WHERE id = 1",
+        (signal_id, next_trade_id),
+    )
+
+
+def _add_rollup(conn: sqlite3.Connection, r: DayRollup) -> None:
+    """Add one signal's day figures to the stored day total (inside the write transaction)."""
+    cur = conn.execute(
+        "SELECT * FROM day_rollups WHERE day = ? AND strategy = ? AND root = ?", r.key
+    )
+    names = [d[0] for d in cur.description]
+    row = cur.fetchone()
+    cur.close()
+    total = DayRollup(*r.key)
+    if row is not None:
+        total = _rollup_from_row(dict(zip(names, row, strict=True)))
+    total.add(r)
+    conn.execute(
+        "INSERT OR REPLACE INTO day_rollups VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        (
+            total.day,
+            total.strategy,
+            total.root,
+            str(total.realized),
+            str(total.commission),
+            total.fills,
+            total.trades,
+            total.wins,
+            total.losses,
+            str(total.won),
+            str(total.lost),
+        ),
+    )
 
 
 def _insert_signal(conn: sqlite3.Connection, row: tuple[Any, ...], key: str | None) -> int:

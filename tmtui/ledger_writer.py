@@ -59,6 +59,7 @@ LOW_MAX_JOBS: Final = 20_000
 LOW_BATCH: Final = 2_000
 URGENT_BATCH: Final = 2_000
 WATCH_INTERVAL_S: Final = 1.0
+PATIENT_S: Final = 60.0
 
 
 class ChainBroken(LedgerUnavailable):
@@ -202,12 +203,18 @@ class LedgerWriter:
 
     # --- queueing ----------------------------------------------------------------------
 
-    def submit(self, work: Work, *, urgent: bool, chained: bool = False) -> PendingWrite:
-        """Queue `work` (a function of the connection, run inside the batch's transaction)."""
+    def submit(
+        self, work: Work, *, urgent: bool, chained: bool = False, patient: bool = False
+    ) -> PendingWrite:
+        """Queue `work` (a function of the connection, run inside the batch's transaction).
+
+        `patient`: not bound by the write budget (a rebuild nobody answers a webhook for).
+        """
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         future.add_done_callback(_retrieve)
         now = time.monotonic()
-        job = _Job(work, future, urgent, chained, now, now + self.budget)
+        deadline = now + (PATIENT_S if patient else self.budget)
+        job = _Job(work, future, urgent, chained, now, deadline)
         if self._lost is not None or self.status.permanent or self._closing:
             _fail(job, LedgerGone(self.status.state, self._refusal()))
         elif urgent:

@@ -15,8 +15,14 @@ Choices worth knowing:
   refuses (401) requests that carry forwarding headers, i.e. came through a tunnel.
 * Rate limit: a sliding 60 s window per client address, counted before anything else, so a
   flood costs no parsing; only the first 429 of a run is reported to the sink.
-* The secret never leaves this module: the body is redacted in `IncomingAlert.raw` and
-  `AlertFields.secret` is cleared before the sink sees the alert.
+* The secret rides where each bridge keeps it: in the body (`secret`, `token`, `key`...,
+  CrossTrade's `key=`, the comma form's licence) or, for formats with no field of their own,
+  in the URL: `{path}?secret=...`, `{path}/{secret}` or `{path}/{secret}/{strategy}`. A right
+  secret in the URL is enough (the body's own token may then be another bridge's); a wrong one
+  there is refused even if the body's is right.
+* The secret never leaves this module: the body is redacted in `IncomingAlert.raw`, paths are
+  scrubbed before they are logged, and `AlertFields.secret` is cleared before the sink sees
+  the alert.
 
 Imports no Textual.
 """
@@ -200,7 +206,8 @@ class _Refused(Exception):
 
 
 class WebhookListener:
-    """Serves `POST {path}`, `POST {path}/{strategy}` and `GET /health` inside the running loop."""
+    """Serves `POST {path}`, `POST {path}/{strategy or secret}`, `POST {path}/{secret}/{strategy}`
+    and `GET /health` inside the running loop."""
 
     def __init__(
         self,
@@ -312,9 +319,10 @@ class WebhookListener:
         )
         app.on_response_prepare.append(_hide_server_header)
         app.router.add_get("/health", self._on_health)
-        strategy_path = ("" if self._path == "/" else self._path) + "/{strategy}"
+        base = "" if self._path == "/" else self._path
         app.router.add_post(self._path, self._on_alert)
-        app.router.add_post(strategy_path, self._on_alert)
+        app.router.add_post(base + "/{first}", self._on_alert)
+        app.router.add_post(base + "/{first}/{second}", self._on_alert)
         return app
 
     # --- request handling ----------------------------------------------------------------
@@ -342,19 +350,20 @@ class WebhookListener:
             raise _Refused(403, "forbidden", reason=f"{client} is not in [listener] allow_ips")
         body = await self._read_body(request)
         fields = self._read_fields(body)
-        raw = redact_secret(redact_secret(_text_of(body), self._secret), fields.secret or "")
-        self._authenticate(request, fields, raw)
+        raw = _redacted(_text_of(body), self._secret, fields.secret, fields.licence)
+        url_secret, path_strategy = self._url_parts(request)
+        self._authenticate(request, fields, raw, url_secret)
         try:
             fields = check_alert_fields(fields)
-            fields = self._with_path_strategy(fields, request.match_info.get("strategy"))
+            fields = self._with_path_strategy(fields, path_strategy)
         except InvalidSignal as exc:
             raise _Refused(400, self._scrub(str(exc)), raw=raw) from None
         return IncomingAlert(
-            fields=replace(fields, secret=None),
+            fields=replace(fields, secret=None, licence=None),
             raw=raw,
             peer=client,
             received=datetime.now(UTC),
-            idem_key=idempotency_key(fields, body),
+            idem_key=idempotency_key(fields, raw.encode()),
         )
 
     async def _read_body(self, request: web.Request) -> bytes:
@@ -392,7 +401,24 @@ class WebhookListener:
             raw = redact_secret(_text_of(body), self._secret)
             raise _Refused(400, self._scrub(str(exc)), raw=raw) from None
 
-    def _authenticate(self, request: web.Request, fields: AlertFields, raw: str) -> None:
+    def _url_parts(self, request: web.Request) -> tuple[str | None, str | None]:
+        """(the secret the URL carries, if any; the strategy named in the path, if any).
+
+        One path segment is the secret when it matches it, else a strategy name; of two, the
+        first is the secret and the second the strategy. `?secret=` is read too.
+        """
+        first = request.match_info.get("first")
+        second = request.match_info.get("second")
+        from_query = request.query.get("secret")
+        if second is not None:
+            return first, second
+        if first is not None and self._secret and _same_secret(first, self._secret):
+            return first, None
+        return from_query, first
+
+    def _authenticate(
+        self, request: web.Request, fields: AlertFields, raw: str, url_secret: str | None
+    ) -> None:
         """Constant-time secret check; the reply never says whether it was missing or wrong."""
         if not self._secret:
             if any(name in request.headers for name in FORWARDING_HEADERS):
@@ -403,8 +429,11 @@ class WebhookListener:
                     raw=raw,
                 )
             return
-        given = (fields.secret or "").encode()
-        if not hmac.compare_digest(given, self._secret.encode()):
+        if url_secret is not None:
+            if _same_secret(url_secret, self._secret):
+                return
+            raise _Refused(401, "unauthorized", reason="wrong secret in the URL", raw=raw)
+        if not _same_secret(fields.secret or "", self._secret):
             wrong = "wrong secret" if fields.secret else "no secret in the alert"
             raise _Refused(401, "unauthorized", reason=wrong, raw=raw)
 
@@ -496,7 +525,9 @@ class WebhookListener:
             raise
         except Exception:
             log.exception(
-                "bug in the webhook listener handling %s %s", request.method, request.path
+                "bug in the webhook listener handling %s %s",
+                request.method,
+                self._scrub(request.path),
             )
             return _json(500, {"ok": False, "error": "internal error in tmtui's listener"})
         return response
@@ -511,7 +542,8 @@ class WebhookListener:
             reason = f"method {request.method} not allowed on the webhook path (use POST)"
             response = self._refuse(client, _Refused(405, error, reason=reason))
         else:
-            log.info("request from %s: %d %s %s", client, exc.status, request.method, request.path)
+            path = self._scrub(request.path)
+            log.info("request from %s: %d %s %s", client, exc.status, request.method, path)
             response = _json(exc.status, {"ok": False, "error": error})
         if "Allow" in exc.headers:
             response.headers["Allow"] = exc.headers["Allow"]
@@ -602,6 +634,17 @@ async def _hide_server_header(request: web.Request, response: web.StreamResponse
 
 def _text_of(body: bytes) -> str:
     return body.decode("utf-8", errors="replace")
+
+
+def _same_secret(given: str, secret: str) -> bool:
+    return hmac.compare_digest(given.encode(), secret.encode())
+
+
+def _redacted(text: str, *secrets: str | None) -> str:
+    """The body as it may be recorded: every secret it carries, right or wrong, masked."""
+    for secret in secrets:
+        text = redact_secret(text, secret or "")
+    return text
 
 
 def _normalise_path(path: str) -> str:

@@ -14,7 +14,8 @@ from datetime import datetime
 from decimal import Decimal
 
 from tmtui.core.contracts import ContractBook
-from tmtui.core.models import Action, Fill, Side, Signal, Trade, UnusableSignal
+from tmtui.core.models import Fill, Side, Signal, Trade, UnusableSignal
+from tmtui.core.position_rules import resolve
 
 PositionKey = tuple[str, str]
 """(strategy, root)."""
@@ -111,6 +112,10 @@ class Plan:
     change: str = Change.NONE
     drift: tuple[int, int] | None = None
     next_trade_id: int = 0
+    skipped: str | None = None
+    """Why the signal changes nothing (recorded as ignored), from `position_rules`."""
+    notes: tuple[str, ...] = ()
+    """Drift lines for the log: the strategy's stated state and tmtui's disagreed."""
 
     @property
     def realized(self) -> Decimal:
@@ -146,7 +151,8 @@ class Book:
         key = (signal.strategy, signal.root)
         current = self.positions.get(key)
         before = current.signed_qty if current else 0
-        after, drift = self._resulting_qty(signal, before)
+        resolution = resolve(signal, before)
+        after = resolution.after
         plan = Plan(
             signal,
             key,
@@ -154,14 +160,16 @@ class Book:
             after,
             signal.price,
             current,
-            drift=drift,
+            drift=resolution.drift,
             next_trade_id=self.next_trade_id,
+            skipped=resolution.skipped,
+            notes=resolution.notes,
         )
         if after == before:
             return plan
         price = signal.price if signal.price is not None else self._mark_for(current, signal.root)
         if price is None:
-            what = "close" if after == 0 else signal.action.value
+            what = "close" if after == 0 else ("buy" if after > before else "sell")
             raise UnusableSignal(
                 f"cannot {what} {signal.root} ({signal.strategy}) without a price: the alert "
                 "has none and there is no quote yet"
@@ -205,21 +213,6 @@ class Book:
         if position is not None and position.mark is not None:
             return position.mark
         return self.last_price.get(root)
-
-    @staticmethod
-    def _resulting_qty(signal: Signal, before: int) -> tuple[int, tuple[int, int] | None]:
-        """The signed position after the signal, and (expected, target) when they disagree."""
-        if signal.action is Action.CLOSE:
-            return 0, None
-        expected = None
-        if signal.qty is not None:
-            step = signal.qty if signal.action is Action.BUY else -signal.qty
-            expected = before + step
-        if signal.target is None:
-            assert expected is not None, "buy/sell without qty needs a target"
-            return expected, None
-        drift = (expected, signal.target) if expected not in (None, signal.target) else None
-        return signal.target, drift
 
     def _fill(
         self,

@@ -1,15 +1,19 @@
 """Futures contract specs and the ticker forms alerts carry.
 
-Alerts say `NQ1!`, `CME_MINI:NQ1!`, `MNQZ2025`, `MNQZ5` or just `NQ`; all of them must land
-on one root, its point value and tick, and the TradingView symbol to quote.
+Alerts say `NQ1!`, `CME_MINI:NQ1!`, `CME_MINI_DL:NQ1!` (a delayed chart), `MNQZ2025`, `NQM5`
+(Rithmic/Tradovate), `MNQ 06-25` (NinjaTrader) or just `NQ`; all of them must land on one root,
+its point value and tick, and the TradingView symbol to quote. The built-in table is the data
+file `contract_specs.toml` beside this module (figures from CME Group's contract specs).
 """
 
 from __future__ import annotations
 
 import re
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from importlib import resources
 
 from tmtui.core.models import UnknownContract
 
@@ -37,38 +41,40 @@ class ContractSpec:
         return self.point_value * self.tick_size
 
 
-def _spec(root: str, symbol: str, point_value: str, tick: str) -> ContractSpec:
-    return ContractSpec(root, symbol, Decimal(point_value), Decimal(tick))
+SPECS_FILE = "contract_specs.toml"
+"""The built-in table, shipped in this package: one TOML table per root, figures as strings."""
 
 
-BUILTIN_CONTRACTS: dict[str, ContractSpec] = {
-    s.root: s
-    for s in (
-        _spec("NQ", "CME_MINI:NQ1!", "20", "0.25"),
-        _spec("MNQ", "CME_MINI:MNQ1!", "2", "0.25"),
-        _spec("ES", "CME_MINI:ES1!", "50", "0.25"),
-        _spec("MES", "CME_MINI:MES1!", "5", "0.25"),
-        _spec("YM", "CBOT_MINI:YM1!", "5", "1"),
-        _spec("MYM", "CBOT_MINI:MYM1!", "0.5", "1"),
-        _spec("RTY", "CME_MINI:RTY1!", "50", "0.1"),
-        _spec("M2K", "CME_MINI:M2K1!", "5", "0.1"),
-        _spec("CL", "NYMEX:CL1!", "1000", "0.01"),
-        _spec("MCL", "NYMEX:MCL1!", "100", "0.01"),
-        _spec("NG", "NYMEX:NG1!", "10000", "0.001"),
-        _spec("GC", "COMEX:GC1!", "100", "0.1"),
-        _spec("MGC", "COMEX_MINI:MGC1!", "10", "0.1"),
-        _spec("SI", "COMEX:SI1!", "5000", "0.005"),
-        _spec("SIL", "COMEX_MINI:SIL1!", "1000", "0.005"),
-        _spec("ZB", "CBOT:ZB1!", "1000", "0.03125"),
-        _spec("ZN", "CBOT:ZN1!", "1000", "0.015625"),
-        _spec("6E", "CME:6E1!", "125000", "0.00005"),
-        _spec("M6E", "CME_MINI:M6E1!", "12500", "0.0001"),
-    )
-}
+def load_builtin_specs(
+    text: str | None = None,
+) -> tuple[dict[str, ContractSpec], dict[str, Decimal]]:
+    """Read the shipped contract table: the specs, and each root's stated tick value.
+
+    The stated tick value is kept apart so a test can hold every entry to
+    tick value = point value x tick size; a typo in either figure then fails loudly.
+    """
+    if text is None:
+        text = resources.files(__package__).joinpath(SPECS_FILE).read_text(encoding="utf-8")
+    specs: dict[str, ContractSpec] = {}
+    stated: dict[str, Decimal] = {}
+    for root, entry in tomllib.loads(text).items():
+        specs[root] = ContractSpec(
+            root,
+            str(entry["tv_symbol"]),
+            Decimal(str(entry["point_value"])),
+            Decimal(str(entry["tick_size"])),
+            bool(entry.get("allow_negative", False)),
+        )
+        stated[root] = Decimal(str(entry["tick_value"]))
+    return specs, stated
+
+
+BUILTIN_CONTRACTS, BUILTIN_TICK_VALUES = load_builtin_specs()
 
 _MONTHS = "FGHJKMNQUVXZ"
 _CONTINUOUS = re.compile(r"^(?P<root>[A-Z0-9]+?)(?P<n>[1-9])!$")
 _DATED = re.compile(rf"^(?P<root>[A-Z0-9]+?)(?P<month>[{_MONTHS}])(?P<year>\d{{4}}|\d{{1,2}})$")
+_NINJATRADER = re.compile(r"^(?P<root>[A-Z0-9]+)\s+(?P<month>0[1-9]|1[0-2])-(?P<year>\d{2}|\d{4})$")
 
 
 class ContractBook:
@@ -106,18 +112,19 @@ class ContractBook:
     def resolve(self, ticker: str) -> ContractSpec:
         """Map any ticker form an alert carries to its contract spec.
 
-        The longest known root wins only when the rest is a valid suffix, so `MNQ1!` is MNQ
-        (never NQ) and `NQZ5` is NQ.
+        A root is only split off when the rest is a valid suffix (`1!`, a month code and year,
+        or NinjaTrader's ` MM-YY`), so `MNQ1!` is MNQ (never NQ), `NQZ5` is NQ and `SR3H5` is
+        SR3. The exchange prefix, delayed (`_DL`) or not, plays no part.
         """
-        text = ticker.strip().upper()
+        text = " ".join(ticker.upper().split())
         if ":" in text:
-            text = text.rsplit(":", 1)[1]
+            text = text.rsplit(":", 1)[1].strip()
         if not text:
             raise UnknownContract("empty ticker")
         for candidate in self._root_candidates(text):
             if candidate in self.specs:
                 return self.specs[candidate]
-        guess = next(iter(self._root_candidates(text)), text)
+        guess = self._root_candidates(text)[0].split()[0]
         raise UnknownContract(
             f"unknown contract {ticker!r}: add a [contracts.{guess}] section to the config "
             "with point_value, tick_size and tv_symbol"
@@ -127,6 +134,8 @@ class ContractBook:
     def _root_candidates(text: str) -> list[str]:
         """Possible roots of a ticker, most specific reading first."""
         out: list[str] = []
+        if m := _NINJATRADER.match(text):
+            out.append(m["root"])
         if m := _CONTINUOUS.match(text):
             out.append(m["root"])
         if m := _DATED.match(text):

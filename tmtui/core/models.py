@@ -33,6 +33,31 @@ class Action(StrEnum):
         )
 
 
+class Intent(StrEnum):
+    """What an alert does to its position, whatever words its bridge used for it.
+
+    Decided in `tmtui.core.signal_rules` from the alert's action, command and stated state;
+    applied by `tmtui.core.position_rules`.
+    """
+
+    ENTER = "enter"
+    """Buy or sell `qty` contracts: the position moves by +qty or -qty."""
+    ADD = "add"
+    """Add `qty` contracts on the side already held; nothing when flat."""
+    EXIT = "exit"
+    """Close what is open, or only `qty` contracts of it when a qty is given."""
+    EXIT_LONG = "exit_long"
+    """Close a long; a short or flat position is left as it is."""
+    EXIT_SHORT = "exit_short"
+    """Close a short; a long or flat position is left as it is."""
+    REVERSE = "reverse"
+    """Turn what is open to the other side: same size, or `qty` when given; nothing when flat."""
+    FLATTEN = "flatten"
+    """Close everything open, whatever qty the alert carries."""
+    NONE = "none"
+    """A bridge command that moves no position (cancel an order, a pending order...)."""
+
+
 class Side(StrEnum):
     LONG = "long"
     SHORT = "short"
@@ -91,6 +116,19 @@ class AlertFields:
     secret: str | None = None
     position_size: object = None
     market_position: str | None = None
+    sentiment: str | None = None
+    market_position_size: object = None
+    prev_market_position: str | None = None
+    prev_market_position_size: object = None
+    prev_position_size: object = None
+    command: str | None = None
+    flatten_first: bool | None = None
+    require_market_position: tuple[str, ...] | None = None
+    exchange: str | None = None
+    licence: str | None = None
+    """PineConnector's licence number when a `secret=` field is the secret: masked, not used."""
+    reverse_order_close: bool | None = None
+    pyramid: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +136,11 @@ class Signal:
     """A validated instruction for one (strategy, root) position.
 
     `qty` is None for a close. `target` is the signed position the strategy says it holds
-    afterwards, when the alert carried one.
+    afterwards, when the alert carried one; `target_side` is the side alone (long, short or
+    flat) when that is all it said. `prev_target`/`prev_side` are what it says it held before.
+    `intent` None means the plain meaning of `action` (buy/sell enter, close flattens), as for
+    signals recorded before intents existed. `require` lists the sides the position must be on
+    for the signal to apply; `pre_close` ("all", "long" or "short") is closed first.
     """
 
     strategy: str
@@ -111,6 +153,21 @@ class Signal:
     source: str = "webhook"
     alert_id: str | None = None
     ticker: str = ""
+    intent: Intent | None = None
+    target_side: str | None = None
+    prev_target: int | None = None
+    prev_side: str | None = None
+    require: tuple[str, ...] = ()
+    pre_close: str | None = None
+    note: str | None = None
+    default_qty: bool = False
+
+    @property
+    def effective_intent(self) -> Intent:
+        """The intent, or the one `action` implies for signals that carry none."""
+        if self.intent is not None:
+            return self.intent
+        return Intent.FLATTEN if self.action is Action.CLOSE else Intent.ENTER
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,8 +223,9 @@ class Trade:
 class IncomingAlert:
     """An authenticated, parsed webhook alert on its way to the engine.
 
-    `raw` is the body with the secret redacted; `idem_key` is the explicit id, or a hash of
-    the raw body when it carries a time field, else None (no dedupe).
+    `raw` is the body with the secret redacted; `idem_key` is the explicit id together with a
+    hash of the body, or the hash alone when the body carries a time field, else None (no
+    dedupe): a resend is byte-identical, so key and body must both match.
     """
 
     fields: AlertFields

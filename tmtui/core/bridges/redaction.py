@@ -1,0 +1,36 @@
+"""Masking secrets in anything tmtui writes down: records, log lines, error replies."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Final
+
+SECRET_FIELD_NAMES: Final = ("secret", "passphrase", "token", "key", "apikey", "pointer")
+"""Fields whose value is masked wherever they appear, right or wrong: the secret aliases and
+Tickerly's exchange `pointer`, which is as good as a key to the trader's account."""
+
+_NAMES = "|".join(sorted(SECRET_FIELD_NAMES, key=len, reverse=True))
+_JSON_SECRET_VALUE = re.compile(
+    rf'("(?:{_NAMES})"\s*:\s*)("(?:[^"\\]|\\.)*"?|[^,}}\s]+)', re.IGNORECASE
+)
+_TEXT_SECRET_VALUE = re.compile(
+    rf"""(?<![\w.-])((?:{_NAMES})\s*=\s*)("(?:[^"\\]|\\.)*"?|'[^']*'?|[^\s,;&]+)""",
+    re.IGNORECASE,
+)
+
+
+def redact_secret(raw: str, secret: str) -> str:
+    """Replace `secret` wherever it appears in `raw`, and every secret-like field's value, by ***.
+
+    The second part masks a wrong secret too (often a typo of the right one), in JSON, in
+    `key=value` text (CrossTrade's `key=...;`) and in a URL query (`?secret=...`). JSON-escaped
+    spellings of `secret` are covered.
+    """
+    redacted = raw
+    if secret:
+        spellings = {secret, json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}
+        for spelling in sorted(spellings, key=len, reverse=True):
+            redacted = redacted.replace(spelling, "***")
+    redacted = _JSON_SECRET_VALUE.sub(r'\1"***"', redacted)
+    return _TEXT_SECRET_VALUE.sub(r"\1***", redacted)
