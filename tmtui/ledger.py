@@ -539,10 +539,13 @@ class Ledger:
         Waits up to LOW_WAIT_S for the commit; a write the ledger cannot take yet stays queued
         (and is dropped after a while). Trouble is reported once, by the ledger's status.
         """
-        if self._writer.status.permanent:
+        status = self._writer.status
+        if status.permanent:
             return
-        with contextlib.suppress(TmtuiError):
-            await self._writer.submit(work, urgent=False).settled(LOW_WAIT_S)
+        write = self._writer.submit(work, urgent=False)
+        if status.ok:  # in trouble the write just waits its turn: nobody waits with it
+            with contextlib.suppress(TmtuiError):
+                await write.settled(LOW_WAIT_S)
 
     # --- reads ------------------------------------------------------------------------
 

@@ -454,7 +454,8 @@ class WebhookListener:
         except UnusableSignal as exc:
             return self._fail(peer, 422, str(exc))
         except LedgerUnavailable as exc:
-            log.error("alert from %s not recorded (503): %s", peer, self._scrub(str(exc)))
+            # A warning: the engine reports each refused alert itself, loudly (screen, headless).
+            log.warning("alert from %s not recorded (503): %s", peer, self._scrub(str(exc)))
             return _json(503, {"ok": False, "error": self._scrub(str(exc)) or GENERIC_503})
         except Exception:
             log.exception("alert from %s not recorded (503): unexpected error in the engine", peer)
