@@ -39,7 +39,7 @@ typecheck: $(STAMP_TEST)
 	$(BIN)/mypy
 
 bench: $(STAMP_TEST)
-	$(BIN)/python bench/bench_quotes.py
+	$(BIN)/python bench/run.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache

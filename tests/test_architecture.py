@@ -25,3 +25,23 @@ def test_import_contracts_hold() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "BROKEN" not in result.stdout
+
+
+def test_the_ui_reaches_the_engine_only_through_its_narrow_interface() -> None:
+    """Screens and widgets use `core.engine_api.EngineApi` (snapshot, commands, queries),
+    never the engine's ledger, book or internals."""
+    import ast
+
+    sources = [ROOT / "tmtui" / "app.py"]
+    for package in ("screens", "widgets"):
+        sources += sorted((ROOT / "tmtui" / package).glob("*.py"))
+    reached = []
+    for path in sources:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr in ("ledger", "book", "state", "sampler", "intake", "series")
+                and "engine" in ast.unparse(node.value)
+            ):
+                reached.append(f"{path.name}:{node.lineno}: {ast.unparse(node)}")
+    assert reached == []

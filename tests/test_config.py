@@ -119,6 +119,14 @@ def test_secret_with_spaces_refused(tmp_path: Path) -> None:
         load_config(write(tmp_path, '[listener]\nsecret = " abc"\n'))
 
 
+def test_keep_event_days_must_not_be_negative(tmp_path: Path) -> None:
+    assert (
+        load_config(write(tmp_path, "[ledger]\nkeep_event_days = 7\n")).ledger.keep_event_days == 7
+    )
+    with pytest.raises(ConfigError, match="keep_event_days must be >= 0"):
+        load_config(write(tmp_path, "[ledger]\nkeep_event_days = -1\n"))
+
+
 def test_default_qty_and_its_per_strategy_overrides() -> None:
     config = config_from_dict(
         {"strategies": {"default_qty": 2, "default_qty_by_strategy": {"ORB": 3, "My Trend": 1}}}

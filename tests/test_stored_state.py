@@ -140,9 +140,13 @@ async def test_a_v1_ledger_upgrades_on_open_and_rebuilds_once(tmp_path: Path) ->
             "trades_root",
             "fills_signal",
             "events_time",
-            "position_samples_ts",
+            "position_samples_raw",
+            "account_samples_raw",
         ):
             db.execute(f"DROP INDEX {index}")
+        for table in ("position_samples", "account_samples"):  # v3's columns
+            db.execute(f"ALTER TABLE {table} DROP COLUMN low")
+            db.execute(f"ALTER TABLE {table} DROP COLUMN high")
         db.execute("PRAGMA user_version = 1")
     ledger = await Ledger.open(path)
     assert (await ledger.book_state()).needs_rebuild

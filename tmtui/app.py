@@ -131,7 +131,7 @@ class TmtuiApp(App[None]):
             await engine.stop()
             return
         limit = min(HISTORY_EVENTS, self.config.ui.max_log_lines)
-        self.dashboard.show_history(await engine.ledger.events(limit))
+        self.dashboard.show_history(await engine.recent_events(limit))
         engine.subscribe(self._forward_event)
         try:
             await engine.start()
@@ -210,6 +210,6 @@ class TmtuiApp(App[None]):
         if self._stop_task is not None:
             self._stop_task.cancel()
         try:
-            await asyncio.wait_for(engine.ledger.close(), STOP_TIMEOUT_S)
+            await asyncio.wait_for(engine.force_close(), STOP_TIMEOUT_S)
         except Exception:
             log.exception("could not close the ledger")

@@ -62,6 +62,7 @@ class LedgerConfig:
     backup_dir: str = ""
     backups_kept: int = 7
     write_budget: float = 2.0
+    keep_event_days: int = 90
 
     def resolved_path(self) -> Path:
         if self.path:
@@ -300,6 +301,7 @@ def _check_values(config: Config, where: str) -> None:
             f"ledger.write_budget must be > 0 and at most {MAX_WRITE_BUDGET_S} (seconds), "
             f"got {ledger.write_budget}",
         ),
+        (ledger.keep_event_days >= 0, "ledger.keep_event_days must be >= 0 (0 = forever)"),
     ]
     for ok, message in checks:
         if not ok:

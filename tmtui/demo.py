@@ -69,9 +69,7 @@ async def run_demo_script(engine: Engine, loop_forever: bool = True) -> None:
     script = itertools.cycle(DEMO_SCRIPT) if loop_forever else iter(DEMO_SCRIPT)
     for n, (action, ticker, qty, strategy, wait) in enumerate(script):
         await asyncio.sleep(wait)
-        spec = engine.book.contracts.resolve(ticker)
-        quote = engine.quotes.get(spec.tv_symbol)
-        price = quote.last if quote and quote.last is not None else None
+        price = engine.last_price(ticker)
         payload = build_alert_payload(
             action,
             ticker,

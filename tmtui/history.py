@@ -24,6 +24,7 @@ from tmtui.core.contracts import ContractBook
 from tmtui.core.models import Fill, Trade
 from tmtui.core.rollups import DayRollup, rollups_of
 from tmtui.core.trading_day import TradingCalendar
+from tmtui.core.trading_state import TradingState
 from tmtui.core.views import CalendarDay
 from tmtui.ledger import Ledger
 
@@ -39,6 +40,19 @@ def make_book(config: Config) -> Book:
 def make_calendar(config: Config) -> TradingCalendar:
     s = config.session
     return TradingCalendar(s.timezone, s.day_start, s.roll_weekends)
+
+
+def make_state(config: Config, now: datetime) -> TradingState:
+    """An empty live state for the configured contracts, session, marking and switches."""
+    calendar = make_calendar(config)
+    return TradingState(
+        make_book(config),
+        calendar,
+        DayAccount(calendar.day_of(now)),
+        mark_mode=config.feed.mark,
+        stale_after=config.feed.stale_after,
+        switches={s: False for s in config.strategies.disabled},
+    )
 
 
 @dataclass(slots=True)
@@ -109,12 +123,15 @@ async def rebuild_book(ledger: Ledger, config: Config) -> Book:
 
 
 async def _restore_marks(ledger: Ledger, book: Book) -> None:
-    """Marks and MAE/MFE extremes from the newest P&L sample of each open round trip."""
-    samples = await ledger.latest_position_samples()
+    """Marks and MAE/MFE extremes from the newest P&L sample of each open round trip.
+
+    One primary-key lookup per open position, so start and reads stay fast however many
+    samples years of trading left behind.
+    """
     for pos in book.open_positions():
-        sample = samples.get((pos.strategy, pos.root, pos.trade.trade_id))
-        if sample is None:
-            continue
+        sample = await ledger.latest_position_sample(pos.strategy, pos.root)
+        if sample is None or sample.trade_id != pos.trade.trade_id:
+            continue  # the newest sample is an earlier round trip's: none of this one yet
         pos.trade.mae = min(pos.trade.mae, sample.mae)
         pos.trade.mfe = max(pos.trade.mfe, sample.mfe)
         when = datetime.fromtimestamp(sample.ts, tz=pos.trade.entry_time.tzinfo)

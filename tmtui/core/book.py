@@ -79,13 +79,17 @@ class Position:
         self.trade.mae = min(self.trade.mae, trade_pnl)
         self.trade.mfe = max(self.trade.mfe, trade_pnl)
 
-    def clone(self) -> Position:
-        """An independent copy to plan on (lots and round trip copied; values are immutable).
+    def copy(self) -> Position:
+        """An independent copy for a plan: new lots and a new round trip, shared contract data.
 
-        `copy.deepcopy` did the same at ~10x the cost, on every alert.
+        Cheaper than `copy.deepcopy` (which dominated a replay of years of signals), and
+        exact: every mutable part a plan changes (the lots, the trade) is copied.
         """
-        lots = deque(Lot(lot.qty, lot.price) for lot in self.lots)
-        return replace(self, lots=lots, trade=replace(self.trade))
+        return replace(
+            self,
+            lots=deque(Lot(lot.qty, lot.price) for lot in self.lots),
+            trade=replace(self.trade),
+        )
 
     def set_mark(self, price: Decimal, when: datetime) -> None:
         self.mark = price
@@ -182,7 +186,7 @@ class Book:
                 "has none and there is no quote yet"
             )
         plan.price = price
-        position = current.clone() if current else None
+        position = current.copy() if current else None
         plan.position = self._fill(plan, position, after - before, price, signal, signal_id)
         plan.change = _describe(before, after)
         return plan

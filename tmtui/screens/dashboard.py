@@ -21,9 +21,9 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer
 
 from tmtui.config import Config
+from tmtui.core.engine_api import EngineApi
 from tmtui.core.events import Event, EventKind
 from tmtui.core.views import Snapshot
-from tmtui.engine import Engine
 from tmtui.screens.confirm import CloseRequest, ConfirmScreen
 from tmtui.screens.strategies import StrategiesScreen
 from tmtui.widgets.event_log import EventLog
@@ -63,7 +63,7 @@ class DashboardScreen(Screen[None]):
         super().__init__()
         self.config = config
         self.demo = demo
-        self.engine: Engine | None = None
+        self.engine: EngineApi | None = None
         self.snapshot: Snapshot | None = None
         self._run_action = run_action
         self._refresh_pending = False
@@ -88,7 +88,7 @@ class DashboardScreen(Screen[None]):
 
     # --- wiring from the app ------------------------------------------------------------
 
-    def attach(self, engine: Engine) -> None:
+    def attach(self, engine: EngineApi) -> None:
         """Show this engine from now on (the app builds it after the screen exists)."""
         self.engine = engine
 

@@ -1,6 +1,6 @@
 """Alerts applied to the books before the ledger confirmed them, and how to take them back.
 
-The engine decides an alert, queues its record and applies it at once, so the next alert can
+The intake decides an alert, queues its record and applies it at once, so the next alert can
 be decided while the ledger commits both in one transaction (group commit); the webhook is
 still answered 200 only after that commit. When the ledger refuses a chained write, it also
 refuses every chained write queued after it (they were decided on top of it), and this
@@ -18,11 +18,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
+from tmtui.core.book import PositionKey
 from tmtui.ledger_writer import PendingWrite
 
 log = logging.getLogger("tmtui.engine")
 
-Undo = Callable[[], None]
+Undo = Callable[[], PositionKey]
+"""Takes one applied alert back; returns the position it touched."""
 RECENT_KEYS: Final = 10_000
 
 
@@ -35,7 +37,7 @@ class _Applied:
 class PendingAlerts:
     """Applied-but-unconfirmed alerts in decision order, and keys waiting for their commit."""
 
-    def __init__(self, on_undone: Callable[[int], None]) -> None:
+    def __init__(self, on_undone: Callable[[list[PositionKey]], None]) -> None:
         self._applied: deque[_Applied] = deque()
         self._keys: dict[str, PendingWrite] = {}
         self._committed: OrderedDict[str, int] = OrderedDict()
@@ -85,12 +87,11 @@ class PendingAlerts:
             return
         if not all(entry.write.done() for entry in applied):
             return  # the ledger is failing the rest too; settle again when they report
-        undone = 0
+        undone: list[PositionKey] = []
         while applied:
             entry = applied.pop()
             if entry.write.failed():
-                entry.undo()
-                undone += 1
+                undone.append(entry.undo())
             else:
                 log.error("an alert committed after one the ledger refused: restart tmtui")
         self._on_undone(undone)

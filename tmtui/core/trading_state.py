@@ -1,0 +1,168 @@
+"""The live state the engine owns, and every pure thing done to it.
+
+The book, today's account, the latest quote of each symbol, the strategy switches and the
+feed's status. Applying a committed plan, marking on a quote, rolling the trading day and
+building the screen's snapshot happen here without I/O; the engine decides when.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from tmtui.core.account import DayAccount
+from tmtui.core.book import Book, Plan, PositionKey
+from tmtui.core.events import Event, EventKind
+from tmtui.core.marking import mark_price
+from tmtui.core.models import TmtuiError
+from tmtui.core.quotes import FeedState, FeedStatus, Quote
+from tmtui.core.series import PnlSeries
+from tmtui.core.trading_day import TradingCalendar
+from tmtui.core.views import PositionView, Snapshot, account_view, position_view
+
+ZERO = Decimal(0)
+
+
+class TradingState:
+    """Positions, today's money, quotes, switches and feed status, as of the last event."""
+
+    def __init__(
+        self,
+        book: Book,
+        calendar: TradingCalendar,
+        account: DayAccount,
+        *,
+        mark_mode: str = "last",
+        stale_after: float = 15.0,
+        switches: dict[str, bool] | None = None,
+    ) -> None:
+        self.book = book
+        self.calendar = calendar
+        self.account = account
+        self.mark_mode = mark_mode
+        self.stale_after = stale_after
+        self.switches: dict[str, bool] = dict(switches or {})
+        self.quotes: dict[str, Quote] = {}
+        self.feed_status = FeedStatus(FeedState.DOWN, "no feed")
+
+    # --- strategies -------------------------------------------------------------------
+
+    def strategy_enabled(self, strategy: str) -> bool:
+        return self.switches.get(strategy, True)
+
+    def strategies(self) -> dict[str, bool]:
+        """Every strategy with an open position or a switch, and whether it is enabled."""
+        known = dict.fromkeys(sorted({k[0] for k in self.book.positions}), True)
+        known.update(self.switches)
+        return known
+
+    # --- changes ----------------------------------------------------------------------
+
+    def apply(self, plan: Plan) -> None:
+        """Swap in a recorded plan and count its fills and closed trades toward today."""
+        self.book.commit(plan)
+        day_of, today = self.calendar.day_of, self.account.day
+        for fill in plan.fills:
+            if day_of(fill.time) == today:
+                self.account.add_fill(fill.realized, fill.commission)
+        for trade in plan.closed_trades:
+            assert trade.exit_time is not None
+            if day_of(trade.exit_time) == today:
+                self.account.trades_closed += 1
+
+    def mark(self, quote: Quote) -> list[PositionKey]:
+        """Keep the quote; mark every open position in its instrument. Returns those marked."""
+        self.quotes[quote.symbol] = quote
+        spec = self.book.contracts.by_tv_symbol(quote.symbol)
+        if spec is None:
+            return []
+        mode = self.mark_mode
+        marked = self.book.mark(
+            spec.root,
+            lambda sign: mark_price(quote, sign, mode if sign else "last"),
+            quote.received,
+        )
+        return [p.key for p in marked]
+
+    def revalue(self, when: datetime) -> date | None:
+        """Fold the open P&L into today's curve; returns the new day if `when` rolled it."""
+        day = self.calendar.day_of(when)
+        rolled = None
+        if day != self.account.day:
+            self.account = DayAccount(day)
+            rolled = day
+        self.account.set_open(self.open_pnl(), when)
+        return rolled
+
+    def set_feed_status(self, status: FeedStatus, now: datetime) -> Event | None:
+        """Keep the feed's status; a log line when its state or reason changed."""
+        previous, self.feed_status = self.feed_status, status
+        if previous.state == status.state and previous.reason == status.reason:
+            return None
+        text = f"feed {status.state.value}"
+        if status.delay_minutes:
+            text += f": quotes DELAYED {status.delay_minutes} min"
+        if status.reason:
+            text += f" ({status.reason})"
+        data = {"state": status.state.value, "delay": status.delay_minutes}
+        return Event(EventKind.FEED, text, now, data)
+
+    # --- reads ------------------------------------------------------------------------
+
+    def open_pnl(self) -> Decimal:
+        return sum((p.open_pnl or ZERO for p in self.book.open_positions()), ZERO)
+
+    def position_view(self, key: PositionKey, now: datetime) -> PositionView | None:
+        pos = self.book.positions.get(key)
+        return None if pos is None else position_view(pos, now, self.stale_after)
+
+    def positions(self, now: datetime) -> list[PositionView]:
+        return [position_view(p, now, self.stale_after) for p in self.book.open_positions()]
+
+    def wanted_symbols(self, watchlist: tuple[str, ...]) -> tuple[set[str], list[str]]:
+        """The feed symbols to quote (open positions and the watchlist), and watchlist errors."""
+        contracts = self.book.contracts
+        symbols = {contracts[p.root].tv_symbol for p in self.book.open_positions()}
+        errors = []
+        for ticker in watchlist:
+            try:
+                symbols.add(contracts.resolve(ticker).tv_symbol)
+            except TmtuiError as exc:
+                errors.append(f"watchlist: {exc}")
+        return symbols, errors
+
+    def last_price(self, ticker: str) -> Decimal | None:
+        """The last traded price quoted for a ticker; None when unknown or never quoted."""
+        spec = self.book.contracts.resolve(ticker)
+        quote = self.quotes.get(spec.tv_symbol)
+        return None if quote is None else quote.last
+
+    def snapshot(
+        self,
+        now: datetime,
+        series: PnlSeries,
+        *,
+        listener_url: str | None,
+        last_alert: datetime | None,
+        ledger_path: str,
+        errors: int,
+    ) -> Snapshot:
+        ages = [(now - q.received).total_seconds() for q in self.quotes.values()]
+        status = self.feed_status
+        return Snapshot(
+            time=now,
+            positions=self.positions(now),
+            account=account_view(self.account),
+            feed_state=status.state.value,
+            feed_reason=status.reason,
+            delay_minutes=status.delay_minutes,
+            quote_age=min(ages) if ages else None,
+            listener_url=listener_url,
+            last_alert=last_alert,
+            ledger_path=ledger_path,
+            account_series=series.account_points(),
+            drawdown_series=series.drawdown_points(),
+            position_series=series.position_points(),
+            strategies=self.strategies(),
+            errors=errors,
+        )
