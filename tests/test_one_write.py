@@ -44,7 +44,7 @@ def transactions(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     original = writer.submit
 
     def spy(work: Callable[[Any], Any], **kwargs: Any) -> Any:
-        seen.append(getattr(work, "__qualname__", "?"))
+        seen.append(getattr(work, "__qualname__", type(work).__qualname__))
         return original(work, **kwargs)
 
     monkeypatch.setattr(writer, "submit", spy)
@@ -66,7 +66,7 @@ async def test_each_outcome_is_one_transaction(engine: Engine, transactions: lis
     assert len(transactions) == 5
     await engine.alert_refused(peer="p", status=400, reason="not JSON", raw="junk")
     assert len(transactions) == 6
-    assert all("queue_signal" in name for name in transactions)
+    assert all(name == "SignalWriteJob" for name in transactions)
     # ... and each wrote its signal row and its log line together
     rows = await engine.ledger.signals()
     assert [r["outcome"] for r in rows] == [

@@ -227,12 +227,17 @@ class Engine:
         return await self.intake.flatten(strategy)
 
     def _applied(self, plan: Plan) -> None:
-        """After a recorded plan is applied: sample it, follow its symbol, revalue."""
+        """After a plan is applied: sample it, follow its symbol, revalue.
+
+        The feed's symbols change only when a position opens or closes: adding to or
+        reducing one leaves them as they are (and costs no watchlist walk per alert).
+        """
         if plan.position is None:
             self.sampler.closed(plan.key)
         else:
             self.sampler.moved([plan.key])
-        self._sync_symbols()
+        if plan.before == 0 or plan.position is None:
+            self._sync_symbols()
         self._revalue(self.clock())
 
     def _undone(self, keys: list[PositionKey]) -> None:

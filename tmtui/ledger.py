@@ -408,29 +408,15 @@ class Ledger:
         stored state equal to the replay of every applied signal.
         """
         key = record.idem_key if record.outcome in (Outcome.ACCEPTED, Outcome.IGNORED) else None
-        signal_row = _signal_row(record, key)
-        fill_rows = [_fill_row(f) for f in fills]
-        trade_rows = [_trade_row(t) for t in closed_trades]
-        pending_events = [(e, dict(e.data)) for e in events]
-        book_rows = _book_rows(book) if book is not None else None
-        rollups = list(rollups)
-
-        def write(conn: sqlite3.Connection) -> int:
-            signal_id = _insert_signal(conn, signal_row, key)
-            if fill_rows:
-                conn.executemany(FILL_SQL, [(signal_id, *row) for row in fill_rows])
-            if trade_rows:
-                conn.executemany(TRADE_SQL, trade_rows)
-            if pending_events:
-                conn.executemany(
-                    EVENT_SQL, [_event_row(e, data, signal_id) for e, data in pending_events]
-                )
-            if book_rows is not None:
-                _write_book(conn, book_rows, signal_id)
-            for rollup in rollups:
-                _add_rollup(conn, rollup)
-            return signal_id
-
+        write = SignalWriteJob(
+            _signal_row(record, key),
+            key,
+            [_fill_row(f) for f in fills],
+            [_trade_row(t) for t in closed_trades],
+            [(e, dict(e.data)) for e in events],
+            _book_rows(book) if book is not None else None,
+            list(rollups),
+        )
         return self._writer.submit(write, urgent=True, chained=chained)
 
     async def record_signal(
@@ -881,6 +867,10 @@ SIGNAL_SQL: Final = (
     "INSERT INTO signals (received_at, source, peer, raw, parsed, strategy, root, action,"
     " qty, price, idem_key, outcome, reason) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
 )
+SIGNAL_ID_SQL: Final = (
+    "INSERT INTO signals (id, received_at, source, peer, raw, parsed, strategy, root, action,"
+    " qty, price, idem_key, outcome, reason) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+)
 FILL_SQL: Final = (
     "INSERT INTO fills (signal_id, time, strategy, root, qty, price, commission,"
     " realized, closing_qty, trade_id) VALUES (?,?,?,?,?,?,?,?,?,?)"
@@ -1055,6 +1045,115 @@ def _rows(conn: sqlite3.Connection, sql: str, args: tuple[Any, ...]) -> list[dic
     rows = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
     cur.close()
     return rows
+
+
+@dataclass(eq=False, slots=True)
+class SignalWriteJob:
+    """One signal and everything it caused, as rows ready for the writer thread.
+
+    Called alone it writes itself (its own savepoint around it); signals queued together
+    are written by `write_signals` with one statement per table instead (the writer thread
+    takes the GIL back after every statement, and the event loop holds it most of the time).
+    """
+
+    signal: tuple[Any, ...]
+    key: str | None
+    fills: list[tuple[Any, ...]]
+    trades: list[tuple[Any, ...]]
+    events: list[tuple[Event, dict[str, Any]]]
+    book: BookRows | None
+    rollups: list[DayRollup]
+
+    def __call__(self, conn: sqlite3.Connection) -> int:
+        signal_id = _insert_signal(conn, self.signal, self.key)
+        if self.fills:
+            conn.executemany(FILL_SQL, [(signal_id, *row) for row in self.fills])
+        if self.trades:
+            conn.executemany(TRADE_SQL, self.trades)
+        if self.events:
+            conn.executemany(EVENT_SQL, [_event_row(e, data, signal_id) for e, data in self.events])
+        if self.book is not None:
+            _write_book(conn, self.book, signal_id)
+        for rollup in self.rollups:
+            _add_rollup(conn, rollup)
+        return signal_id
+
+    @staticmethod
+    def group(conn: sqlite3.Connection, jobs: Sequence[Any]) -> list[Any]:
+        return write_signals(conn, jobs)
+
+
+class _NotTogether(Exception):
+    """These signals cannot be written together (a key is taken): write them one by one."""
+
+
+def write_signals(conn: sqlite3.Connection, jobs: Sequence[SignalWriteJob]) -> list[int]:
+    """Write consecutive signal jobs with one statement per table; their signal ids.
+
+    Equal to writing them one by one, in order: ids follow the queue, the stored book ends as
+    the last job left each position, day rollups add up. A taken key raises _NotTogether
+    before anything is written, and the writer falls back to one by one (which reports the
+    duplicate to that job alone).
+    """
+    keys = [job.key for job in jobs if job.key is not None]
+    if len(set(keys)) != len(keys):
+        raise _NotTogether
+    if keys:
+        marks = ",".join("?" * len(keys))
+        taken = conn.execute(
+            f"SELECT 1 FROM signals WHERE idem_key IN ({marks})"
+            " AND outcome IN ('accepted', 'ignored') LIMIT 1",
+            keys,
+        ).fetchone()
+        if taken is not None:
+            raise _NotTogether
+    first = int(conn.execute("SELECT COALESCE(MAX(id), 0) FROM signals").fetchone()[0]) + 1
+    ids = list(range(first, first + len(jobs)))
+    conn.executemany(SIGNAL_ID_SQL, [(i, *job.signal) for i, job in zip(ids, jobs, strict=True)])
+    fills = [(i, *row) for i, job in zip(ids, jobs, strict=True) for row in job.fills]
+    if fills:
+        conn.executemany(FILL_SQL, fills)
+    trades = [row for job in jobs for row in job.trades]
+    if trades:
+        conn.executemany(TRADE_SQL, trades)
+    events = [
+        _event_row(e, data, i) for i, job in zip(ids, jobs, strict=True) for e, data in job.events
+    ]
+    if events:
+        conn.executemany(EVENT_SQL, events)
+    _write_books(conn, [(job.book, i) for i, job in zip(ids, jobs, strict=True) if job.book])
+    totals: dict[tuple[str, str, str], DayRollup] = {}
+    for job in jobs:
+        for rollup in job.rollups:
+            totals.setdefault(rollup.key, DayRollup(*rollup.key)).add(rollup)
+    for total in totals.values():
+        _add_rollup(conn, total)
+    return ids
+
+
+def _write_books(conn: sqlite3.Connection, books: list[tuple[BookRows, int]]) -> None:
+    """Several signals' book changes as one: each position as the last of them left it."""
+    if not books:
+        return
+    final: dict[tuple[str, str], tuple[str, int] | None] = {}
+    for (upserts, deletes, _next), signal_id in books:
+        for strategy, root, state in upserts:
+            final[(strategy, root)] = (state, signal_id)
+        for strategy, root in deletes:
+            final[(strategy, root)] = None
+    conn.executemany(
+        "INSERT OR REPLACE INTO open_positions VALUES (?,?,?,?)",
+        [(k[0], k[1], v[0], v[1]) for k, v in final.items() if v is not None],
+    )
+    conn.executemany(
+        "DELETE FROM open_positions WHERE strategy = ? AND root = ?",
+        [k for k, v in final.items() if v is None],
+    )
+    (_upserts, _deletes, next_trade_id), last_id = books[-1]
+    conn.execute(
+        "UPDATE book_meta SET last_signal_id = ?, next_trade_id = ? WHERE id = 1",
+        (last_id, next_trade_id),
+    )
 
 
 def _insert_signal(conn: sqlite3.Connection, row: tuple[Any, ...], key: str | None) -> int:

@@ -27,7 +27,7 @@ import logging
 import sqlite3
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -458,35 +458,74 @@ def _fails_batch(exc: BaseException) -> bool:
     return isinstance(exc, sqlite3.Error)
 
 
-def _run_jobs(
-    conn: sqlite3.Connection, plan: Iterable[tuple[Work, bool]]
-) -> list[tuple[bool, Any]]:
-    """Each job in a savepoint; a job's own error undoes it (and the chained jobs after it)."""
+def _run_jobs(conn: sqlite3.Connection, plan: list[tuple[Work, bool]]) -> list[tuple[bool, Any]]:
+    """Run the batch's jobs in order; see `_run_alone` and `_run_together`."""
     results: list[tuple[bool, Any]] = []
     broken: BaseException | None = None
-    for work, chained in plan:
-        if chained and broken is not None:
-            results.append((False, broken))
-            continue
-        conn.execute("SAVEPOINT job")
-        try:
-            value = work(conn)
-        except Exception as exc:
-            if _fails_batch(exc) or not conn.in_transaction:
-                raise
-            conn.execute("ROLLBACK TO job")
-            conn.execute("RELEASE job")
-            results.append((False, _as_job_error(exc)))
-            if chained:
-                broken = ChainBroken(
-                    f"not recorded: an alert before it could not be recorded ({exc})"
-                )
-            continue
-        conn.execute("RELEASE job")
-        # A cursor must die in this thread: finalizing its statement from the event loop
-        # while this thread uses the connection is an SQLite API misuse.
-        results.append((True, None if isinstance(value, sqlite3.Cursor) else value))
+    i = 0
+    while i < len(plan):
+        group = getattr(plan[i][0], "group", None)
+        j = i + 1
+        while j < len(plan) and group is not None and getattr(plan[j][0], "group", None) is group:
+            j += 1
+        run = plan[i:j]
+        together = None
+        if group is not None and len(run) > 1 and broken is None:
+            together = _run_together(conn, group, [work for work, _ in run])
+        if together is not None:
+            results.extend((True, value) for value in together)
+        else:
+            for work, chained in run:
+                result = _run_alone(conn, work, chained, broken)
+                results.append(result)
+                if chained and not result[0] and broken is None:
+                    broken = ChainBroken(
+                        f"not recorded: an alert before it could not be recorded ({result[1]})"
+                    )
+        i = j
     return results
+
+
+def _run_together(
+    conn: sqlite3.Connection,
+    group: Callable[[sqlite3.Connection, list[Work]], list[Any]],
+    works: list[Work],
+) -> list[Any] | None:
+    """Consecutive jobs of one kind written by their `group` function, with a few statements
+    for all of them (the writer takes the GIL back after every statement). None when they
+    cannot go together: then nothing of them was written, and they go one by one."""
+    conn.execute("SAVEPOINT jobs")
+    try:
+        values = group(conn, works)
+    except Exception as exc:
+        if _fails_batch(exc) or not conn.in_transaction:
+            raise
+        conn.execute("ROLLBACK TO jobs")
+        conn.execute("RELEASE jobs")
+        return None
+    conn.execute("RELEASE jobs")
+    return values
+
+
+def _run_alone(
+    conn: sqlite3.Connection, work: Work, chained: bool, broken: BaseException | None
+) -> tuple[bool, Any]:
+    """One job in its own savepoint: its own error undoes it alone (and breaks the chain)."""
+    if chained and broken is not None:
+        return (False, broken)
+    conn.execute("SAVEPOINT job")
+    try:
+        value = work(conn)
+    except Exception as exc:
+        if _fails_batch(exc) or not conn.in_transaction:
+            raise
+        conn.execute("ROLLBACK TO job")
+        conn.execute("RELEASE job")
+        return (False, _as_job_error(exc))
+    conn.execute("RELEASE job")
+    # A cursor must die in this thread: finalizing its statement from the event loop
+    # while this thread uses the connection is an SQLite API misuse.
+    return (True, None if isinstance(value, sqlite3.Cursor) else value)
 
 
 def _as_job_error(exc: Exception) -> BaseException:
