@@ -252,3 +252,46 @@ def test_daily_backups_one_per_trading_day_newest_kept(tmp_path: Path) -> None:
         "ledger-2025-03-07.db",
         "ledger-2025-03-08.db",
     ]
+
+
+async def test_alerts_committed_together_equal_a_replay(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Signals written together (one statement per table) leave exactly what writing them
+    one by one would: `ledger verify` finds no difference with a replay."""
+    import tmtui.ledger
+
+    together: list[int] = []
+    write_signals = tmtui.ledger.write_signals
+
+    def counting(conn: sqlite3.Connection, jobs: Any) -> list[int]:
+        together.append(len(jobs))
+        return write_signals(conn, jobs)
+
+    monkeypatch.setattr(tmtui.ledger, "write_signals", counting)
+    from dataclasses import replace
+
+    from helpers import alert, make_config
+
+    from tmtui.engine import Engine
+    from tmtui.history import verify
+
+    config = replace(make_config(tmp_path), commissions={"default": D("1.25")})
+    engine = Engine(config, await Ledger.open(config.ledger.resolved_path()))
+    await engine.start()
+    actions = ("buy", "buy", "sell", "sell", "sell", "close", "buy")
+
+    async def lane(n: int) -> None:
+        for step, action in enumerate(actions):
+            qty = None if action == "close" else 1
+            price = str(6800 + step)
+            await engine.submit_alert(
+                alert(action, "ES1!", qty, price, strategy=f"L{n}", alert_id=f"{n}-{step}")
+            )
+
+    await asyncio.gather(*(lane(n) for n in range(12)))
+    assert await engine.ledger.count_signals(Outcome.ACCEPTED) == 12 * len(actions)
+    assert await verify(engine.ledger, config) == []
+    assert len(engine.book.positions) == 12
+    assert max(together) > 1  # some were written together
+    await engine.stop()
