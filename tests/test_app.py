@@ -24,6 +24,7 @@ from tmtui.engine import Engine
 from tmtui.factory import build_engine
 from tmtui.screens.confirm import ConfirmScreen
 from tmtui.screens.help import HelpScreen
+from tmtui.screens.quit_confirm import QuitScreen
 from tmtui.screens.strategies import StrategiesScreen
 from tmtui.signal_client import build_alert_payload, post_signal
 from tmtui.widgets.event_log import EventLog
@@ -266,7 +267,7 @@ async def test_disabling_a_strategy_ignores_its_next_alert(engine: Engine) -> No
         assert reply["outcome"] == "ignored"
         await until(
             pilot,
-            lambda: "ignored, strategy 'ORB' is disabled" in log_text(app),
+            lambda: "ignored: strategy 'ORB' is disabled" in log_text(app),
             "the ignored line",
         )
         assert cell(app, "ORB|NQ", "qty") == "1"
@@ -303,28 +304,6 @@ async def test_cursor_keeps_its_row_across_refreshes_and_new_rows(engine: Engine
         assert "screen refresh failed" not in log_text(app)
 
 
-async def test_modal_refuses_a_close_without_a_mark(tmp_path: Path) -> None:
-    engine = await make_engine(tmp_path, feed=False)
-    app = TmtuiApp(engine.config, engine=engine)
-    async with app.run_test(size=SIZE) as pilot:
-        await started(app, pilot)
-        await alert(engine, "buy", "NQ1!", 1, "25600", "ORB")
-        await until(pilot, lambda: has_row(app, "ORB|NQ"), "the row")
-        assert engine.position_view(("ORB", "NQ")).last_price is None  # type: ignore[union-attr]
-        await pilot.press("c")
-        modal = await confirm_modal(app, pilot)
-        assert not modal.can_close
-        question = modal.query_one("#question").render()
-        assert "no price yet" in str(question)
-        await pilot.press("y")  # refused: does nothing
-        await pilot.pause(0.2)
-        assert app.screen is modal
-        await pilot.press("escape")
-        await until(pilot, lambda: app.screen is app.dashboard, "the dashboard")
-        assert ("ORB", "NQ") in engine.book.positions
-        assert await engine.ledger.trades() == []
-
-
 async def test_quit_stops_listener_and_feed(engine: Engine) -> None:
     app = TmtuiApp(engine.config, engine=engine)
     async with app.run_test(size=SIZE) as pilot:
@@ -332,8 +311,11 @@ async def test_quit_stops_listener_and_feed(engine: Engine) -> None:
         assert engine.listener is not None and engine.feed is not None
         host, port = "127.0.0.1", int(engine.listener.url.rsplit(":", 1)[1])
         await alert(engine, "buy", "NQ1!", 1, "25600", "ORB")
+        await pilot.press("q")  # a position is open: it asks first
+        await until(pilot, lambda: isinstance(app.screen, QuitScreen), "the quit dialog")
         began = time.monotonic()
-        await pilot.press("q")
+        await pilot.press("y")
+        await until(pilot, lambda: not app.is_running, "the app to stop")
     assert time.monotonic() - began < 1.5
     assert engine.feed.status.state == "down"
     with pytest.raises(OSError), socket.create_connection((host, port), timeout=0.5):
@@ -399,11 +381,10 @@ async def test_worker_failure_is_reported_not_fatal(engine: Engine) -> None:
 
 
 async def test_keymap_remaps_and_help_shows_the_active_keys(tmp_path: Path) -> None:
-    engine = await make_engine(tmp_path, make_config(close_position="x", no_such_id="z"))
+    engine = await make_engine(tmp_path, make_config(close_position="x"))
     app = TmtuiApp(engine.config, engine=engine)
     async with app.run_test(size=SIZE) as pilot:
         await started(app, pilot)
-        assert "'no_such_id' is not a binding id" in log_text(app)
         await alert(engine, "buy", "NQ1!", 1, "25600", "ORB")
         await until(pilot, lambda: has_row(app, "ORB|NQ"), "the row")
         await pilot.press("c")
@@ -424,9 +405,8 @@ async def test_keymap_remaps_and_help_shows_the_active_keys(tmp_path: Path) -> N
         await until(pilot, lambda: app.screen is app.dashboard, "the dashboard again")
 
 
-async def test_a_busy_listener_port_is_reported_and_the_screen_still_works(
-    tmp_path: Path,
-) -> None:
+async def test_a_busy_listener_port_ends_the_app_with_the_reason(tmp_path: Path) -> None:
+    """A screen that cannot receive alerts must not look alive: exit 1 with one line."""
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
@@ -435,10 +415,13 @@ async def test_a_busy_listener_port_is_reported_and_the_screen_still_works(
         engine = await make_engine(tmp_path, config)
         app = TmtuiApp(config, engine=engine)
         async with app.run_test(size=SIZE) as pilot:
-            await until(pilot, lambda: "start engine failed" in log_text(app), "the error line")
-            assert "address already in use" in log_text(app).replace("\n", " ")
-            await until(pilot, lambda: "listener off" in status_text(app), "the status line")
-            assert app.is_running and not app.engine_started
+            await until(pilot, lambda: app.start_error is not None, "the start error")
+            await until(pilot, lambda: not app.is_running, "the app to end")
+        assert app.return_code == 1
+        assert app.start_error is not None
+        assert "cannot listen on 127.0.0.1:" in app.start_error
+        assert "address already in use" in app.start_error.lower()
+        assert "\n" not in app.start_error
 
 
 async def test_strategy_picker_reenables_a_strategy_with_no_position(engine: Engine) -> None:

@@ -28,6 +28,7 @@ POSITION_FIELDS = [
     "trade_drawdown",
     "trade_runup",
     "stale",
+    "drift",
 ]
 TRADE_FIELDS = [
     "strategy",
@@ -44,7 +45,17 @@ TRADE_FIELDS = [
     "mae",
     "mfe",
 ]
-REPORT_FIELDS = ["day", "realized", "open", "total", "max_mtm", "min_mtm", "max_drawdown", "trades"]
+REPORT_FIELDS = [
+    "day",
+    "realized",
+    "open",
+    "total",
+    "max_mtm",
+    "min_mtm",
+    "max_drawdown",
+    "trades",
+    "unmarked",
+]
 
 
 def tmtui(*args: str, env_config: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -142,7 +153,8 @@ async def test_read_commands_on_populated_ledger(config_file: Path) -> None:
     by_symbol = {p["symbol"]: p for p in positions}
     es = by_symbol["ES"]
     assert es["side"] == "long" and es["qty"] == 8
-    assert D(str(es["avg_price"])) == (7 * D("4050.25") + D("4050.5")) / 8
+    es_avg = (7 * D("4050.25") + D("4050.5")) / 8
+    assert D(str(es["avg_price"])) == es_avg
     assert es["last_price"] is None and es["open_pnl"] is None and es["stale"] is True
     fx = by_symbol["6E"]
     assert fx["last_price"] == 1.0877 and fx["open_pnl"] == 6.25 and fx["stale"] is False
@@ -159,10 +171,19 @@ async def test_read_commands_on_populated_ledger(config_file: Path) -> None:
     report = read_json("report", *c)
     # realized: 1000 gross − commissions on every fill today (8 ES + 2 NQ + 1 6E) × 1.25
     assert report["realized"] == 1000 - 11 * 1.25
-    assert report["open"] == 6.25 and report["trades"] == 1
+    assert report["trades"] == 1
+    # ES has no price yet: the open P&L and the total are unknown, never 0 or 6E's alone
+    assert report["open"] is None and report["total"] is None and report["unmarked"] == 1
+    assert report["max_drawdown"] <= 0
+    assert "1 position(s) with no price yet" in tmtui("report", *c[:2]).stdout
+
+    engine.on_quote(Quote("CME_MINI:ES1!", D("4050.25"), received=now))
+    await engine.flush()
+    report = read_json("report", *c)
+    assert report["unmarked"] == 0
+    assert report["open"] == 6.25 - 12.5  # 6E +6.25; ES 8 × 50 × (4050.25 − 4050.28125)
     assert report["total"] == round(report["realized"] + report["open"], 2)
     assert report["max_mtm"] >= report["total"] >= report["min_mtm"]
-    assert report["max_drawdown"] <= 0
 
     calendar = read_json("calendar", *c)
     assert len(calendar) == 1 and calendar[0]["trades"] == 1

@@ -119,6 +119,92 @@ def test_secret_with_spaces_refused(tmp_path: Path) -> None:
         load_config(write(tmp_path, '[listener]\nsecret = " abc"\n'))
 
 
+def test_example_documents_every_risk_key() -> None:
+    from tmtui.core.risk_limits import ProfitLock, RiskLimits, TrailingDrawdown
+
+    text = example_config_text()
+    assert config_from_dict(tomllib.loads(text)).risk == RiskLimits()
+    import dataclasses
+
+    for cls in (RiskLimits, TrailingDrawdown, ProfitLock):
+        for f in dataclasses.fields(cls):
+            if f.name not in ("strategies", "trailing_drawdown"):
+                assert f"{f.name} =" in text, f"risk {f.name} missing from the example"
+    # The commented example is itself valid once uncommented.
+    import re
+
+    setting = re.compile(r"^# (\[[\w.]+\]$|\w+ = )")
+    lines = [line[2:] if setting.match(line) else line for line in text.splitlines()]
+    start = lines.index("[risk]")
+    end = next(i for i, line in enumerate(lines) if line.startswith("# Contract specs"))
+    risk = config_from_dict(tomllib.loads("\n".join(lines[start:end])))
+    assert risk.risk.daily_loss_limit == Decimal(1000)
+    assert risk.risk.trailing_drawdown is not None
+    assert risk.risk.trailing_drawdown.lock_at == Decimal(50000)
+    assert risk.risk.strategies["ORB"].max_position == {"NQ": 1}
+
+
+def test_risk_section_reads_every_shape(tmp_path: Path) -> None:
+    from datetime import date, time
+
+    from tmtui.core.risk_limits import Amount, Unit
+
+    config = load_config(
+        write(
+            tmp_path,
+            "[risk]\ndaily_loss_limit = 1000.5\nmax_position = { nq = 2 }\n"
+            'flatten_at = "15:55"\nstop_loss = "$250"\n'
+            'profit_lock = { after = "10 points", lock = "2 points" }\n'
+            '[risk.trailing_drawdown]\namount = 2000\nmode = "intraday"\n'
+            "starting_balance = 50000\nsince = 2026-01-05\n"
+            '[risk.strategies.ORB]\ntrailing_stop = "12 ticks"\n',
+        )
+    )
+    risk = config.risk
+    assert risk.daily_loss_limit == Decimal("1000.5")
+    assert risk.max_position == {"NQ": 2}
+    assert risk.flatten_at == time(15, 55)
+    assert risk.stop_loss == Amount(Decimal(250), Unit.DOLLARS)
+    assert risk.trailing_drawdown is not None and risk.trailing_drawdown.since == date(2026, 1, 5)
+    stops = risk.stops_for("ORB")
+    assert stops.trailing_stop == Amount(Decimal(12), Unit.TICKS)
+    assert stops.stop_loss == risk.stop_loss
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("[risk]\nstop_loss = 40\n", "risk.stop_loss must be a string"),
+        ('[risk]\nstop_loss = "40 bananas"\n', "risk.stop_loss: expected an amount"),
+        ('[risk]\nflatten_at = "25:00"\n', "risk.flatten_at: expected HH:MM"),
+        ("[risk]\nmax_position = { XX = 2 }\n", "risk.max_position.XX: unknown contract root"),
+        ("[risk]\nmax_position = { NQ = 0 }\n", "risk.max_position.NQ must be >= 1"),
+        ("[risk]\ndaily_loss_limit = -5\n", "risk.daily_loss_limit must be > 0"),
+        ("[risk]\ndailyloss = 3\n", "unknown key risk.dailyloss"),
+        ("[risk.trailing_drawdown]\namount = 2000\n", "starting_balance must be > 0"),
+        (
+            '[risk.trailing_drawdown]\namount = 2\nstarting_balance = 9\nmode = "daily"\n',
+            "mode must be one of eod, intraday",
+        ),
+        (
+            "[risk.trailing_drawdown]\namount = 2000\nstarting_balance = 50000\nlock_at = 48000\n",
+            "lock_at must be above starting_balance - amount",
+        ),
+        (
+            '[risk.strategies.A]\nprofit_lock = { after = "4 ticks", lock = "4 ticks" }\n',
+            "risk.strategies.A.profit_lock.lock must be below",
+        ),
+        (
+            '[risk.strategies.A]\nstop_loss = "0 ticks"\n',
+            "risk.strategies.A.stop_loss must be > 0",
+        ),
+    ],
+)
+def test_bad_risk_values_name_the_key(tmp_path: Path, body: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(")):
+        load_config(write(tmp_path, body))
+
+
 def test_keep_event_days_must_not_be_negative(tmp_path: Path) -> None:
     assert (
         load_config(write(tmp_path, "[ledger]\nkeep_event_days = 7\n")).ledger.keep_event_days == 7

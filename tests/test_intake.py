@@ -17,10 +17,12 @@ from tmtui.core.intake import (
     IntakeRules,
     decide_alert,
     decide_close,
+    decide_order,
     decide_refusal,
     reply_of,
 )
-from tmtui.core.models import InvalidSignal, Outcome, UnusableSignal
+from tmtui.core.manual_orders import ManualOrder, ManualPrice, PriceSource
+from tmtui.core.models import Action, InvalidSignal, Outcome, UnusableSignal
 from tmtui.core.trading_day import TradingCalendar
 
 NOW = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)
@@ -108,22 +110,66 @@ def test_rejections_carry_the_error_to_raise(
     assert decision.plan is None and decision.write.fills == ()
 
 
-def test_manual_close_at_the_mark_or_a_given_price() -> None:
+def test_manual_close_at_the_confirmed_price_with_its_source() -> None:
     book = book_with_long_nq()
-    with pytest.raises(UnusableSignal, match="no price yet"):
-        decide_close(book, ("S", "NQ"), rules(), NOW)
+    live = ManualPrice(D("25610"), PriceSource.LIVE)
     with pytest.raises(UnusableSignal, match="no open position"):
-        decide_close(book, ("S", "ES"), rules(), NOW)
-    book.positions[("S", "NQ")].set_mark(D("25610"), NOW)
+        decide_close(book, ("S", "ES"), rules(), NOW, live)
+    with pytest.raises(UnusableSignal, match="must be > 0"):
+        decide_close(book, ("S", "NQ"), rules(), NOW, ManualPrice(D(0), PriceSource.TYPED))
     later = NOW + timedelta(minutes=1)
-    at_mark = decide_close(book, ("S", "NQ"), rules(), later, reason="flatten everything")
+    at_mark = decide_close(book, ("S", "NQ"), rules(), later, live, reason="flatten everything")
     assert at_mark.write.record.source == "manual" and at_mark.write.record.received == later
-    assert json.loads(at_mark.write.record.raw or "")["reason"] == "flatten everything"
+    raw = json.loads(at_mark.write.record.raw or "")
+    assert raw == {
+        "action": "close",
+        "strategy": "S",
+        "symbol": "NQ",
+        "price": "25610",
+        "price_source": "live",
+        "reason": "flatten everything",
+    }
     assert at_mark.events[0].kind is EventKind.MANUAL_CLOSE
+    assert at_mark.events[0].data["price_source"] == "live"
+    assert "(price live)" in at_mark.message
     assert at_mark.write.fills[0].price == D(25610)
-    typed = decide_close(book, ("S", "NQ"), rules(), later, price=D("25620.25"))
+    typed = decide_close(
+        book, ("S", "NQ"), rules(), later, ManualPrice(D("25620.25"), PriceSource.TYPED)
+    )
     assert typed.write.fills[0].price == D("25620.25")
+    assert json.loads(typed.write.record.raw or "")["price_source"] == "typed"
     assert ("S", "NQ") in book.positions, "deciding must not touch the book"
+
+
+def test_manual_order_is_validated_like_an_alert_and_recorded_with_its_source() -> None:
+    book = empty()
+    before = frozen(book)
+    stale = ManualPrice(D("25600.25"), PriceSource.STALE)
+    order = ManualOrder("Off", "NQ1!", Action.BUY, 2, stale)
+    decision = decide_order(order, book, rules(Off=False), NOW)  # the switch is for alerts
+    assert frozen(book) == before, "deciding must not touch the book"
+    assert decision.outcome is Outcome.ACCEPTED and decision.plan is not None
+    assert decision.events[0].kind is EventKind.MANUAL_ORDER
+    assert "(price stale)" in decision.message
+    record = decision.write.record
+    assert record.source == "manual" and record.signal is not None
+    assert record.signal.price == D("25600.25") and record.signal.qty == 2
+    assert json.loads(record.raw or "") == {
+        "action": "buy",
+        "strategy": "Off",
+        "symbol": "NQ",
+        "qty": 2,
+        "price": "25600.25",
+        "price_source": "stale",
+        "reason": "manual order",
+    }
+    assert [f.qty for f in decision.write.fills] == [2]
+    with pytest.raises(UnusableSignal, match="1..10"):
+        decide_order(ManualOrder("S", "NQ1!", Action.SELL, 11, stale), book, rules(), NOW)
+    with pytest.raises(UnusableSignal, match="contracts.ZZZ"):
+        decide_order(ManualOrder("S", "ZZZ1!", Action.SELL, 1, stale), book, rules(), NOW)
+    with pytest.raises(InvalidSignal):
+        decide_order(ManualOrder("bad name!", "NQ1!", Action.BUY, 1, stale), book, rules(), NOW)
 
 
 def test_refusals_record_only_a_malformed_body() -> None:

@@ -372,7 +372,7 @@ def newer_version(path: Path) -> None:
         (truncate_to(0), "is empty (0 bytes)"),
         (truncate_to(4096), "is truncated"),
         (truncate_to(9000), "is truncated"),
-        (lambda p: p.write_bytes(os.urandom(20_000)), "is not an SQLite database"),
+        (lambda p: p.write_bytes(os.urandom(20_000)), "is not a database"),
         (overwrite_page, "is damaged"),
         (newer_version, "newer than this tmtui"),
     ],

@@ -1,4 +1,4 @@
-"""Every alert, whatever its outcome, and every manual close is ONE ledger transaction.
+"""Every alert, whatever its outcome, and every manual close or order is ONE transaction.
 
 The intake decides without I/O (one read for the dedupe key), then records everything the
 decision caused at once, then applies it: nothing is half-recorded and nothing is applied
@@ -17,7 +17,8 @@ import pytest
 from helpers import alert, make_config, wait_for
 
 from tmtui.core.events import EventKind
-from tmtui.core.models import InvalidSignal, Outcome, UnusableSignal
+from tmtui.core.manual_orders import ManualOrder, ManualPrice, PriceSource
+from tmtui.core.models import Action, InvalidSignal, Outcome, UnusableSignal
 from tmtui.engine import Engine
 from tmtui.feeds.base import Quote
 from tmtui.ledger import Ledger
@@ -89,13 +90,18 @@ async def test_manual_closes_and_flatten_go_the_same_way(
         await engine.submit_alert(alert("buy", "ES1!", 1, "6800", strategy=strategy))
     engine.on_quote(Quote("CME_MINI:ES1!", D("6810"), received=datetime.now(UTC)))
     transactions.clear()
-    reply = await engine.close_position(("A", "ES"))
+    at_mark = ManualPrice(D("6810"), PriceSource.LIVE)
+    reply = await engine.close_position(("A", "ES"), price=at_mark)
     assert reply.outcome is Outcome.ACCEPTED and len(transactions) == 1
-    done, refused = await engine.flatten()
+    done, refused = await engine.flatten({("B", "ES"): at_mark})
     assert len(done) == 1 and refused == [] and len(transactions) == 2
     assert engine.positions() == []
     trades = await engine.ledger.trades()
     assert [t.net for t in trades] == [D(500), D(500)]
+    typed = ManualPrice(D("6805.25"), PriceSource.TYPED)
+    reply = await engine.place_order(ManualOrder("A", "ES1!", Action.SELL, 1, typed))
+    assert reply.outcome is Outcome.ACCEPTED and len(transactions) == 3
+    assert engine.positions()[0].side == "short"
 
 
 async def test_a_sampler_tick_is_one_transaction(engine: Engine, transactions: list[str]) -> None:

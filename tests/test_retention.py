@@ -15,6 +15,7 @@ from helpers import alert, make_config, wait_for
 
 from tmtui.config import Config
 from tmtui.core.events import Event, EventKind
+from tmtui.core.manual_orders import ManualPrice, PriceSource
 from tmtui.core.samples import AccountSample, PositionSample
 from tmtui.core.views import account_view, report_json
 from tmtui.engine import Engine
@@ -92,7 +93,7 @@ async def test_the_roll_compacts_the_finished_day_with_its_figures_unchanged(
         engine.on_quote(Quote("CME_MINI:ES1!", es, received=clock[0]))
         engine.on_quote(Quote("CME_MINI:NQ1!", nq, received=clock[0]))
         if second == 200:
-            await engine.close_position(("A", "ES"))
+            await engine.close_position(("A", "ES"), price=ManualPrice(es, PriceSource.LIVE))
         await engine.flush()
     day = engine.account.day
     start, end = (int(t.timestamp()) for t in engine.state.calendar.bounds(day))

@@ -113,3 +113,27 @@ def test_dashboard_with_two_positions(snap_app: TmtuiApp, snap_compare: SnapComp
 
 def test_close_confirmation_modal(snap_app: TmtuiApp, snap_compare: SnapCompare) -> None:
     assert snap_compare(snap_app, terminal_size=SIZE, run_before=two_positions, press=["c"])
+
+
+async def feed_down_positions(pilot: Pilot[Any]) -> None:
+    """NQ marked 95 s ago (STALE), MES never quoted: the flatten dialog must still work."""
+    engine = await wait_started(pilot)
+    await buy(engine, "buy", "NQ1!", 1, "25600", "ORB", 12)
+    await buy(engine, "sell", "MES1!", 2, "6800", "Trend", 3)
+    symbol = engine.book.contracts["NQ"].tv_symbol
+    engine.on_quote(Quote(symbol, Decimal("25590.25"), received=NOW - timedelta(seconds=95)))
+    assert isinstance(pilot.app, TmtuiApp)
+    pilot.app.dashboard.refresh_view()
+    await pilot.pause()
+
+
+def test_flatten_dialog_with_stale_and_missing_marks_80x24(
+    snap_app: TmtuiApp, snap_compare: SnapCompare
+) -> None:
+    assert snap_compare(
+        snap_app, terminal_size=(80, 24), run_before=feed_down_positions, press=["F"]
+    )
+
+
+def test_order_form_on_the_selected_row(snap_app: TmtuiApp, snap_compare: SnapCompare) -> None:
+    assert snap_compare(snap_app, terminal_size=SIZE, run_before=two_positions, press=["b"])

@@ -22,18 +22,23 @@ from textual.worker import Worker, WorkerState
 
 from tmtui.config import Config
 from tmtui.core.events import Event, EventKind
+from tmtui.core.keymap import keymap_problems
 from tmtui.core.models import TmtuiError
 from tmtui.demo import run_demo_script
 from tmtui.engine import Engine
 from tmtui.factory import build_engine
+from tmtui.instance_lock import InstanceLock
 from tmtui.screens.dashboard import DashboardScreen, EventLogged
 from tmtui.screens.help import HelpScreen, key_help
+from tmtui.screens.quit_confirm import QuitRisk, QuitScreen
+from tmtui.webhook_listener import DRAIN_TIMEOUT_S
 
 log = logging.getLogger("tmtui.ui")
 
 EngineFactory = Callable[[], Awaitable[Engine]]
-STOP_TIMEOUT_S = 1.5
-"""Upper bound on stopping listener, feed and ledger at quit (it normally takes ~10 ms)."""
+STOP_TIMEOUT_S = DRAIN_TIMEOUT_S + 1.5
+"""Upper bound on stopping at quit: the listener answers the alerts in flight (normally
+milliseconds, at most DRAIN_TIMEOUT_S), then feed and ledger close (~10 ms)."""
 HISTORY_EVENTS = 200
 """How many of the ledger's latest events the log shows at start."""
 
@@ -85,12 +90,16 @@ class TmtuiApp(App[None]):
         demo: bool = False,
         engine: Engine | None = None,
         engine_factory: EngineFactory | None = None,
+        instance_lock: InstanceLock | None = None,
     ) -> None:
         super().__init__()
         self.config = config
         self.demo = demo
         self.engine = engine
         self.engine_started = False
+        self.instance_lock = instance_lock
+        self.start_error: str | None = None
+        """Why the engine could not start (ledger, listener port): the app exits with it."""
         self._engine_factory = engine_factory or partial(build_engine, config)
         self._quitting = False
         self._stop_task: asyncio.Task[None] | None = None
@@ -109,22 +118,29 @@ class TmtuiApp(App[None]):
         )
 
     def _apply_keymap(self) -> None:
-        """`[keymap]` remaps binding ids; an unknown id is reported, not silently ignored."""
+        """`[keymap]` remaps binding ids (the config loader already refused bad entries)."""
         keymap = dict(self.config.keymap)
         if not keymap:
             return
-        known = {
-            b.id
-            for b in (*self.BINDINGS, *DashboardScreen.BINDINGS)
-            if isinstance(b, Binding) and b.id
-        }
-        for binding_id in sorted(set(keymap) - known):
-            self.dashboard.note(
-                f"[keymap] {binding_id!r} is not a binding id (known: {', '.join(sorted(known))})"
-            )
+        for problem in keymap_problems(keymap):  # a Config built in code skips the loader
+            self.dashboard.note(f"[keymap] {problem}")
         self.set_keymap(keymap)
 
     async def _start_engine(self) -> None:
+        """Build and start the engine; if it cannot start, the app ends with the reason.
+
+        A screen without its ledger or its listener would look alive while it cannot keep
+        the books or receive alerts, so any failure here is fatal (exit code 1).
+        """
+        try:
+            await self._build_and_start()
+        except Exception as exc:
+            log.error("tmtui could not start", exc_info=exc)
+            self.start_error = str(exc) if isinstance(exc, TmtuiError) else f"{exc!r}"
+            await self.stop_engine()
+            self.exit(return_code=1)
+
+    async def _build_and_start(self) -> None:
         engine = self.engine or await self._engine_factory()
         self.engine = engine
         if self._quitting:  # quit while the ledger was opening
@@ -133,13 +149,14 @@ class TmtuiApp(App[None]):
         limit = min(HISTORY_EVENTS, self.config.ui.max_log_lines)
         self.dashboard.show_history(await engine.recent_events(limit))
         engine.subscribe(self._forward_event)
-        try:
-            await engine.start()
-        finally:
-            # Drawn only once start() is over: its snapshot is not consistent before.
-            if not self._quitting:
-                self.dashboard.attach(engine)
-                self.dashboard.refresh_view()
+        await engine.start()
+        if self._quitting:
+            return
+        # Drawn only once start() is over: its snapshot is not consistent before.
+        self.dashboard.attach(engine)
+        self.dashboard.refresh_view()
+        if self.instance_lock is not None and engine.listener is not None:
+            self.instance_lock.record_listener(engine.listener.webhook_url)
         self.engine_started = True
         if self.demo:
             engine.spawn(run_demo_script(engine), "demo-script")
@@ -164,7 +181,7 @@ class TmtuiApp(App[None]):
         if worker.group == "actions" and isinstance(error, TmtuiError):
             self.dashboard.log_action_error(worker.name, error)
             return
-        self.notify(f"{worker.name} failed: {error}", severity="error", timeout=10)
+        self.notify(f"{worker.name} failed: {error}", severity="error", timeout=10, markup=False)
         if self.engine is not None and not self._quitting:
             self.engine.report_error(f"{worker.name} failed", error)
         else:
@@ -178,8 +195,33 @@ class TmtuiApp(App[None]):
         self.push_screen(HelpScreen(key_help(bindings, display)))
 
     async def action_quit(self) -> None:
-        """Stop the listener and the feed first, so the port is closed when we are gone."""
-        self.notify("Stopping…", timeout=2)
+        """Ask first when positions are open or an alert just arrived; otherwise stop now."""
+        if isinstance(self.screen, QuitScreen) or self._quitting:
+            return
+        risk = self.quit_risk()
+        if risk.worth_asking:
+            self.push_screen(QuitScreen(risk), self._quit_answered)
+        else:
+            self.run_worker(self.shut_down(), name="quit", group="quit", exit_on_error=False)
+
+    def quit_risk(self) -> QuitRisk:
+        engine = self.engine
+        if engine is None or not self.engine_started:
+            return QuitRisk(0, None)
+        snapshot = engine.snapshot()
+        last = snapshot.last_alert
+        age = None if last is None else (snapshot.time - last).total_seconds()
+        return QuitRisk(len(snapshot.positions), age)
+
+    def _quit_answered(self, quit_now: bool | None) -> None:
+        if quit_now:
+            self.run_worker(self.shut_down(), name="quit", group="quit", exit_on_error=False)
+
+    async def shut_down(self) -> None:
+        """Stop accepting alerts, answer those in flight, then close feed and ledger; exit."""
+        inflight = self.engine.alerts_in_flight() if self.engine is not None else 0
+        note = f": answering {inflight} alert(s) in flight" if inflight else ""
+        self.notify(f"Stopping{note}…", timeout=STOP_TIMEOUT_S, markup=False)
         await self.stop_engine()
         self.exit()
 

@@ -11,6 +11,7 @@ import logging
 import sqlite3
 import sys
 from collections.abc import Coroutine
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import partial
@@ -25,6 +26,7 @@ from rich.table import Table
 
 from tmtui import __version__
 from tmtui.cli_ledger import ledger_app
+from tmtui.cli_risk import risk_cmd
 from tmtui.config import Config, example_config_text, find_config_path, load_config
 from tmtui.core.models import LedgerUnavailable, TmtuiError
 from tmtui.core.views import (
@@ -38,8 +40,10 @@ from tmtui.core.views import (
     trade_json,
 )
 from tmtui.history import daily_totals, load_day_account, make_calendar, rebuild_book
+from tmtui.instance_lock import InstanceLock, running_instance
 from tmtui.ledger import Ledger
 from tmtui.ledger_guard import RESTORE_HINT, LedgerRefused
+from tmtui.risk_store import load_drift
 
 app = typer.Typer(
     name="tmtui",
@@ -51,6 +55,7 @@ app = typer.Typer(
 config_app = typer.Typer(help="Find or create the configuration file.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
 app.add_typer(ledger_app, name="ledger")
+app.command("risk")(risk_cmd)
 
 err = Console(stderr=True)
 out = Console()
@@ -102,6 +107,7 @@ def _load(config_path: Path | None) -> Config:
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:
+    """One line on stderr; the message is printed literally (`[listener]` is not markup)."""
     err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
@@ -113,7 +119,7 @@ def _run(coro: Coroutine[Any, Any, T]) -> T:
     except (LedgerRefused, LedgerUnavailable) as exc:
         return _fail(str(exc), code=1)
     except TmtuiError as exc:
-        return _fail(str(exc))
+        return _fail(str(exc), 1 if isinstance(exc, LedgerUnavailable) else 2)
 
 
 def _emit_json(document: Any) -> None:
@@ -151,31 +157,44 @@ def run(
         from tmtui.demo import demo_config
 
         cfg = demo_config(cfg)
-    else:
-        _check_ledger(cfg.ledger.resolved_path())
-    if headless:
-        from tmtui.headless import run_headless
+    ledger = cfg.ledger.resolved_path()
+    try:
+        lock = InstanceLock.acquire(ledger)
+    except TmtuiError as exc:
+        _fail(str(exc), code=1)
+    with lock:
+        if not demo:
+            _check_ledger(ledger)
+        if headless:
+            from tmtui.headless import run_headless
 
-        raise typer.Exit(_run(run_headless(cfg, demo=demo)))
+            try:
+                code = asyncio.run(run_headless(cfg, demo=demo, instance_lock=lock))
+            except TmtuiError as exc:
+                _fail(str(exc), code=1)
+            raise typer.Exit(code)
+        _run_screen(cfg, demo, lock)
+
+
+def _run_screen(cfg: Config, demo: bool, lock: InstanceLock) -> None:
+    """The TUI; a failure to start (ledger, listener port) ends it with one line, exit 1."""
     from tmtui.app import TmtuiApp
     from tmtui.factory import build_engine
 
-    log_file = cfg.ledger.resolved_path().with_suffix(".log")
-    _log_to_file(log_file)
-    TmtuiApp(
-        cfg, demo=demo, engine_factory=partial(build_engine, cfg, daily_backups=not demo)
-    ).run()
+    _log_to_file(cfg.ledger.resolved_path().with_suffix(".log"))
+    factory = partial(build_engine, cfg, daily_backups=not demo)
+    app = TmtuiApp(cfg, demo=demo, instance_lock=lock, engine_factory=factory)
+    app.run()
+    if app.start_error is not None:
+        _fail(app.start_error, code=1)
+    if app.return_code:
+        raise typer.Exit(app.return_code)
 
 
 def _check_ledger(path: Path) -> None:
-    """Before anything starts: a broken ledger is refused (one line, exit 1), a missing one
-    is announced (the engine creates it)."""
+    """Before anything starts: a broken ledger is refused (one line, exit 1). A missing one
+    is created by the engine, whose first log line says so."""
     if not path.exists():
-        err.print(
-            f"tmtui: no ledger at {escape(str(path))}: creating a new, empty one",
-            highlight=False,
-            soft_wrap=True,
-        )
         return
 
     async def check() -> None:
@@ -187,11 +206,13 @@ def _check_ledger(path: Path) -> None:
 
 def _log_to_file(path: Path) -> None:
     """Under the screen, log lines would garble the terminal: send them to a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        handler = logging.FileHandler(path, encoding="utf-8")
+    except OSError as exc:
+        _fail(f"cannot write the log file {path}: {exc.strerror or exc}", code=1)
     root = logging.getLogger()
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
-    handler = logging.FileHandler(path, encoding="utf-8")
+    for old in list(root.handlers):
+        root.removeHandler(old)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.addHandler(handler)
 
@@ -216,19 +237,36 @@ def signal_cmd(
     from tmtui.signal_client import build_alert_payload, post_signal
 
     cfg = _load(config)
-    lst = cfg.listener
-    host = "127.0.0.1" if lst.host in ("0.0.0.0", "::", "") else lst.host
-    target = url or f"http://{host}:{lst.port}{lst.path}"
-    payload = build_alert_payload(
-        action, ticker, qty, price_, strategy, alert_id, lst.secret, datetime.now(UTC)
-    )
+    target = url or _listener_url(cfg)
+    try:
+        payload = build_alert_payload(
+            action, ticker, qty, price_, strategy, alert_id, cfg.listener.secret, datetime.now(UTC)
+        )
+    except TmtuiError as exc:
+        _fail(str(exc))
     try:
         status, body = asyncio.run(post_signal(target, payload))
-    except Exception as exc:
-        _fail(f"could not reach the listener at {target}: {exc}", code=1)
+    except TmtuiError as exc:
+        _fail(f"{exc}: is `tmtui run` running? it listens on {_listener_url(cfg)}", code=1)
     _emit_json({"status": status, "reply": body})
     if not 200 <= status < 300:
         raise typer.Exit(1)
+
+
+def _listener_url(cfg: Config) -> str:
+    """Where the running instance listens (its lock file says), else where the config says."""
+    holder = running_instance(cfg.ledger.resolved_path())
+    if holder is not None and holder.listener:
+        return _reachable(holder.listener)
+    lst = cfg.listener
+    return _reachable(f"http://{lst.host}:{lst.port}{lst.path}")
+
+
+def _reachable(url: str) -> str:
+    """A listener bound to every address is reached on loopback."""
+    for wildcard in ("0.0.0.0", "[::]", "::"):
+        url = url.replace(f"//{wildcard}:", "//127.0.0.1:", 1)
+    return url.replace("//:", "//127.0.0.1:", 1)
 
 
 # --- read commands ----------------------------------------------------------------------------
@@ -253,8 +291,12 @@ def positions(config: ConfigOpt = None, json: JsonOpt = False) -> None:
 
     async def work(ledger: Ledger) -> list[Any]:
         book = await rebuild_book(ledger, cfg)
+        drift = await load_drift(ledger)
         now = datetime.now(UTC)
-        return [position_view(p, now, cfg.feed.stale_after) for p in book.open_positions()]
+        return [
+            replace(position_view(p, now, cfg.feed.stale_after), drift=drift.get(p.key))
+            for p in book.open_positions()
+        ]
 
     views = _run(_with_ledger(cfg, work))
     if json:
@@ -287,7 +329,7 @@ def positions(config: ConfigOpt = None, json: JsonOpt = False) -> None:
             _fmt_money(v.open_pnl),
             _fmt_money(v.trade_drawdown),
             _fmt_money(v.trade_runup),
-            "STALE" if v.stale else "",
+            "waiting" if v.last_price is None else "STALE" if v.stale else "",
         )
     out.print(table if views else "No open positions.")
 
@@ -365,13 +407,14 @@ def report(
     wanted = _parse_day(day) if day else today
 
     async def work(ledger: Ledger) -> Any:
-        open_pnl, moment = Decimal(0), None
+        open_pnl, moment, unmarked = Decimal(0), None, 0
         if wanted == today:
             book = await rebuild_book(ledger, cfg)
             open_pnl = sum((p.open_pnl or Decimal(0) for p in book.open_positions()), Decimal(0))
+            unmarked = sum(1 for p in book.open_positions() if p.mark is None)
             moment = now
         account = await load_day_account(ledger, calendar, wanted, open_pnl, moment)
-        return account_view(account)
+        return account_view(account, unmarked)
 
     view = _run(_with_ledger(cfg, work))
     if json:
@@ -382,14 +425,16 @@ def report(
     table.add_column("", justify="right")
     for label, value in (
         ("Realized (net)", view.realized),
-        ("Open", view.open),
-        ("Total", view.total),
+        ("Open", view.known_open),
+        ("Total", view.known_total),
         ("Max MTM", view.max_mtm),
         ("Min MTM", view.min_mtm),
         ("Max drawdown", view.max_drawdown),
     ):
         table.add_row(label, _fmt_money(value))
     table.add_row("Trades", str(view.trades))
+    if view.unmarked:
+        table.add_row("Unmarked", f"[yellow]{view.unmarked} position(s) with no price yet[/]")
     out.print(table)
 
 

@@ -48,7 +48,7 @@ def load(config_path: Path | None) -> Config:
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
-    """One line on stderr (the message is not markup: `[ledger]` stays), then exit `code`."""
+    """One line; the message is printed literally (`[listener]` is not Rich markup)."""
     err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 

@@ -15,6 +15,8 @@ from typing import Annotated
 import typer
 
 from tmtui.cli_common import ConfigOpt, JsonOpt, emit_json, err, fail, load, out, run, with_ledger
+from tmtui.core.models import TmtuiError
+from tmtui.instance_lock import InstanceLock
 from tmtui.ledger import Ledger
 from tmtui.ledger_backup import BackupFailed, backup_file, default_backup_name
 
@@ -62,7 +64,12 @@ def rebuild_cmd(config: ConfigOpt = None) -> None:
         return len(result.trades)
 
     try:
-        trades = run(with_ledger(cfg, work))
+        lock = InstanceLock.acquire(cfg.ledger.resolved_path())  # a rebuild is a writer too
+    except TmtuiError as exc:
+        fail(str(exc), 1)
+    try:
+        with lock:
+            trades = run(with_ledger(cfg, work))
     except OSError as exc:
         fail(f"could not rebuild {cfg.ledger.resolved_path()}: {exc}", 1)
     out.print(

@@ -12,14 +12,17 @@ import tomllib
 import types
 import typing
 from dataclasses import dataclass, field
+from datetime import date, time
+from datetime import datetime as datetime_type
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, get_type_hints
 
 import platformdirs
 
-from tmtui.core.contracts import ContractOverride
-from tmtui.core.models import ConfigError
+from tmtui.core.contracts import ContractBook, ContractOverride
+from tmtui.core.models import ConfigError, UnknownContract
+from tmtui.core.risk_limits import Amount, RiskLimits, limit_errors
 
 APP_NAME = "tmtui"
 ENV_VAR = "TMTUI_CONFIG"
@@ -112,6 +115,7 @@ class Config:
     commissions: dict[str, Decimal] = field(default_factory=dict)
     contracts: dict[str, ContractOverride] = field(default_factory=dict)
     keymap: dict[str, str] = field(default_factory=dict)
+    risk: RiskLimits = field(default_factory=RiskLimits)
     source: Path | None = None
 
     def commission_for(self, root: str) -> Decimal:
@@ -163,9 +167,11 @@ def config_from_dict(data: dict[str, Any], path: Path | None = None) -> Config:
             )
     kwargs: dict[str, Any] = {"source": path}
     hints = get_type_hints(Config)
-    for name in ("listener", "feed", "ledger", "session", "strategies", "ui"):
+    for name in ("listener", "feed", "ledger", "session", "strategies", "ui", "risk"):
         if name in data:
             kwargs[name] = _build(hints[name], _table(data[name], name, where), name, where)
+    if "risk" in data:
+        kwargs["risk"] = _upper_roots(kwargs["risk"])
     if "commissions" in data:
         kwargs["commissions"] = {
             k: _coerce(Decimal, v, f"commissions.{k}", where)
@@ -255,7 +261,49 @@ def _coerce(tp: Any, value: Any, key: str, where: str) -> Any:
         if not isinstance(value, str):
             raise ConfigError(f"{where}: {key} must be a string, got {_tname(value)}")
         return value
+    return _coerce_rich(tp, value, key, where)
+
+
+def _coerce_rich(tp: Any, value: Any, key: str, where: str) -> Any:
+    """Tables, nested sections, amounts, clock times and dates (used by `[risk]`)."""
+    if typing.get_origin(tp) is dict:
+        inner = typing.get_args(tp)[1]
+        table = _table(value, key, where)
+        return {k: _coerce(inner, v, f"{key}.{k}", where) for k, v in table.items()}
+    if tp is Amount:
+        return _parsed(Amount.parse, value, key, where, ' like "40 ticks"')
+    if tp is time:
+        from tmtui.core.trading_day import parse_day_start
+
+        return _parsed(parse_day_start, value, key, where, ' like "15:55"')
+    if tp is date:
+        if isinstance(value, date) and not isinstance(value, datetime_type):
+            return value
+        return _parsed(date.fromisoformat, value, key, where)
+    if dataclasses.is_dataclass(tp) and isinstance(tp, type):
+        return _build(tp, _table(value, key, where), key, where)
     raise ConfigError(f"{where}: {key}: unsupported value {value!r}")  # pragma: no cover
+
+
+def _parsed(parse: Any, value: Any, key: str, where: str, example: str = "") -> Any:
+    """A value written as text and read by `parse`, whose ValueError names what it wants."""
+    if not isinstance(value, str):
+        raise ConfigError(f"{where}: {key} must be a string{example}, got {_tname(value)}")
+    try:
+        return parse(value)
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {key}: {exc}") from None
+
+
+def _upper_roots(risk: RiskLimits) -> RiskLimits:
+    """Contract roots in `max_position` tables compare upper-case, as `[contracts]` do."""
+
+    def upper(scope: Any) -> Any:
+        roots = {k.upper(): v for k, v in scope.max_position.items()}
+        return dataclasses.replace(scope, max_position=roots)
+
+    strategies = {name: upper(s) for name, s in risk.strategies.items()}
+    return typing.cast(RiskLimits, dataclasses.replace(upper(risk), strategies=strategies))
 
 
 def _finite(value: Decimal, key: str, where: str) -> Decimal:
@@ -277,6 +325,7 @@ def _tname(value: Any) -> str:
 
 def _check_values(config: Config, where: str) -> None:
     """Range checks that types alone cannot express."""
+    from tmtui.core.keymap import keymap_problems
     from tmtui.core.trading_day import parse_day_start, zone
 
     lst, feed, ui, ledger = config.listener, config.feed, config.ui, config.ledger
@@ -306,6 +355,9 @@ def _check_values(config: Config, where: str) -> None:
     for ok, message in checks:
         if not ok:
             raise ConfigError(f"{where}: {message}")
+    problems = keymap_problems(config.keymap)
+    if problems:
+        raise ConfigError(f"{where}: [keymap] {'; '.join(problems)}")
     try:
         zone(config.session.timezone)
     except ValueError as exc:
@@ -325,6 +377,16 @@ def _check_values(config: Config, where: str) -> None:
             raise ConfigError(f"{where}: contracts.{root}.point_value must be > 0")
         if spec.tick_size is not None and spec.tick_size <= 0:
             raise ConfigError(f"{where}: contracts.{root}.tick_size must be > 0")
+    _check_risk(config, where)
+
+
+def _check_risk(config: Config, where: str) -> None:
+    try:
+        roots = ContractBook(config.contracts).specs
+    except UnknownContract as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+    for message in limit_errors(config.risk, roots):
+        raise ConfigError(f"{where}: {message}")
 
 
 def example_config_text() -> str:

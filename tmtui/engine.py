@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -22,14 +22,17 @@ from tmtui.config import Config
 from tmtui.core.account import DayAccount
 from tmtui.core.book import Book, Plan, PositionKey
 from tmtui.core.events import Event, EventKind
+from tmtui.core.manual_orders import ManualOrder, ManualPrice
 from tmtui.core.models import AlertReply, IncomingAlert, LedgerUnavailable, TmtuiError
+from tmtui.core.risk_rules import RiskExit
 from tmtui.core.series import PnlSeries
-from tmtui.core.views import PositionView, Snapshot
+from tmtui.core.views import PositionView, Snapshot, SymbolMark
 from tmtui.feeds.base import FeedStatus, Quote, QuoteFeed
 from tmtui.history import load_book, load_day_account, make_state
 from tmtui.ledger import Ledger
 from tmtui.ledger_guard import LedgerStatus
 from tmtui.retention import Housekeeper
+from tmtui.risk_guard import RiskGuard
 from tmtui.sampler import Sampler
 from tmtui.signal_intake import SignalIntake
 
@@ -73,6 +76,15 @@ class Engine:
         self.state = make_state(config, clock())
         self.series = PnlSeries(config.ui.sparkline_points)
         self.sampler = Sampler(ledger, self.state, self.series)
+        self.guard = RiskGuard(
+            ledger,
+            self.state,
+            config,
+            clock=clock,
+            emit=self.emit,
+            spawn=self.spawn,
+            close=self._risk_exit,
+        )
         self.intake = SignalIntake(
             ledger,
             self.state,
@@ -81,13 +93,15 @@ class Engine:
             clock=clock,
             applied=self._applied,
             emit=self.emit,
+            entry=self.guard.entry,
+            drifted=self.guard.drifted,
+            drift_of=self.guard.drift_of,
             undone=self._undone,
             not_recorded=self._not_recorded,
         )
         self.housekeeper = Housekeeper(ledger, self.state.calendar, config.ledger.keep_event_days)
         self.feed: QuoteFeed | None = None
         self.listener: Listener | None = None
-        self.errors = 0
         self._feed_factory = feed_factory
         self._listener_factory = listener_factory
         self._subscribers: list[EventSubscriber] = []
@@ -120,6 +134,7 @@ class Engine:
         )
         state.switches.update(await self.ledger.strategy_switches())
         await self.sampler.restore()
+        await self.guard.restore()
 
     async def start(self) -> None:
         """Restore, then start the feed, the sampler, the listener and the housekeeping."""
@@ -192,7 +207,7 @@ class Engine:
 
     def report_error(self, what: str, exc: BaseException | None) -> None:
         """An error in background work goes to the log and the status line, never kills us."""
-        self.errors += 1
+        self.state.errors += 1
         log.error("%s: %r", what, exc, exc_info=exc)
         self.say(EventKind.ERROR, f"{what}: {exc}")
 
@@ -200,6 +215,7 @@ class Engine:
 
     def emit(self, event: Event, persist: bool = True) -> None:
         """Tell every subscriber; `persist` queues it for the ledger with the next tick."""
+        self.state.count(event)
         if persist:
             self.sampler.queue(event)
         for subscriber in list(self._subscribers):
@@ -220,28 +236,39 @@ class Engine:
     async def alert_refused(self, *, peer: str, status: int, reason: str, raw: str | None) -> None:
         await self.intake.alert_refused(peer=peer, status=status, reason=reason, raw=raw)
 
-    async def close_position(self, key: PositionKey, reason: str = "manual close") -> AlertReply:
-        return await self.intake.close_position(key, reason)
+    async def close_position(
+        self, key: PositionKey, *, price: ManualPrice, reason: str = "manual close"
+    ) -> AlertReply:
+        return await self.intake.close_position(key, price, reason)
 
-    async def flatten(self, strategy: str | None = None) -> tuple[list[AlertReply], list[str]]:
-        return await self.intake.flatten(strategy)
+    async def flatten(
+        self, prices: Mapping[PositionKey, ManualPrice], strategy: str | None = None
+    ) -> tuple[list[AlertReply], list[str]]:
+        return await self.intake.flatten(prices, strategy)
+
+    async def place_order(self, order: ManualOrder) -> AlertReply:
+        return await self.intake.place_order(order)
 
     def _applied(self, plan: Plan) -> None:
-        """After a plan is applied: sample it, follow its symbol, revalue.
-
-        The feed's symbols change only when a position opens or closes: adding to or
-        reducing one leaves them as they are (and costs no watchlist walk per alert).
-        """
+        """After a plan is recorded: sample it, follow its symbol, revalue, and let the risk
+        guard count its money and check the rules. The feed's symbols change only when a
+        position opens or closes (adding to or reducing one costs no watchlist walk)."""
         if plan.position is None:
             self.sampler.closed(plan.key)
         else:
             self.sampler.moved([plan.key])
         if plan.before == 0 or plan.position is None:
             self._sync_symbols()
-        self._revalue(self.clock())
+        now = self.clock()
+        self._revalue(now)
+        self.guard.applied(plan)
+        self.guard.check(now)
+
+    async def _risk_exit(self, exit_: RiskExit) -> None:
+        await self.intake.risk_exit(exit_)
 
     def _undone(self, keys: list[PositionKey]) -> None:
-        """After alerts the ledger refused were taken back (see intake_pending)."""
+        """After plans the ledger refused were taken back (see intake_pending)."""
         for key in keys:
             if key in self.book.positions:
                 self.sampler.moved([key])
@@ -261,7 +288,7 @@ class Engine:
 
     def _not_recorded(self, alert: IncomingAlert, exc: LedgerUnavailable) -> None:
         """Every alert answered 503 gets its own line on the screen and in headless output."""
-        self.errors += 1
+        self.state.errors += 1
         self.emit(
             Event(
                 EventKind.ERROR,
@@ -276,7 +303,7 @@ class Engine:
         if status.ok:
             self.say(EventKind.INFO, "ledger OK again: alerts are recorded")
         elif not status.closed:
-            self.errors += 1
+            self.state.errors += 1
             event = Event(
                 EventKind.ERROR, f"LEDGER: {status.message}", self.clock(), {"state": status.state}
             )
@@ -301,6 +328,7 @@ class Engine:
         if marked:
             self.sampler.moved(marked)
             self._revalue(quote.received)
+            self.guard.check(self.clock())
 
     def on_feed_status(self, status: FeedStatus) -> None:
         event = self.state.set_feed_status(status, self.clock())
@@ -342,7 +370,11 @@ class Engine:
         """Revalue at the clock, then write the sampler's tick."""
         now = self.clock()
         self._revalue(now)
-        await self.sampler.flush(now)
+        self.guard.check(now)
+        risk_state = self.guard.unsaved()
+        await self.sampler.flush(now, risk_state)
+        if risk_state is not None:
+            self.guard.saved(risk_state)
 
     async def tidy(self) -> None:
         """Compact finished days' samples and drop log lines past their retention."""
@@ -351,27 +383,42 @@ class Engine:
     # --- views and queries (the UI's side of `core.engine_api.EngineApi`) -------------------
 
     def position_view(self, key: PositionKey) -> PositionView | None:
-        return self.state.position_view(key, self.clock())
+        view = self.state.position_view(key, self.clock())
+        return None if view is None else replace(view, drift=self.guard.drift_of(key))
 
     def positions(self) -> list[PositionView]:
-        return self.state.positions(self.clock())
+        views = self.state.positions(self.clock())
+        return [replace(v, drift=self.guard.drift_of(v.key)) for v in views]
 
     def snapshot(self) -> Snapshot:
-        snapshot = self.state.snapshot(
-            self.clock(),
+        now = self.clock()
+        snap = self.state.snapshot(
+            now,
             self.series,
             listener_url=self.listener.url if self.listener else None,
             last_alert=self.intake.last_alert,
             ledger_path=str(self.ledger.path),
-            errors=self.errors,
+            secret_set=bool(self.config.listener.secret),
         )
+        positions = [replace(p, drift=self.guard.drift_of(p.key)) for p in snap.positions]
         status = self.ledger.status()
         problem = None if status.ok or status.closed else status.message
-        return replace(snapshot, ledger=problem) if problem else snapshot
+        return replace(snap, positions=positions, risk=self.guard.view(now), ledger=problem)
 
     async def recent_events(self, limit: int) -> list[Event]:
         """The ledger's latest log lines, oldest first (the log at start)."""
         return await self.ledger.events(limit)
+
+    def symbol_mark(self, ticker: str, sign: int) -> SymbolMark:
+        """The mark an order in `ticker` would be prefilled with; raises UnknownContract."""
+        return self.state.symbol_mark(ticker, sign, self.clock())
+
+    def pnl_at(self, key: PositionKey, price: Decimal) -> Decimal | None:
+        return self.state.pnl_at(key, price)
+
+    def alerts_in_flight(self) -> int:
+        """Alert requests the listener is handling now (answered before it stops)."""
+        return int(getattr(self.listener, "in_flight", 0))
 
     def last_price(self, ticker: str) -> Decimal | None:
         """The last price quoted for a ticker, None if never quoted (raises for unknown)."""

@@ -1,6 +1,7 @@
 """`tmtui run --headless`: the engine with one line per event on stdout.
 
-Stops cleanly on SIGINT or SIGTERM: listener and feed closed, last samples flushed.
+Stops cleanly on SIGINT or SIGTERM: the listener stops accepting, answers the alerts already
+accepted (each recorded first), then feed and ledger close with the last samples flushed.
 """
 
 from __future__ import annotations
@@ -12,9 +13,15 @@ import sys
 from typing import TextIO
 
 from tmtui.config import Config
-from tmtui.core.events import Event
+from tmtui.core.events import Event, EventKind
 from tmtui.core.trading_day import zone
 from tmtui.factory import build_engine
+from tmtui.instance_lock import InstanceLock
+
+NO_SECRET_WARNING = (
+    "NO WEBHOOK SECRET: [listener] secret is not set, so only programs on this machine can "
+    "send alerts and alerts through a tunnel are refused; set one in the config file"
+)
 
 
 def event_line(event: Event, tz_name: str) -> str:
@@ -23,7 +30,17 @@ def event_line(event: Event, tz_name: str) -> str:
     return f"{stamp} [{event.kind.value}] {event.message}"
 
 
-async def run_headless(config: Config, *, demo: bool = False, out: TextIO = sys.stdout) -> int:
+async def run_headless(
+    config: Config,
+    *,
+    demo: bool = False,
+    out: TextIO = sys.stdout,
+    instance_lock: InstanceLock | None = None,
+) -> int:
+    """Run until SIGINT/SIGTERM, then drain: alerts already accepted are recorded and answered.
+
+    Raises TmtuiError when it cannot start (ledger, listener port): the caller prints it.
+    """
     engine = await build_engine(config, daily_backups=not demo)
     tz = config.session.timezone
 
@@ -47,6 +64,10 @@ async def run_headless(config: Config, *, demo: bool = False, out: TextIO = sys.
         loop.add_signal_handler(sig, stop.set)
     try:
         await engine.start()
+        if instance_lock is not None and engine.listener is not None:
+            instance_lock.record_listener(engine.listener.webhook_url)
+        if not config.listener.secret:
+            print_event(Event(EventKind.LISTENER, NO_SECRET_WARNING, engine.clock()))
         if demo:
             from tmtui.demo import run_demo_script
 
@@ -54,9 +75,10 @@ async def run_headless(config: Config, *, demo: bool = False, out: TextIO = sys.
         await stop.wait()
         if not closed:
             with contextlib.suppress(BrokenPipeError):
-                print("stopping", file=out, flush=True)
+                print("stopping: answering the alerts already received", file=out, flush=True)
     finally:
+        # The handlers stay while the listener drains, so a second Ctrl-C cannot cut it short.
+        await engine.stop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
-        await engine.stop()
     return 0

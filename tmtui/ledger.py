@@ -30,7 +30,16 @@ import aiosqlite
 
 from tmtui.core.book_state import BookDelta
 from tmtui.core.events import Event, EventKind
-from tmtui.core.models import Fill, LedgerUnavailable, Outcome, Side, Signal, TmtuiError, Trade
+from tmtui.core.models import (
+    Fill,
+    LedgerUnavailable,
+    Outcome,
+    Side,
+    Signal,
+    TmtuiError,
+    Trade,
+    os_error_reason,
+)
 from tmtui.core.records import SignalRecord, SignalWrite
 from tmtui.core.rollups import DayRollup
 from tmtui.core.samples import (
@@ -86,7 +95,7 @@ TABLES: Final = (
 )
 """The tables every ledger has (v1); checked on open."""
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -241,11 +250,19 @@ _MIGRATIONS: dict[int, str] = {
     ALTER TABLE account_samples ADD COLUMN high TEXT;
     CREATE INDEX account_samples_raw ON account_samples (ts) WHERE low IS NULL;
     """,
+    4: """
+    CREATE TABLE IF NOT EXISTS risk_state (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        state TEXT NOT NULL,
+        time TEXT NOT NULL
+    );
+    """,
 }
 """v3: samples get the minute's `low`/`high` once compacted (NULL while raw, at 1 s). The
 partial indexes hold only raw samples: finding and reading a day still to compact touches
 the raw rows alone. Position samples are a WITHOUT ROWID table on their primary key (the
-per-position lookups), without the v2 index on ts: a third less space per year."""
+per-position lookups), without the v2 index on ts: a third less space per year.
+v4: one row of risk-guard state (highs, best prices, lockouts, drift), rewritten in place."""
 
 NEEDS_REBUILD = -1
 """`book_meta.last_signal_id` of a ledger upgraded from v1: its derived tables need a rebuild."""
@@ -317,7 +334,11 @@ class Ledger:
         file: `tmtui run` does it once at start, read commands do not).
         """
         path = Path(path)
-        created = await asyncio.to_thread(_check_or_create, path, create)
+        try:
+            created = await asyncio.to_thread(_check_or_create, path, create)
+        except (OSError, sqlite3.Error) as exc:
+            reason = os_error_reason(exc) if isinstance(exc, OSError) else str(exc)
+            raise LedgerUnavailable(f"cannot open the ledger {path}: {reason}") from exc
         guard = FileGuard(path)
         writer = LedgerWriter(guard, write_budget)
         try:
@@ -520,14 +541,16 @@ class Ledger:
         positions: Sequence[PositionSample],
         account: AccountSample | None,
         events: Sequence[Event],
+        risk_state: tuple[dict[str, Any], datetime] | None = None,
     ) -> None:
-        """One sampler tick (P&L samples and queued log lines) in one transaction, behind
-        every alert (see `_write_later`)."""
-        if not positions and account is None and not events:
+        """One sampler tick (P&L samples, queued log lines and, when it changed, the risk
+        guard's state) in one transaction, behind every alert (see `_write_later`)."""
+        if not positions and account is None and not events and risk_state is None:
             return
         position_rows = [_position_sample_row(s) for s in positions]
         account_row = _account_sample_row(account) if account is not None else None
         event_rows = [_event_row(e, dict(e.data), None) for e in events]
+        risk_row = _risk_state_row(*risk_state) if risk_state is not None else None
 
         def write(conn: sqlite3.Connection) -> None:
             if position_rows:
@@ -536,6 +559,8 @@ class Ledger:
                 conn.execute(ACCOUNT_SAMPLE_SQL, account_row)
             if event_rows:
                 conn.executemany(EVENT_SQL, event_rows)
+            if risk_row is not None:
+                conn.execute(RISK_STATE_SQL, risk_row)
 
         await self._write_later(write)
 
@@ -583,6 +608,14 @@ class Ledger:
 
             total += int(await self._writer.submit(write, urgent=False, patient=True).confirmed())
         return total
+
+    async def save_risk_state(self, state: dict[str, Any], when: datetime) -> None:
+        """Replace the one stored risk-guard state (small, rewritten in place); a lockout
+        is saved at once, ahead of samples, and its failure is raised."""
+        row = _risk_state_row(state, when)
+        await self._writer.submit(
+            lambda conn: conn.execute(RISK_STATE_SQL, row), urgent=True
+        ).confirmed()
 
     async def set_strategy_enabled(self, strategy: str, enabled: bool, when: datetime) -> None:
         """A trader's switch: written ahead of samples, and its failure is raised."""
@@ -757,6 +790,11 @@ class Ledger:
         )
         return [_rollup_from_row(r) for r in rows]
 
+    async def risk_state(self) -> dict[str, Any] | None:
+        """The stored risk-guard state, or None before the first one was written."""
+        rows = await self._dicts("SELECT state FROM risk_state WHERE id = 1", ())
+        return json.loads(rows[0]["state"]) if rows else None
+
     async def strategy_switches(self) -> dict[str, bool]:
         rows = await self._dicts("SELECT strategy, enabled FROM strategy_switches", ())
         return {r["strategy"]: bool(r["enabled"]) for r in rows}
@@ -890,6 +928,7 @@ ACCOUNT_SAMPLE_SQL: Final = (
     " max_mtm, min_mtm, max_drawdown, max_time, min_time, low, high)"
     " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
 )
+RISK_STATE_SQL: Final = "INSERT OR REPLACE INTO risk_state (id, state, time) VALUES (1, ?, ?)"
 IDEM_SQL: Final = "SELECT id FROM signals WHERE idem_key = ? AND outcome IN ('accepted', 'ignored')"
 
 
@@ -1036,6 +1075,10 @@ def _account_sample_row(s: AccountSample) -> tuple[Any, ...]:
         _text(s.low),
         _text(s.high),
     )
+
+
+def _risk_state_row(state: dict[str, Any], when: datetime) -> tuple[str, str]:
+    return (json.dumps(state, sort_keys=True), iso(when))
 
 
 def _rows(conn: sqlite3.Connection, sql: str, args: tuple[Any, ...]) -> list[dict[str, Any]]:
@@ -1186,7 +1229,7 @@ def _connect(path: Path) -> sqlite3.Connection:
     try:
         conn = sqlite3.connect(uri_for(path), uri=True, isolation_level=None)
     except sqlite3.Error as exc:
-        raise LedgerRefused(f"ledger {path} cannot be opened: {exc}") from None
+        raise LedgerRefused(f"cannot open the ledger {path}: {exc}") from None
     try:
         conn.execute("PRAGMA busy_timeout = 2000")
         conn.execute("PRAGMA journal_mode = WAL")
@@ -1196,9 +1239,10 @@ def _connect(path: Path) -> sqlite3.Connection:
         conn.close()
         if classify(exc) == "locked":
             raise LedgerRefused(
-                f"ledger {path} is locked by another program ({exc}): close it and try again"
+                f"cannot open the ledger {path}: it is locked by another program ({exc}): "
+                "close that program and try again"
             ) from None
-        raise refusal(path, f"cannot be opened ({exc})") from None
+        raise refusal(path, f"is unreadable ({exc})") from None
     return conn
 
 
@@ -1208,7 +1252,7 @@ def _prepare(conn: sqlite3.Connection, *, path: Path, deep: bool) -> None:
     try:
         _migrate(conn)
     except sqlite3.Error as exc:
-        raise LedgerRefused(f"ledger {path} could not be upgraded: {exc}") from None
+        raise LedgerRefused(f"cannot open the ledger {path}: upgrading it failed ({exc})") from None
 
 
 def _migrate(conn: sqlite3.Connection) -> None:
@@ -1229,7 +1273,7 @@ async def _open_reader(path: Path) -> aiosqlite.Connection:
     try:
         db = await aiosqlite.connect(uri_for(path), uri=True, isolation_level=None)
     except sqlite3.Error as exc:
-        raise LedgerRefused(f"ledger {path} cannot be opened: {exc}") from None
+        raise LedgerRefused(f"cannot open the ledger {path}: {exc}") from None
     try:
         await db.execute(f"PRAGMA busy_timeout = {READ_BUSY_MS}")
         await db.execute("PRAGMA query_only = 1")

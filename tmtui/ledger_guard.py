@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
-from tmtui.core.models import LedgerUnavailable, TmtuiError
+from tmtui.core.models import LedgerUnavailable, TmtuiError, os_error_reason
 
 SQLITE_MAGIC: Final = b"SQLite format 3\x00"
 HEADER_BYTES: Final = 100
@@ -133,7 +133,19 @@ def uri_for(path: Path, mode: str = "rw") -> str:
 
 
 def refusal(path: Path, what: str) -> LedgerRefused:
-    return LedgerRefused(f"ledger {path} {what}: not opened; {RESTORE_HINT}")
+    """`cannot open the ledger PATH: it WHAT; restore a backup ...` (one line)."""
+    return LedgerRefused(f"cannot open the ledger {path}: it {what}; {RESTORE_HINT}")
+
+
+def unreadable(path: Path, exc: OSError) -> LedgerRefused:
+    """An OSError on the ledger's path as a trader reads it (`/x is a file, not a directory`)."""
+    if isinstance(exc, NotADirectoryError):
+        blocker = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+        if blocker is not None:
+            return LedgerRefused(
+                f"cannot open the ledger {path}: {blocker} is a file, not a directory"
+            )
+    return LedgerRefused(f"cannot open the ledger {path}: {os_error_reason(exc)}")
 
 
 def check_file(path: Path, *, create: bool) -> bool:
@@ -147,18 +159,18 @@ def check_file(path: Path, *, create: bool) -> bool:
             f"no ledger at {path}: only `tmtui run` creates one (check [ledger] path in the config)"
         ) from None
     except OSError as exc:
-        raise LedgerRefused(f"ledger {path} cannot be read: {exc.strerror or exc}") from None
+        raise unreadable(path, exc) from None
     if path.is_dir():
-        raise LedgerRefused(f"ledger path {path} is a folder, not a file")
+        raise LedgerRefused(f"cannot open the ledger {path}: it is a folder, not a file")
     if size == 0:
         raise refusal(path, "is empty (0 bytes) but exists, so its signals are gone")
     try:
         with path.open("rb") as handle:
             header = handle.read(HEADER_BYTES)
     except OSError as exc:
-        raise LedgerRefused(f"ledger {path} cannot be read: {exc.strerror or exc}") from None
+        raise unreadable(path, exc) from None
     if not header.startswith(SQLITE_MAGIC) and not SQLITE_MAGIC.startswith(header):
-        raise refusal(path, "is not an SQLite database (overwritten?)")
+        raise refusal(path, "is not a database (overwritten?)")
     if len(header) < HEADER_BYTES:
         raise refusal(path, f"is truncated ({size} bytes)")
     expected = _size_from_header(header)
@@ -205,8 +217,8 @@ def check_database(
         raise refusal(path, f"is damaged ({exc})") from None
     if version > newest:
         raise LedgerRefused(
-            f"ledger {path} has schema v{version}, newer than this tmtui (v{newest}): "
-            "upgrade tmtui, or restore a backup made by this version"
+            f"cannot open the ledger {path}: it has schema v{version}, newer than this tmtui "
+            f"(v{newest}): upgrade tmtui, or restore a backup made by this version"
         )
     if version == 0:
         raise refusal(path, "is not a tmtui ledger (no tmtui schema in it)")

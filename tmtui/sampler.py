@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from tmtui.core.book import PositionKey
 from tmtui.core.events import Event
@@ -47,8 +48,9 @@ class Sampler:
         for sample in await self.ledger.account_samples(day, limit=self.series.points):
             self.series.add_account(sample.total, sample.total - sample.peak)
 
-    async def flush(self, now: datetime) -> None:
-        """Write this tick's samples and queued events (the state is already revalued)."""
+    async def flush(self, now: datetime, risk_state: dict[str, Any] | None = None) -> None:
+        """Write this tick's samples and queued events (the state is already revalued), and
+        the risk guard's state when it changed, in the same transaction."""
         ts = int(now.timestamp())
         samples: list[PositionSample] = []
         for pos in self.state.book.open_positions():
@@ -74,4 +76,9 @@ class Sampler:
         changed = figures != self._account_written
         self._account_written = figures
         events, self._pending = self._pending, []
-        await self.ledger.write_samples(samples, row if changed else None, events)
+        await self.ledger.write_samples(
+            samples,
+            row if changed else None,
+            events,
+            None if risk_state is None else (risk_state, now),
+        )

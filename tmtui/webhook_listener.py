@@ -66,8 +66,10 @@ log = logging.getLogger("tmtui.listener")
 
 BODY_READ_TIMEOUT_S: Final = 2.5
 """TradingView gives up after 3 s: a body still arriving after 2.5 s will not be answered."""
-SHUTDOWN_TIMEOUT_S: Final = 0.5
-"""How long stop() lets in-flight requests finish (aiohttp's default of 60 s hangs quitting)."""
+DRAIN_TIMEOUT_S: Final = 5.0
+"""How long stop() lets requests already accepted finish: each is recorded, then answered.
+An alert normally takes milliseconds; this bounds a quit behind a stuck disk (aiohttp's
+default of 60 s would hang quitting)."""
 IDLE_TIMEOUT_S: Final = 10.0
 """Closes connections idle, or still sending headers, this long after connecting or answering."""
 LINGERING_TIME_S: Final = 1.0
@@ -234,6 +236,7 @@ class WebhookListener:
         self._bound: tuple[str, int] | None = None
         self._started_at = time.monotonic()
         self._reports: set[asyncio.Task[None]] = set()
+        self._in_flight = 0
 
     # --- lifecycle -----------------------------------------------------------------------
 
@@ -244,7 +247,7 @@ class WebhookListener:
         self._warn_if_open()
         runner = web.AppRunner(
             self._make_app(),
-            shutdown_timeout=SHUTDOWN_TIMEOUT_S,
+            shutdown_timeout=DRAIN_TIMEOUT_S,
             handle_signals=False,
             access_log=None,
             keepalive_timeout=self._idle_timeout,
@@ -267,14 +270,29 @@ class WebhookListener:
         log.info("webhook listener on %s%s", self.url, self._path)
 
     async def stop(self) -> None:
-        """Stop serving; in-flight requests get SHUTDOWN_TIMEOUT_S. Safe to call twice."""
+        """Stop accepting connections, answer every request already accepted, then stop.
+
+        aiohttp's cleanup closes the listening sockets and idle keep-alive connections
+        first, then waits (up to DRAIN_TIMEOUT_S) for the handlers in progress: each alert
+        among them is recorded by the sink before it is answered, as always. Safe to call
+        twice.
+        """
         runner, self._runner = self._runner, None
         if runner is None:
             return
+        draining = self.in_flight
         await runner.cleanup()
         if self._reports:
-            await asyncio.wait(set(self._reports), timeout=SHUTDOWN_TIMEOUT_S)
-        log.info("webhook listener stopped")
+            await asyncio.wait(set(self._reports), timeout=DRAIN_TIMEOUT_S)
+        if draining:
+            log.info("webhook listener stopped after answering %d request(s) in flight", draining)
+        else:
+            log.info("webhook listener stopped")
+
+    @property
+    def in_flight(self) -> int:
+        """Alert requests being handled now (read, recorded, answered)."""
+        return self._in_flight
 
     @property
     def url(self) -> str:
@@ -329,11 +347,15 @@ class WebhookListener:
 
     async def _on_alert(self, request: web.Request) -> web.StreamResponse:
         client = self._client_address(request)
+        self._in_flight += 1
         try:
-            alert = await self._admit(request, client)
-        except _Refused as refused:
-            return self._refuse(client, refused)
-        return await self._submit(alert)
+            try:
+                alert = await self._admit(request, client)
+            except _Refused as refused:
+                return self._refuse(client, refused)
+            return await self._submit(alert)
+        finally:
+            self._in_flight -= 1
 
     async def _admit(self, request: web.Request, client: str) -> IncomingAlert:
         """Every check the listener owns, cheapest first; raises _Refused."""

@@ -183,7 +183,8 @@ class Book:
             what = "close" if after == 0 else ("buy" if after > before else "sell")
             raise UnusableSignal(
                 f"cannot {what} {signal.root} ({signal.strategy}) without a price: the alert "
-                "has none and there is no quote yet"
+                "has none and there is no quote yet",
+                rule="no_price",
             )
         plan.price = price
         position = current.copy() if current else None

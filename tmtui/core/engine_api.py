@@ -6,14 +6,16 @@ view, send a command, or ask a query. The engine implements this; a test double 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
+from decimal import Decimal
 from typing import Protocol
 
 from tmtui.core.book import PositionKey
 from tmtui.core.events import Event
+from tmtui.core.manual_orders import ManualOrder, ManualPrice
 from tmtui.core.models import AlertReply
-from tmtui.core.views import PositionView, Snapshot
+from tmtui.core.views import PositionView, Snapshot, SymbolMark
 
 
 class EngineApi(Protocol):
@@ -27,15 +29,21 @@ class EngineApi(Protocol):
     def position_view(self, key: PositionKey) -> PositionView | None: ...
     def strategy_enabled(self, strategy: str) -> bool: ...
 
-    # --- commands
+    # --- commands (manual ones at the price the trader confirmed, with its source)
     async def close_position(
-        self, key: PositionKey, reason: str = "manual close"
+        self, key: PositionKey, *, price: ManualPrice, reason: str = "manual close"
     ) -> AlertReply: ...
-    async def flatten(self, strategy: str | None = None) -> tuple[list[AlertReply], list[str]]: ...
+    async def flatten(
+        self, prices: Mapping[PositionKey, ManualPrice], strategy: str | None = None
+    ) -> tuple[list[AlertReply], list[str]]: ...
+    async def place_order(self, order: ManualOrder) -> AlertReply: ...
     async def set_strategy_enabled(self, strategy: str, enabled: bool) -> None: ...
 
     # --- queries
     async def recent_events(self, limit: int) -> list[Event]: ...
+    def symbol_mark(self, ticker: str, sign: int) -> SymbolMark: ...
+    def pnl_at(self, key: PositionKey, price: Decimal) -> Decimal | None: ...
+    def alerts_in_flight(self) -> int: ...
 
     # --- reporting from the view
     def emit(self, event: Event, persist: bool = True) -> None: ...

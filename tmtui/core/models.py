@@ -78,6 +78,14 @@ class TmtuiError(Exception):
     """Base for errors a trader should read: the message says what to do."""
 
 
+def os_error_reason(exc: OSError) -> str:
+    """An OSError as a trader reads it: `/x/y is a file, not a directory` beats `File exists`."""
+    if isinstance(exc, FileExistsError | NotADirectoryError) and exc.filename:
+        return f"{exc.filename} is a file, not a directory"
+    reason = exc.strerror or str(exc)
+    return f"{reason}: {exc.filename}" if exc.filename else reason
+
+
 class ConfigError(TmtuiError):
     """The configuration file is wrong; the message names the key and the file."""
 
@@ -86,12 +94,29 @@ class UnknownContract(TmtuiError):
     """A ticker whose root is not in the contract table."""
 
 
-class InvalidSignal(TmtuiError):
+class RuleRefusal(TmtuiError):
+    """An alert refused by a named rule, with the figures that triggered it (for the log)."""
+
+    default_rule = "refused"
+
+    def __init__(
+        self, message: str, *, rule: str | None = None, figures: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.rule = rule or self.default_rule
+        self.figures = dict(figures or {})
+
+
+class InvalidSignal(RuleRefusal):
     """An alert field is malformed (HTTP 400)."""
 
+    default_rule = "alert_fields"
 
-class UnusableSignal(TmtuiError):
+
+class UnusableSignal(RuleRefusal):
     """A well-formed alert tmtui cannot apply (HTTP 422)."""
+
+    default_rule = "unusable"
 
 
 class LedgerUnavailable(TmtuiError):

@@ -57,7 +57,9 @@ def validate_price(price: Decimal, root: str, allow_negative: bool) -> Decimal:
     if price <= 0 and not allow_negative:
         raise UnusableSignal(
             f"price {price} for {root} must be > 0 (set allow_negative in [contracts.{root}] "
-            "for a market that can trade below zero)"
+            "for a market that can trade below zero)",
+            rule="price",
+            figures={"price": str(price)},
         )
     return price
 
@@ -84,7 +86,7 @@ def build_signal(
     try:
         spec = contracts.resolve(fields.ticker)
     except UnknownContract as exc:
-        raise UnusableSignal(str(exc)) from None
+        raise UnusableSignal(str(exc), rule="contract", figures={"ticker": fields.ticker}) from None
     target = _target(fields, max_qty)
     target_side = None if target is not None else (fields.market_position or fields.sentiment)
     if target is None and _exits_one_side(fields, instruction):
@@ -99,7 +101,11 @@ def build_signal(
         qty = default_qty(strategy) if callable(default_qty) else default_qty
         defaulted = True
         if not 1 <= qty <= max_qty:
-            raise UnusableSignal(f"default qty {qty} is outside 1..{max_qty} (listener.max_qty)")
+            raise UnusableSignal(
+                f"default qty {qty} is outside 1..{max_qty} (listener.max_qty)",
+                rule="max_qty",
+                figures={"qty": str(qty), "max_qty": str(max_qty)},
+            )
     pre_close = _pre_close(fields, instruction)
     price = None
     if fields.price not in (None, ""):
@@ -174,7 +180,11 @@ def _qty(fields: AlertFields, instruction: Instruction, max_qty: int) -> int | N
         return None
     qty = to_whole(fields.qty, "qty")
     if not 1 <= qty <= max_qty:
-        raise UnusableSignal(f"qty {qty} is outside 1..{max_qty} (listener.max_qty)")
+        raise UnusableSignal(
+            f"qty {qty} is outside 1..{max_qty} (listener.max_qty)",
+            rule="max_qty",
+            figures={"qty": str(qty), "max_qty": str(max_qty)},
+        )
     return qty
 
 
@@ -194,7 +204,11 @@ def _target(fields: AlertFields, max_qty: int) -> int | None:
             "strategy's own {{strategy.position_size}} and {{strategy.market_position}}"
         )
     if abs(target) > max_qty * 10:
-        raise UnusableSignal(f"position_size {target} is implausibly large")
+        raise UnusableSignal(
+            f"position_size {target} is implausibly large",
+            rule="position_size",
+            figures={"position_size": str(target), "cap": str(max_qty * 10)},
+        )
     return target
 
 
@@ -210,7 +224,11 @@ def _prev_state(fields: AlertFields, max_qty: int) -> tuple[int | None, str | No
     if prev is None:
         return None, fields.prev_market_position
     if abs(prev) > max_qty * 10:
-        raise UnusableSignal(f"prev_position_size {prev} is implausibly large")
+        raise UnusableSignal(
+            f"prev_position_size {prev} is implausibly large",
+            rule="position_size",
+            figures={"prev_position_size": str(prev), "cap": str(max_qty * 10)},
+        )
     return prev, None
 
 

@@ -63,3 +63,12 @@ class TradingCalendar:
         if self.roll_weekends and day.weekday() == 0:
             start_date = end_date - timedelta(days=3)
         return datetime.combine(start_date, self.start, self.tz), end
+
+    def moment(self, day: date, clock: time) -> datetime:
+        """When the clock reads `clock` in trading day `day`: its last time before the
+        session ends, so "15:55" is Monday 15:55 for Monday's session that opened Friday."""
+        _, end = self.bounds(day)
+        when = datetime.combine(end.date(), clock, self.tz)
+        if when >= end:
+            when = datetime.combine(end.date() - timedelta(days=1), clock, self.tz)
+        return when

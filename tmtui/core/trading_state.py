@@ -1,8 +1,9 @@
 """The live state the engine owns, and every pure thing done to it.
 
-The book, today's account, the latest quote of each symbol, the strategy switches and the
-feed's status. Applying a committed plan, marking on a quote, rolling the trading day and
-building the screen's snapshot happen here without I/O; the engine decides when.
+The book, today's account, the latest quote of each symbol, the strategy switches, the
+feed's status and the counters the status line shows. Applying a committed plan, marking
+on a quote, rolling the trading day and building the screen's snapshot happen here without
+I/O; the engine decides when.
 """
 
 from __future__ import annotations
@@ -15,10 +16,18 @@ from tmtui.core.book import Book, Plan, PositionKey
 from tmtui.core.events import Event, EventKind
 from tmtui.core.marking import mark_price
 from tmtui.core.models import TmtuiError
-from tmtui.core.quotes import FeedState, FeedStatus, Quote
+from tmtui.core.quotes import FeedState, FeedStatus, Quote, delay_minutes
 from tmtui.core.series import PnlSeries
 from tmtui.core.trading_day import TradingCalendar
-from tmtui.core.views import PositionView, Snapshot, account_view, position_view
+from tmtui.core.views import (
+    MarkState,
+    PositionView,
+    Snapshot,
+    SymbolMark,
+    account_view,
+    mark_state,
+    position_view,
+)
 
 ZERO = Decimal(0)
 
@@ -44,6 +53,10 @@ class TradingState:
         self.switches: dict[str, bool] = dict(switches or {})
         self.quotes: dict[str, Quote] = {}
         self.feed_status = FeedStatus(FeedState.DOWN, "no feed")
+        self.errors = 0
+        """Internal failures (background work, a broken redraw)."""
+        self.rejected = 0
+        """Alerts refused for what they said or how they came: the sender's problem, not ours."""
 
     # --- strategies -------------------------------------------------------------------
 
@@ -94,6 +107,11 @@ class TradingState:
         self.account.set_open(self.open_pnl(), when)
         return rolled
 
+    def count(self, event: Event) -> None:
+        """Count a rejected alert apart from internal errors (`Rejected 3 · Errors 0`)."""
+        if event.kind is EventKind.ALERT_REJECTED:
+            self.rejected += 1
+
     def set_feed_status(self, status: FeedStatus, now: datetime) -> Event | None:
         """Keep the feed's status; a log line when its state or reason changed."""
         previous, self.feed_status = self.feed_status, status
@@ -114,10 +132,50 @@ class TradingState:
 
     def position_view(self, key: PositionKey, now: datetime) -> PositionView | None:
         pos = self.book.positions.get(key)
-        return None if pos is None else position_view(pos, now, self.stale_after)
+        if pos is None:
+            return None
+        return position_view(pos, now, self.stale_after, self.delay_for(pos.root))
 
     def positions(self, now: datetime) -> list[PositionView]:
-        return [position_view(p, now, self.stale_after) for p in self.book.open_positions()]
+        return [
+            position_view(p, now, self.stale_after, self.delay_for(p.root))
+            for p in self.book.open_positions()
+        ]
+
+    def delay_for(self, root: str) -> int | None:
+        """Minutes the quotes marking `root` are late: the quote's own mode, else the feed's."""
+        spec = self.book.contracts.specs.get(root)
+        quote = self.quotes.get(spec.tv_symbol) if spec is not None else None
+        if quote is not None and quote.update_mode:
+            return delay_minutes(quote.update_mode)
+        return self.feed_status.delay_minutes
+
+    def symbol_mark(self, ticker: str, sign: int, now: datetime) -> SymbolMark:
+        """The mark an order in `ticker` would be prefilled with; raises UnknownContract.
+
+        The latest quote at the side the order would trade, else the mark of a position
+        held in that contract, else none (the trader types the price).
+        """
+        spec = self.book.contracts.resolve(ticker)
+        quote = self.quotes.get(spec.tv_symbol)
+        if quote is not None:
+            price = mark_price(quote, sign, self.mark_mode)
+            if price is not None:
+                age = (now - quote.received).total_seconds()
+                delay = self.delay_for(spec.root)
+                state = mark_state(age, self.stale_after, delay)
+                return SymbolMark(spec.root, price, age, state, delay)
+        for view in self.positions(now):
+            if view.symbol == spec.root and view.last_price is not None:
+                return SymbolMark(
+                    spec.root, view.last_price, view.mark_age, view.mark_state, view.delay_minutes
+                )
+        return SymbolMark(spec.root, None, None, MarkState.NONE)
+
+    def pnl_at(self, key: PositionKey, price: Decimal) -> Decimal | None:
+        """A position's gross open P&L if closed at `price` (the close dialog's estimate)."""
+        pos = self.book.positions.get(key)
+        return None if pos is None else pos.pnl_at(price)
 
     def wanted_symbols(self, watchlist: tuple[str, ...]) -> tuple[set[str], list[str]]:
         """The feed symbols to quote (open positions and the watchlist), and watchlist errors."""
@@ -145,14 +203,16 @@ class TradingState:
         listener_url: str | None,
         last_alert: datetime | None,
         ledger_path: str,
-        errors: int,
+        secret_set: bool,
     ) -> Snapshot:
         ages = [(now - q.received).total_seconds() for q in self.quotes.values()]
         status = self.feed_status
+        positions = self.positions(now)
+        unmarked = sum(1 for p in positions if p.last_price is None)
         return Snapshot(
             time=now,
-            positions=self.positions(now),
-            account=account_view(self.account),
+            positions=positions,
+            account=account_view(self.account, unmarked),
             feed_state=status.state.value,
             feed_reason=status.reason,
             delay_minutes=status.delay_minutes,
@@ -164,5 +224,7 @@ class TradingState:
             drawdown_series=series.drawdown_points(),
             position_series=series.position_points(),
             strategies=self.strategies(),
-            errors=errors,
+            errors=self.errors,
+            rejected=self.rejected,
+            secret_set=secret_set,
         )

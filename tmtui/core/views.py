@@ -10,11 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
+from enum import StrEnum
 from typing import Any
 
 from tmtui.core.account import DayAccount
 from tmtui.core.book import Position
+from tmtui.core.drift import Drift
 from tmtui.core.models import Trade
+from tmtui.core.risk_checks import Level, RuleCheck
+from tmtui.core.risk_state import Lock
 
 CENT = Decimal("0.01")
 
@@ -32,6 +36,24 @@ def price(value: Decimal) -> Decimal:
     return value.normalize()
 
 
+class MarkState(StrEnum):
+    """Where a mark stands: fresh, too old, from a delayed feed, or not there at all."""
+
+    LIVE = "live"
+    STALE = "stale"
+    DELAYED = "delayed"
+    NONE = "none"
+
+
+def mark_state(age: float | None, stale_after: float, delay_minutes: int | None) -> MarkState:
+    """No mark is NONE; an old one STALE (whatever its feed); else DELAYED or LIVE."""
+    if age is None:
+        return MarkState.NONE
+    if age > stale_after:
+        return MarkState.STALE
+    return MarkState.DELAYED if delay_minutes else MarkState.LIVE
+
+
 @dataclass(frozen=True, slots=True)
 class PositionView:
     strategy: str
@@ -47,13 +69,20 @@ class PositionView:
     opened_at: datetime
     trade_id: int
     mark_time: datetime | None
+    drift: Drift | None = None
+    mark_age: float | None = None
+    mark_state: MarkState = MarkState.NONE
+    delay_minutes: int | None = None
 
     @property
     def key(self) -> tuple[str, str]:
         return (self.strategy, self.symbol)
 
 
-def position_view(pos: Position, now: datetime, stale_after: float) -> PositionView:
+def position_view(
+    pos: Position, now: datetime, stale_after: float, delay_minutes: int | None = None
+) -> PositionView:
+    """`delay_minutes`: how late the feed that marks this position is (None: real time)."""
     age = (now - pos.mark_time).total_seconds() if pos.mark_time else None
     return PositionView(
         strategy=pos.strategy,
@@ -69,7 +98,21 @@ def position_view(pos: Position, now: datetime, stale_after: float) -> PositionV
         opened_at=pos.trade.entry_time,
         trade_id=pos.trade.trade_id,
         mark_time=pos.mark_time,
+        mark_age=age,
+        mark_state=mark_state(age if pos.mark is not None else None, stale_after, delay_minutes),
+        delay_minutes=delay_minutes,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class SymbolMark:
+    """The mark a manual order would be prefilled with, for one contract root."""
+
+    root: str
+    price: Decimal | None
+    age: float | None
+    state: MarkState
+    delay_minutes: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,9 +128,20 @@ class AccountView:
     trades: int
     max_time: datetime | None = None
     min_time: datetime | None = None
+    unmarked: int = 0
+    """Open positions with no mark: while any, the open P&L and the total are unknown."""
+
+    @property
+    def known_open(self) -> Decimal | None:
+        """The open P&L, or None while a position has no mark (unknown is not zero)."""
+        return None if self.unmarked else self.open
+
+    @property
+    def known_total(self) -> Decimal | None:
+        return None if self.unmarked else self.total
 
 
-def account_view(account: DayAccount) -> AccountView:
+def account_view(account: DayAccount, unmarked: int = 0) -> AccountView:
     c = account.curve
     return AccountView(
         account.day,
@@ -101,6 +155,7 @@ def account_view(account: DayAccount) -> AccountView:
         account.trades_closed,
         c.max_time,
         c.min_time,
+        unmarked,
     )
 
 
@@ -120,7 +175,12 @@ def position_json(p: PositionView) -> dict[str, Any]:
         "trade_drawdown": money(p.trade_drawdown),
         "trade_runup": money(p.trade_runup),
         "stale": p.stale,
+        "drift": None if p.drift is None else drift_json(p.drift),
     }
+
+
+def drift_json(d: Drift) -> dict[str, Any]:
+    return {"reported": d.reported, "held": d.held, "reason": d.reason}
 
 
 def trade_json(t: Trade, tz: Any) -> dict[str, Any]:
@@ -143,15 +203,18 @@ def trade_json(t: Trade, tz: Any) -> dict[str, Any]:
 
 
 def report_json(a: AccountView) -> dict[str, Any]:
+    """`open` and `total` are null while `unmarked` positions have no price: never 0."""
+    known_open, known_total = a.known_open, a.known_total
     return {
         "day": a.day.isoformat(),
         "realized": money(a.realized),
-        "open": money(a.open),
-        "total": money(a.total),
+        "open": None if known_open is None else money(known_open),
+        "total": None if known_total is None else money(known_total),
         "max_mtm": money(a.max_mtm),
         "min_mtm": money(a.min_mtm),
         "max_drawdown": money(a.max_drawdown),
         "trades": a.trades,
+        "unmarked": a.unmarked,
     }
 
 
@@ -190,3 +253,28 @@ class Snapshot:
     ledger: str | None = None
     """Why alerts cannot be recorded right now (ledger locked, gone, disk full); None when
     they can."""
+    risk: RiskView | None = None
+    rejected: int = 0
+    secret_set: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class RiskView:
+    """The risk guard as of one moment: every rule's check and the lockouts in force."""
+
+    checks: tuple[RuleCheck, ...]
+    locks: tuple[Lock, ...]
+
+    @property
+    def banner(self) -> str | None:
+        """One line for the top of the screen while a lockout holds, else None."""
+        if not self.locks:
+            return None
+        parts = [f"{lock.rule} ({lock.scope})" for lock in self.locks]
+        return "LOCKED OUT by " + ", ".join(parts) + ": no new entries until the next trading day"
+
+    @property
+    def worst(self) -> Level:
+        """The nearest any rule is to its breach, for one warning color."""
+        order = [Level.OK, Level.WARNING, Level.DANGER, Level.BREACHED]
+        return max((c.level for c in self.checks), key=order.index, default=Level.OK)

@@ -11,24 +11,25 @@ import logging
 from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import partial
 from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer
 
 from tmtui.config import Config
 from tmtui.core.engine_api import EngineApi
 from tmtui.core.events import Event, EventKind
+from tmtui.core.trading_day import TradingCalendar
 from tmtui.core.views import Snapshot
-from tmtui.screens.confirm import CloseRequest, ConfirmScreen
 from tmtui.screens.strategies import StrategiesScreen
+from tmtui.screens.trading_actions import TradingActions
 from tmtui.widgets.event_log import EventLog
 from tmtui.widgets.pnl_charts import PnlCharts
 from tmtui.widgets.positions_table import PositionKey, PositionsTable
+from tmtui.widgets.risk_panel import RiskPanel
+from tmtui.widgets.secret_banner import SecretBanner
 from tmtui.widgets.status_line import StatusLine
 from tmtui.widgets.totals_bar import TotalsBar
 
@@ -44,7 +45,7 @@ class EventLogged(Message):
     event: Event
 
 
-class DashboardScreen(Screen[None]):
+class DashboardScreen(TradingActions):
     """The one main screen; trading keys live here so they are inert under a modal."""
 
     AUTO_FOCUS = "#positions"
@@ -55,6 +56,8 @@ class DashboardScreen(Screen[None]):
         Binding("S", "flatten_strategy", "Flatten strategy", id="flatten_strategy"),
         Binding("e", "toggle_strategy", "Strategy on/off", id="toggle_strategy"),
         Binding("E", "pick_strategy", "Strategies", id="strategies"),
+        Binding("b", "buy", "Buy", id="buy"),
+        Binding("s", "sell", "Sell", id="sell"),
         Binding("j,down", "cursor_down", "Cursor down", show=False, id="cursor_down"),
         Binding("k,up", "cursor_up", "Cursor up", show=False, id="cursor_up"),
     ]
@@ -72,7 +75,12 @@ class DashboardScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         ui, session = self.config.ui, self.config.session
+        if not self.config.listener.secret:
+            yield SecretBanner(id="no-secret")
         yield TotalsBar(id="totals")
+        yield RiskPanel(
+            TradingCalendar(session.timezone, session.day_start, session.roll_weekends), id="risk"
+        )
         yield PositionsTable(id="positions")
         yield PnlCharts(id="charts")
         yield EventLog(session.timezone, ui.max_log_lines, id="log")
@@ -129,6 +137,7 @@ class DashboardScreen(Screen[None]):
             table = self.query_one(PositionsTable)
             with self.app.batch_update():
                 self.query_one(TotalsBar).show(snapshot)
+                self.query_one(RiskPanel).show(snapshot)
                 table.show(snapshot)
                 self.query_one(PnlCharts).show(snapshot, table.selected_key)
                 self.query_one(StatusLine).show(snapshot)
@@ -163,63 +172,6 @@ class DashboardScreen(Screen[None]):
     def action_cursor_up(self) -> None:
         self.query_one(PositionsTable).action_cursor_up()
 
-    def action_close_position(self) -> None:
-        engine, key = self.engine, self.selected_key
-        if engine is None or key is None:
-            self.notify("No position selected.", severity="warning")
-            return
-        view = engine.position_view(key)
-        if view is None:
-            self.notify(f"{key[1]} ({key[0]}) is no longer open.", severity="warning")
-            return
-        request = CloseRequest(f"Close {view.symbol} ({view.strategy})", (view,))
-        self.app.push_screen(ConfirmScreen(request), partial(self._close_confirmed, key))
-
-    def _close_confirmed(self, key: PositionKey, confirmed: bool | None) -> None:
-        if confirmed and self.engine is not None:
-            self._run_action(self.engine.close_position(key), f"close {key[1]} ({key[0]})")
-
-    def action_flatten_all(self) -> None:
-        self._ask_flatten(None)
-
-    def action_flatten_strategy(self) -> None:
-        key = self.selected_key
-        if key is None:
-            self.notify("No position selected: nothing to tell which strategy.", severity="warning")
-            return
-        self._ask_flatten(key[0])
-
-    def _ask_flatten(self, strategy: str | None) -> None:
-        if self.engine is None:
-            return
-        views = tuple(
-            p for p in self.engine.positions() if strategy is None or p.strategy == strategy
-        )
-        if not views:
-            self.notify("Nothing open to flatten.", severity="warning")
-            return
-        title = "Flatten everything" if strategy is None else f"Flatten strategy {strategy}"
-        self.app.push_screen(
-            ConfirmScreen(CloseRequest(title, views)), partial(self._flatten_confirmed, strategy)
-        )
-
-    def _flatten_confirmed(self, strategy: str | None, confirmed: bool | None) -> None:
-        if confirmed:
-            what = "everything" if strategy is None else f"strategy {strategy}"
-            self._run_action(self._flatten(strategy), f"flatten {what}")
-
-    async def _flatten(self, strategy: str | None) -> None:
-        assert self.engine is not None
-        done, refused = await self.engine.flatten(strategy)
-        if refused:
-            self.notify(
-                f"Closed {len(done)}; {len(refused)} could not be closed: " + "; ".join(refused),
-                severity="error",
-                timeout=10,
-            )
-        else:
-            self.notify(f"Closed {len(done)} position(s).")
-
     def action_toggle_strategy(self) -> None:
         key = self.selected_key
         if self.engine is None or key is None:
@@ -246,12 +198,14 @@ class DashboardScreen(Screen[None]):
         await self.engine.set_strategy_enabled(strategy, enabled)
         word = "enabled" if enabled else "disabled: its alerts will be ignored"
         self.notify(
-            f"Strategy {strategy} {word}.", severity="information" if enabled else "warning"
+            f"Strategy {strategy} {word}.",
+            severity="information" if enabled else "warning",
+            markup=False,
         )
 
     def log_action_error(self, what: str, error: BaseException) -> None:
         """An engine action refused or failed: a notification and a line in the log."""
-        self.notify(f"{what}: {error}", severity="error", timeout=8)
+        self.notify(f"{what}: {error}", severity="error", timeout=8, markup=False)
         if self.engine is not None:
             self.engine.emit(Event(EventKind.ERROR, f"{what}: {error}", self.engine.clock()))
         else:

@@ -62,7 +62,7 @@ class HelpScreen(ModalScreen[None]):
         table = Table(box=None, padding=(0, 2), show_edge=False)
         table.add_column("Key", style="bold")
         table.add_column("Does")
-        table.add_column("[keymap] id", style="dim")
+        table.add_column(Text("[keymap] id"), style="dim")  # Text: the brackets are literal
         for k in self.keys:
             table.add_row(k.keys, k.description, k.binding_id)
         with Vertical(id="help") as box:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from rich.text import Text
+from textual.strip import Strip
 from textual.widgets import RichLog
 
 from tmtui.core.events import Event, EventKind
@@ -14,12 +16,16 @@ from tmtui.core.trading_day import zone
 KIND_STYLES: dict[EventKind, str] = {
     EventKind.ALERT_ACCEPTED: "green",
     EventKind.MANUAL_CLOSE: "bold green",
+    EventKind.MANUAL_ORDER: "bold green",
     EventKind.ALERT_REJECTED: "red",
     EventKind.ALERT_DUPLICATE: "yellow",
     EventKind.ALERT_IGNORED: "yellow",
     EventKind.POSITION: "",
     EventKind.DRIFT: "magenta",
     EventKind.FLATTEN: "bold yellow",
+    EventKind.RISK_EXIT: "bold magenta",
+    EventKind.RISK_LOCK: "bold white on red",
+    EventKind.RISK: "magenta",
     EventKind.STRATEGY: "blue",
     EventKind.FEED: "cyan",
     EventKind.LISTENER: "cyan",
@@ -38,8 +44,22 @@ def event_text(event: Event, tz_name: str, *, with_date: bool = False) -> Text:
     return text
 
 
+@dataclass(slots=True)
+class FeedRun:
+    """Consecutive feed state changes shown as one line: how many, since when, its strips."""
+
+    first: datetime
+    count: int
+    last_strip: Strip
+    strips: int
+
+
 class EventLog(RichLog):
-    """A bounded RichLog of events; the ledger keeps the full history."""
+    """A bounded RichLog of events; the ledger keeps the full history.
+
+    A flapping feed (connecting, down, connecting ...) would push the alerts out of view,
+    so consecutive feed events rewrite one line with a count instead of adding lines.
+    """
 
     def __init__(self, tz_name: str, max_lines: int, *, id: str | None = None) -> None:
         super().__init__(
@@ -47,9 +67,36 @@ class EventLog(RichLog):
         )
         self.tz_name = tz_name
         self.border_title = "AutoTrader log"
+        self._feed_run: FeedRun | None = None
 
-    def add_event(self, event: Event) -> None:
-        self.write(event_text(event, self.tz_name))
+    def add_event(self, event: Event, *, with_date: bool = False) -> None:
+        text = event_text(event, self.tz_name, with_date=with_date)
+        if event.kind is not EventKind.FEED:
+            self._feed_run = None
+            self.write(text)
+            return
+        run = self._feed_run
+        first, count = event.time, 1
+        if run is not None and self.lines and self.lines[-1] is run.last_strip:
+            del self.lines[-run.strips :]
+            self.notify_style_update()  # drops the cached renders of the removed lines
+            first, count = run.first, run.count + 1
+            since = first.astimezone(zone(self.tz_name)).strftime("%H:%M:%S")
+            text.append(f"  ×{count} since {since}", style="bold cyan")
+        self._feed_run = self._write_tracked(text, first, count)
+
+    def _write_tracked(self, text: Text, first: datetime, count: int) -> FeedRun | None:
+        """Write `text` and remember its strips, so the next feed event can replace them."""
+        previous = self.lines[-1] if self.lines else None
+        self.write(text)
+        if not self.lines or self.lines[-1] is previous:
+            return None  # deferred until the log has a size: nothing to replace later
+        strips = 0
+        for strip in reversed(self.lines):
+            if strip is previous:
+                break
+            strips += 1
+        return FeedRun(first, count, self.lines[-1], strips)
 
     def add_history(self, events: Iterable[Event], today: datetime) -> None:
         """Earlier sessions' events from the ledger, dated when not from today, then a rule."""
@@ -58,11 +105,13 @@ class EventLog(RichLog):
         count = 0
         for event in events:
             older = event.time.astimezone(tz).date() != day
-            self.write(event_text(event, self.tz_name, with_date=older))
+            self.add_event(event, with_date=older)
             count += 1
         if count:
+            self._feed_run = None
             self.write(Text(f"── {count} earlier event(s) from the ledger ──", style="dim"))
 
     def add_note(self, message: str, style: str = "bold red") -> None:
         """A line that did not come from the engine (it was not running, or failed to build)."""
+        self._feed_run = None
         self.write(Text(message, style=style))

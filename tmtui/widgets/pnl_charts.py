@@ -66,10 +66,10 @@ class PnlCharts(Horizontal):
         self._show_position(snapshot, selected)
         a = snapshot.account
         dd = Text("   drawdown ", style="dim")
-        dd.append_text(money_text(a.drawdown, justify="left"))
+        dd.append_text(money_text(None if a.unmarked else a.drawdown, justify="left"))
         dd.append("   max drawdown ", style="dim")
         dd.append_text(money_text(a.max_drawdown, justify="left"))
-        self.query_one("#account-label", ChartLabel).show(_labelled("total", a.total, dd))
+        self.query_one("#account-label", ChartLabel).show(_labelled("total", a.known_total, dd))
         self.query_one("#account-spark", Sparkline).data = list(snapshot.account_series)
         self.query_one("#account-drawdown", Sparkline).data = list(snapshot.drawdown_series)
 

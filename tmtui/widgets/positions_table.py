@@ -13,7 +13,7 @@ from rich.console import JustifyMethod
 from rich.text import Text
 from textual.widgets import DataTable
 
-from tmtui.core.views import PositionView, Snapshot
+from tmtui.core.views import MarkState, PositionView, Snapshot
 from tmtui.widgets.formatting import duration_text, money_text, price_text
 
 PositionKey = tuple[str, str]
@@ -40,7 +40,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("trade_dd", "Trade DD", 12, "right"),
     Column("runup", "Run-up", 12, "right"),
     Column("in_trade", "In trade", 9, "right"),
-    Column("stale", "Feed", 6),
+    Column("stale", "Feed", 7),
 )
 
 
@@ -60,10 +60,13 @@ def position_cells(p: PositionView, now: datetime, enabled: bool = True) -> Cell
         p.strategy if enabled else f"{p.strategy}{OFF_SUFFIX}", style="" if enabled else "yellow"
     )
     side_style = "bold green" if p.side == "long" else "bold red"
-    stale = Text("STALE", style="bold yellow") if p.stale else Text("ok", style="dim")
+    stale = feed_cell(p)
+    symbol = Text(p.symbol, style="bold")
+    if p.drift is not None:  # the strategy's last alert meant another size: until one agrees
+        symbol.append(f" ≠{p.drift.reported}", style="bold magenta")
     return (
         strategy,
-        Text(p.symbol, style="bold"),
+        symbol,
         Text(p.side, style=side_style),
         Text(str(p.qty), justify="right"),
         Text(price_text(p.avg_price), justify="right"),
@@ -74,6 +77,17 @@ def position_cells(p: PositionView, now: datetime, enabled: bool = True) -> Cell
         Text(duration_text(now - p.opened_at), justify="right"),
         stale,
     )
+
+
+def feed_cell(p: PositionView) -> Text:
+    """`waiting` before the first quote (not STALE: nothing went old), else the mark's state."""
+    if p.mark_state is MarkState.NONE:
+        return Text("waiting", style="yellow")
+    if p.mark_state is MarkState.STALE:
+        return Text("STALE", style="bold yellow")
+    if p.mark_state is MarkState.DELAYED:
+        return Text("DELAYED", style="bold yellow")
+    return Text("ok", style="dim")
 
 
 def _sort_key(cells: tuple[Text, Text]) -> tuple[str, str]:

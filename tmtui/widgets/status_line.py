@@ -81,9 +81,14 @@ class StatusLine(Static):
         text.append(f" · {quote_age_text(s.quote_age)}")
         text.append(" │ Alerts ", style="dim")
         text.append(s.listener_url + self.webhook_path if s.listener_url else "listener off")
+        if not s.secret_set:
+            text.append(" ")
+            text.append(" NO SECRET ", style=DELAY_BADGE)
         last = "none yet" if s.last_alert is None else clock_text(s.last_alert, tz)
         text.append(f" · last {last}")
-        text.append(" │ Errors ", style="dim")
+        text.append(" │ Rejected ", style="dim")
+        text.append(str(s.rejected), style="bold yellow" if s.rejected else "")
+        text.append(" · Errors ", style="dim")
         text.append(str(s.errors), style="bold red" if s.errors else "")
         if s.ledger is not None:
             text.append(" │ ")

@@ -31,12 +31,14 @@ class TotalsBar(Static):
         text = Text()
         for label, value, bold in (
             ("Realized (net)", a.realized, False),
-            ("Open P&L", a.open, False),
-            ("Total", a.total, True),
+            ("Open P&L", a.known_open, False),
+            ("Total", a.known_total, True),
             ("Max drawdown", a.max_drawdown, False),
         ):
             text.append(f"{label} ", style="dim")
             text.append_text(money_text(value, bold=bold, justify="left"))
+            if label == "Open P&L" and a.unmarked:
+                text.append(f", {a.unmarked} unmarked", style="bold yellow")
             text.append("    ")
         text.append("Trades ", style="dim")
         text.append(str(a.trades), style="bold")

@@ -1,0 +1,61 @@
+"""The remappable keys: every binding id, its default keys and the screen it acts on.
+
+Pure data, so the config loader can check a `[keymap]` table before any screen exists: an
+unknown binding id or a key bound twice on one screen is an error at start, like an
+unknown config key, never a silently dead key. The Textual bindings in `app.py` and
+`screens/` use these ids; a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+DASHBOARD = "the trading screen"
+
+DEFAULT_KEYS: dict[str, dict[str, str]] = {
+    DASHBOARD: {
+        "quit": "q",
+        "help": "question_mark",
+        "close_position": "c",
+        "flatten_all": "F",
+        "flatten_strategy": "S",
+        "toggle_strategy": "e",
+        "strategies": "E",
+        "buy": "b",
+        "sell": "s",
+        "cursor_down": "j,down",
+        "cursor_up": "k,up",
+    },
+    "the close dialog": {"confirm": "y", "cancel": "n,escape"},
+    "the quit dialog": {"confirm_quit": "y", "cancel_quit": "n,escape"},
+    "the order form": {"cancel_order": "escape"},
+    "the help": {"close_help": "escape,question_mark,q"},
+    "the strategy list": {"close_strategies": "escape,E"},
+}
+"""Scope → binding id → comma-separated keys (Textual key names)."""
+
+
+def binding_ids() -> list[str]:
+    return sorted(bid for scope in DEFAULT_KEYS.values() for bid in scope)
+
+
+def split_keys(keys: str) -> list[str]:
+    return [k.strip() for k in keys.split(",") if k.strip()]
+
+
+def keymap_problems(keymap: Mapping[str, str]) -> list[str]:
+    """What is wrong with a `[keymap]` table: unknown ids, empty keys, keys bound twice."""
+    known = binding_ids()
+    problems = [
+        f"{bid!r} is not a binding id (known: {', '.join(known)})"
+        for bid in sorted(set(keymap) - set(known))
+    ]
+    problems += [f"{bid} names no key" for bid, keys in keymap.items() if not split_keys(keys)]
+    for scope, defaults in DEFAULT_KEYS.items():
+        owner: dict[str, str] = {}
+        for bid, default in defaults.items():
+            for key in split_keys(keymap.get(bid, default)):
+                other = owner.setdefault(key, bid)
+                if other != bid:
+                    problems.append(f"key {key!r} is bound to both {other} and {bid} on {scope}")
+    return problems
