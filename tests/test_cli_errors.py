@@ -113,13 +113,17 @@ def test_the_keymap_table_matches_the_bindings() -> None:
     from textual.binding import Binding
 
     from tmtui.app import TmtuiApp
-    from tmtui.core.keymap import DASHBOARD
+    from tmtui.core.keymap import CALENDAR, CHART, DASHBOARD, STRATEGIES, TRADES
     from tmtui.screens.confirm import ConfirmScreen
     from tmtui.screens.dashboard import DashboardScreen
     from tmtui.screens.help import HelpScreen
     from tmtui.screens.order_form import OrderScreen
+    from tmtui.screens.pnl_calendar import PnlCalendarScreen
+    from tmtui.screens.pnl_chart import PnlChartScreen
     from tmtui.screens.quit_confirm import QuitScreen
     from tmtui.screens.strategies import StrategiesScreen
+    from tmtui.screens.strategy_board import StrategyBoardScreen
+    from tmtui.screens.trades import TradesScreen
 
     screens = {
         DASHBOARD: (*TmtuiApp.BINDINGS, *DashboardScreen.BINDINGS),
@@ -128,6 +132,10 @@ def test_the_keymap_table_matches_the_bindings() -> None:
         "the order form": OrderScreen.BINDINGS,
         "the help": HelpScreen.BINDINGS,
         "the strategy list": StrategiesScreen.BINDINGS,
+        TRADES: (*TmtuiApp.BINDINGS, *TradesScreen.keymap_bindings()),
+        STRATEGIES: (*TmtuiApp.BINDINGS, *StrategyBoardScreen.keymap_bindings()),
+        CALENDAR: (*TmtuiApp.BINDINGS, *PnlCalendarScreen.keymap_bindings()),
+        CHART: (*TmtuiApp.BINDINGS, *PnlChartScreen.keymap_bindings()),
     }
     for scope, bindings in screens.items():
         bound = {b.id: b.key for b in bindings if isinstance(b, Binding) and b.id}

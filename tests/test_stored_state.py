@@ -133,7 +133,7 @@ async def test_a_v1_ledger_upgrades_on_open_and_rebuilds_once(tmp_path: Path) ->
     await engine.stop()
     path = config.ledger.resolved_path()
     with sqlite3.connect(path) as db:  # back to what a v1 tmtui left
-        for table in ("open_positions", "book_meta", "day_rollups"):
+        for table in ("open_positions", "book_meta", "day_rollups", "strategy_imports"):
             db.execute(f"DROP TABLE {table}")
         for index in (
             "trades_strategy",

@@ -30,7 +30,21 @@ from tmtui.factory import build_engine
 from tmtui.instance_lock import InstanceLock
 from tmtui.screens.dashboard import DashboardScreen, EventLogged
 from tmtui.screens.help import HelpScreen, key_help
+from tmtui.screens.history_keys import (
+    CALENDAR,
+    CHART,
+    DASHBOARD,
+    SCREEN_BINDINGS,
+    STRATEGIES,
+    TRADES,
+)
+from tmtui.screens.history_screen import HistoryScreen
+from tmtui.screens.history_source import HistorySource
+from tmtui.screens.pnl_calendar import PnlCalendarScreen
+from tmtui.screens.pnl_chart import PnlChartScreen
 from tmtui.screens.quit_confirm import QuitRisk, QuitScreen
+from tmtui.screens.strategy_board import StrategyBoardScreen
+from tmtui.screens.trades import TradesScreen
 from tmtui.webhook_listener import DRAIN_TIMEOUT_S
 
 log = logging.getLogger("tmtui.ui")
@@ -81,7 +95,16 @@ class TmtuiApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="quit"),
         Binding("question_mark", "help", "Keys", id="help"),
+        *SCREEN_BINDINGS,
     ]
+    DEFAULT_MODE = DASHBOARD
+    HISTORY_SCREENS: ClassVar[dict[str, type[HistoryScreen]]] = {
+        TRADES: TradesScreen,
+        STRATEGIES: StrategyBoardScreen,
+        CALENDAR: PnlCalendarScreen,
+        CHART: PnlChartScreen,
+    }
+    """One mode per screen: each keeps its state, and the dashboard stays alive."""
 
     def __init__(
         self,
@@ -105,6 +128,10 @@ class TmtuiApp(App[None]):
         self._stop_task: asyncio.Task[None] | None = None
         self._log_bridge: ErrorLogBridge | None = None
         self.dashboard = DashboardScreen(config, self.run_engine_action, demo=demo)
+        self.history = HistorySource()
+        self.add_mode(DASHBOARD, lambda: self.dashboard)
+        for mode, screen in self.HISTORY_SCREENS.items():
+            self.add_mode(mode, partial(screen, self.history, config))
 
     def get_default_screen(self) -> Screen[Any]:
         return self.dashboard
@@ -155,6 +182,7 @@ class TmtuiApp(App[None]):
         # Drawn only once start() is over: its snapshot is not consistent before.
         self.dashboard.attach(engine)
         self.dashboard.refresh_view()
+        self.history.attach(engine, engine.queries())
         if self.instance_lock is not None and engine.listener is not None:
             self.instance_lock.record_listener(engine.listener.webhook_url)
         self.engine_started = True
@@ -165,6 +193,7 @@ class TmtuiApp(App[None]):
         """Engine subscriber: hand the event to the screen as a message (same loop)."""
         if not self._quitting:
             self.dashboard.post_message(EventLogged(event))
+            self.history.on_event(event)
 
     def run_engine_action(self, work: Coroutine[Any, Any, Any], what: str) -> None:
         """Run an engine call in a worker, so its failure lands in `on_worker_state_changed`."""
@@ -193,6 +222,10 @@ class TmtuiApp(App[None]):
         bindings = self.screen.active_bindings
         display = {key: self.get_key_display(active.binding) for key, active in bindings.items()}
         self.push_screen(HelpScreen(key_help(bindings, display)))
+
+    async def action_show_screen(self, mode: str) -> None:
+        """`1`-`5`: show a screen; the one left keeps its state (and the dashboard runs on)."""
+        await self.switch_mode(mode)
 
     async def action_quit(self) -> None:
         """Ask first when positions are open or an alert just arrived; otherwise stop now."""
@@ -232,6 +265,7 @@ class TmtuiApp(App[None]):
         """Stop the engine once, however the app ends; bounded so quitting never hangs."""
         self._quitting = True
         self.dashboard.detach()
+        self.history.detach()
         if self._log_bridge is not None:
             logging.getLogger("tmtui").removeHandler(self._log_bridge)
         if self.engine is None:

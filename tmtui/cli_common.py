@@ -10,6 +10,8 @@ import asyncio
 import sqlite3
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
+from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
 
@@ -20,6 +22,7 @@ from rich.markup import escape
 
 from tmtui.config import Config, load_config
 from tmtui.core.models import LedgerUnavailable, TmtuiError
+from tmtui.core.views import money, price
 from tmtui.ledger import Ledger
 from tmtui.ledger_guard import RESTORE_HINT, LedgerRefused
 
@@ -61,7 +64,7 @@ def run(coro: Coroutine[Any, Any, T], code: int = 2) -> T:
     except (LedgerRefused, LedgerUnavailable) as exc:
         return fail(str(exc), 1)
     except TmtuiError as exc:
-        return fail(str(exc), code)
+        return fail(str(exc), 1 if isinstance(exc, LedgerUnavailable) else code)
 
 
 def emit_json(document: Any) -> None:
@@ -69,16 +72,62 @@ def emit_json(document: Any) -> None:
     sys.stdout.write(simplejson.dumps(document, use_decimal=True, indent=2) + "\n")
 
 
-async def with_ledger(cfg: Config, work: Callable[[Ledger], Awaitable[T]]) -> T:
+async def with_ledger(
+    cfg: Config, work: Callable[[Ledger], Awaitable[T]], *, create: bool = False
+) -> T:
     """Open the configured ledger for `work`, and close it whatever happens.
 
-    Never creates a ledger (only `tmtui run` does): a missing one is LedgerRefused.
+    Read commands never create a ledger (a missing one is LedgerRefused); `create` is for
+    the writers that may start one (`tmtui import`, under the instance lock like `run`).
     """
     path = cfg.ledger.resolved_path()
-    ledger = await Ledger.open(path, create=False, write_budget=cfg.ledger.write_budget)
+    ledger = await Ledger.open(path, create=create, write_budget=cfg.ledger.write_budget)
     try:
         return await work(ledger)
     except sqlite3.DatabaseError as exc:
         raise LedgerRefused(f"ledger {path} could not be read ({exc}): {RESTORE_HINT}") from None
     finally:
         await ledger.close()
+
+
+def fmt_money(value: Decimal | None) -> str:
+    """Cents with thousands separators, green/red by sign; unknown as an em dash."""
+    if value is None:
+        return "—"
+    text = f"{money(value):,.2f}"
+    color = "green" if value > 0 else "red" if value < 0 else ""
+    return f"[{color}]{text}[/]" if color else text
+
+
+def fmt_price(value: Decimal | None) -> str:
+    return "—" if value is None else str(price(value))
+
+
+def parse_day(text: str, flag: str = "--day") -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return fail(f"{flag} must be a date YYYY-MM-DD, got {text!r}")
+
+
+def parse_month(text: str, flag: str = "--month") -> date:
+    try:
+        return datetime.strptime(text, "%Y-%m").date()
+    except ValueError:
+        return fail(f"{flag} must be YYYY-MM, got {text!r}")
+
+
+def day_range(
+    day: str | None, first: str | None, last: str | None
+) -> tuple[date | None, date | None]:
+    """`--day D` or `--from D1 --to D2` (either end open) as inclusive trading days."""
+    if day is not None and (first is not None or last is not None):
+        fail("use either --day or --from/--to, not both")
+    if day is not None:
+        one = parse_day(day)
+        return one, one
+    start = parse_day(first, "--from") if first is not None else None
+    end = parse_day(last, "--to") if last is not None else None
+    if start is not None and end is not None and start > end:
+        fail(f"--from {start} is after --to {end}")
+    return start, end

@@ -20,7 +20,7 @@ from tmtui.core.risk_report import check_text, lock_json, risk_json
 from tmtui.core.risk_rules import evaluate, observe
 from tmtui.core.risk_state import Lock
 from tmtui.core.trading_day import TradingCalendar
-from tmtui.history import make_calendar, rebuild_book
+from tmtui.history import load_book, make_calendar
 from tmtui.ledger import Ledger
 from tmtui.risk_store import load_risk
 
@@ -37,7 +37,7 @@ class RiskNow:
 async def measure(ledger: Ledger, cfg: Config, calendar: TradingCalendar) -> RiskNow:
     """The rules measured now from the ledger, as the running engine would (deciding nothing)."""
     now = datetime.now(UTC)
-    book = await rebuild_book(ledger, cfg)
+    book = await load_book(ledger, cfg)
     figures = await load_risk(ledger, cfg, calendar.day_of(now))
     inputs = RiskInputs(
         now=now,

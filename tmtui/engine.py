@@ -31,6 +31,7 @@ from tmtui.feeds.base import FeedStatus, Quote, QuoteFeed
 from tmtui.history import load_book, load_day_account, make_state
 from tmtui.ledger import Ledger
 from tmtui.ledger_guard import LedgerStatus
+from tmtui.queries import Queries
 from tmtui.retention import Housekeeper
 from tmtui.risk_guard import RiskGuard
 from tmtui.sampler import Sampler
@@ -408,6 +409,11 @@ class Engine:
     async def recent_events(self, limit: int) -> list[Event]:
         """The ledger's latest log lines, oldest first (the log at start)."""
         return await self.ledger.events(limit)
+
+    def queries(self) -> Queries:
+        """The read side of this ledger, with the live book for open positions and marks
+        (the history screens' figures: the same answers as the read commands)."""
+        return Queries(self.ledger, self.config, live_book=lambda: self.book, clock=self.clock)
 
     def symbol_mark(self, ticker: str, sign: int) -> SymbolMark:
         """The mark an order in `ticker` would be prefilled with; raises UnknownContract."""

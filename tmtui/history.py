@@ -9,7 +9,6 @@ from the signals alone; `verify` compares that with what is stored and `rebuild`
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -25,8 +24,7 @@ from tmtui.core.models import Fill, Trade
 from tmtui.core.rollups import DayRollup, rollups_of
 from tmtui.core.trading_day import TradingCalendar
 from tmtui.core.trading_state import TradingState
-from tmtui.core.views import CalendarDay
-from tmtui.ledger import Ledger
+from tmtui.ledger import Ledger, iso
 
 log = logging.getLogger("tmtui.history")
 
@@ -115,11 +113,6 @@ async def load_book(ledger: Ledger, config: Config, *, checkpoint: bool = False)
             await ledger.checkpoint_book(whole_book(book), tail[-1][0])
     await _restore_marks(ledger, book)
     return book
-
-
-async def rebuild_book(ledger: Ledger, config: Config) -> Book:
-    """The current book for a reader (no writes): see `load_book`."""
-    return await load_book(ledger, config)
 
 
 async def _restore_marks(ledger: Ledger, book: Book) -> None:
@@ -232,23 +225,6 @@ def _rollup_rows(rollups: Iterable[DayRollup]) -> dict[object, str]:
     }
 
 
-def daily_totals(
-    fills: Iterable[Fill], trades: Iterable[Trade], calendar: TradingCalendar
-) -> dict[date, CalendarDay]:
-    """Net P&L (realized minus every commission charged) and closed trades per trading day."""
-    net: dict[date, Decimal] = defaultdict(lambda: ZERO)
-    count: dict[date, int] = defaultdict(int)
-    for fill in fills:
-        net[calendar.day_of(fill.time)] += fill.realized - fill.commission
-    for trade in trades:
-        assert trade.exit_time is not None
-        count[calendar.day_of(trade.exit_time)] += 1
-    return {
-        day: CalendarDay(day, net.get(day, ZERO), count.get(day, 0))
-        for day in sorted(set(net) | set(count))
-    }
-
-
 def realized_curve(fills: Iterable[Fill], curve: DayCurve | None = None) -> DayCurve:
     """The day's curve as seen at its fills alone: used when no live samples exist."""
     curve = curve or DayCurve()
@@ -265,20 +241,29 @@ async def load_day_account(
     day: date,
     open_pnl: Decimal = ZERO,
     now: datetime | None = None,
+    *,
+    strategy: str | None = None,
 ) -> DayAccount:
-    """A day's account from fills and trades, its curve from the newest live sample.
+    """A day's account from its fills and trades (one strategy's, if given), the open P&L
+    carried into it, and its curve from the newest live sample.
 
-    Pass `now` for the current day, so the present total counts toward max/min/drawdown.
+    `open_pnl` is the open P&L now (today) or at the day's close. Carry-forward: positions
+    open at the roll bring their open P&L at the last mark before it as `open_base`, and the
+    day counts only the movement after it. Pass `now` so the present total counts toward
+    max/min/drawdown.
     """
     start, end = calendar.bounds(day)
-    fills = await ledger.fills(start, end)
-    trades = await ledger.trades(start, end)
-    account = DayAccount(day, trades_closed=len(trades))
+    fills = [f for f in await ledger.fills(start, end) if strategy in (None, f.strategy)]
+    trades = [t for t in await ledger.trades(start, end) if strategy in (None, t.strategy)]
+    carried = await open_at(ledger, start, strategy)
+    account = DayAccount(day, trades_closed=len(trades), open_base=sum(carried.values(), ZERO))
     for fill in fills:
         account.add_fill(fill.realized, fill.commission)
     account.open_pnl = open_pnl
-    curve = realized_curve(fills)
-    sample = await ledger.last_account_sample(day.isoformat())
+    # Fills alone see realized money only: right for a day that began flat. A day that
+    # began with a position open takes its curve from the live samples, which saw marks.
+    curve = DayCurve() if account.open_base else realized_curve(fills)
+    sample = await ledger.last_account_sample(day.isoformat()) if strategy is None else None
     if sample is not None:
         _merge_sample(
             curve,
@@ -293,6 +278,37 @@ async def load_day_account(
     if now is not None:
         curve.observe(account.total, now)
     return account
+
+
+async def open_at(
+    ledger: Ledger, moment: datetime, strategy: str | None = None
+) -> dict[tuple[str, str, int], Decimal]:
+    """Open P&L of each round trip open at `moment`, at its last mark before it.
+
+    One primary-key probe per (strategy, root) ever traded: the newest P&L sample before
+    `moment`, kept if its round trip had not closed by then. A position never marked before
+    `moment` is left out (its movement counts from its entry).
+    """
+    sql = "SELECT DISTINCT strategy, root FROM day_rollups"
+    args: tuple[str, ...] = ()
+    if strategy is not None:
+        sql, args = sql + " WHERE strategy = ?", (strategy,)
+    at = int(moment.timestamp())
+    out: dict[tuple[str, str, int], Decimal] = {}
+    for pair in await ledger.fetch(sql, args):
+        rows = await ledger.fetch(
+            "SELECT trade_id, open_pnl FROM position_samples WHERE strategy = ? AND root = ?"
+            " AND ts < ? ORDER BY ts DESC LIMIT 1",
+            (pair["strategy"], pair["root"], at),
+        )
+        if not rows:
+            continue
+        trade_id = rows[0]["trade_id"]
+        closed = await ledger.fetch("SELECT exit_time FROM trades WHERE trade_id = ?", (trade_id,))
+        if closed and closed[0]["exit_time"] <= iso(moment):
+            continue
+        out[(pair["strategy"], pair["root"], trade_id)] = Decimal(rows[0]["open_pnl"])
+    return out
 
 
 def _merge_sample(

@@ -18,7 +18,7 @@ import contextlib
 import json
 import logging
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -95,7 +95,7 @@ TABLES: Final = (
 )
 """The tables every ledger has (v1); checked on open."""
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -257,12 +257,24 @@ _MIGRATIONS: dict[int, str] = {
         time TEXT NOT NULL
     );
     """,
+    5: """
+    CREATE TABLE strategy_imports (
+        strategy TEXT NOT NULL,
+        format TEXT NOT NULL,
+        file TEXT NOT NULL,
+        imported_at TEXT NOT NULL,
+        signals INTEGER NOT NULL,
+        PRIMARY KEY (strategy, format, file)
+    );
+    """,
 }
 """v3: samples get the minute's `low`/`high` once compacted (NULL while raw, at 1 s). The
 partial indexes hold only raw samples: finding and reading a day still to compact touches
 the raw rows alone. Position samples are a WITHOUT ROWID table on their primary key (the
 per-position lookups), without the v2 index on ts: a third less space per year.
-v4: one row of risk-guard state (highs, best prices, lockouts, drift), rewritten in place."""
+v4: one row of risk-guard state (highs, best prices, lockouts, drift), rewritten in place.
+v5: the strategies `tmtui import` recorded, by file and format (the Strategies screen marks
+them imported)."""
 
 NEEDS_REBUILD = -1
 """`book_meta.last_signal_id` of a ledger upgraded from v1: its derived tables need a rebuild."""
@@ -578,8 +590,8 @@ class Ledger:
             raw = " WHERE low IS NULL AND ts >= ? AND ts < ?"  # the partial indexes
             raw_positions = _rows(conn, "SELECT * FROM position_samples" + raw, span)
             raw_account = _rows(conn, "SELECT * FROM account_samples" + raw, span)
-            positions = compact_positions(map(_position_sample, raw_positions), seconds)
-            account = compact_account(map(_account_from_row, raw_account), seconds)
+            positions = compact_positions(map(position_sample, raw_positions), seconds)
+            account = compact_account(map(account_from_row, raw_account), seconds)
             conn.execute("DELETE FROM position_samples" + raw, span)
             conn.execute("DELETE FROM account_samples" + raw, span)
             conn.executemany(POSITION_SAMPLE_SQL, [_position_sample_row(p) for p in positions])
@@ -608,6 +620,12 @@ class Ledger:
 
             total += int(await self._writer.submit(write, urgent=False, patient=True).confirmed())
         return total
+
+    async def write_alone(self, work: Callable[[sqlite3.Connection], Any]) -> Any:
+        """Run `work` (a function of the write connection) as one write of its own, in one
+        transaction, not bound by the write budget (an import, say); its result, or its
+        error (nothing of it written then)."""
+        return await self._writer.submit(work, urgent=True, patient=True).confirmed()
 
     async def save_risk_state(self, state: dict[str, Any], when: datetime) -> None:
         """Replace the one stored risk-guard state (small, rewritten in place); a lockout
@@ -700,7 +718,7 @@ class Ledger:
         """Closed round trips by exit time."""
         sql, args = _time_range("SELECT * FROM trades", "exit_time", start, end)
         rows = await self._dicts(sql + " ORDER BY exit_time, trade_id", args)
-        return [_trade_from_row(r) for r in rows]
+        return [trade_from_row(r) for r in rows]
 
     async def events(self, limit: int = 500) -> list[Event]:
         rows = await self._dicts(
@@ -723,7 +741,7 @@ class Ledger:
             " ORDER BY ts DESC LIMIT 1",
             (strategy, root),
         )
-        return _position_sample(rows[0]) if rows else None
+        return position_sample(rows[0]) if rows else None
 
     async def oldest_raw_sample(self) -> int | None:
         """The ts of the oldest sample not yet compacted (from the partial indexes)."""
@@ -744,7 +762,7 @@ class Ledger:
             " AND ts < ? ORDER BY ts",
             (strategy, root, start, end if end is not None else 2**62),
         )
-        return [_position_sample(r) for r in rows]
+        return [position_sample(r) for r in rows]
 
     async def account_samples(self, day: str, limit: int | None = None) -> list[AccountSample]:
         sql = "SELECT * FROM account_samples WHERE day = ? ORDER BY ts"
@@ -756,7 +774,7 @@ class Ledger:
             )
             args = (day, limit)
         rows = await self._dicts(sql, args)
-        return [_account_from_row(r) for r in rows]
+        return [account_from_row(r) for r in rows]
 
     async def last_account_sample(self, day: str) -> AccountSample | None:
         rows = await self.account_samples(day, limit=1)
@@ -788,7 +806,7 @@ class Ledger:
         rows = await self._dicts(
             f"SELECT * FROM day_rollups{where} ORDER BY day, strategy, root", tuple(args)
         )
-        return [_rollup_from_row(r) for r in rows]
+        return [rollup_from_row(r) for r in rows]
 
     async def risk_state(self) -> dict[str, Any] | None:
         """The stored risk-guard state, or None before the first one was written."""
@@ -798,6 +816,20 @@ class Ledger:
     async def strategy_switches(self) -> dict[str, bool]:
         rows = await self._dicts("SELECT strategy, enabled FROM strategy_switches", ())
         return {r["strategy"]: bool(r["enabled"]) for r in rows}
+
+    async def fetch(self, sql: str, args: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+        """Rows of a read-only query as dicts: the read side (`tmtui.queries`) owns its SQL."""
+        return await self._dicts(sql, args)
+
+    async def stream(
+        self, sql: str, args: tuple[Any, ...] = (), size: int = 2000
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Rows of a read-only query, `size` at a time, so an export never holds them all."""
+        async with self._db.execute(sql, args) as cur:
+            names = [d[0] for d in cur.description]
+            while rows := await cur.fetchmany(size):
+                for row in rows:
+                    yield dict(zip(names, row, strict=True))
 
     async def _dicts(self, sql: str, args: tuple[Any, ...]) -> list[dict[str, Any]]:
         async with self._db.execute(sql, args) as cur:
@@ -821,7 +853,7 @@ def _time_range(
     return sql, tuple(args)
 
 
-def _trade_from_row(r: dict[str, Any]) -> Trade:
+def trade_from_row(r: dict[str, Any]) -> Trade:
     qty = int(r["qty"])
     trade = Trade(
         trade_id=r["trade_id"],
@@ -842,7 +874,7 @@ def _trade_from_row(r: dict[str, Any]) -> Trade:
     return trade
 
 
-def _rollup_from_row(r: dict[str, Any]) -> DayRollup:
+def rollup_from_row(r: dict[str, Any]) -> DayRollup:
     return DayRollup(
         r["day"],
         r["strategy"],
@@ -858,7 +890,7 @@ def _rollup_from_row(r: dict[str, Any]) -> DayRollup:
     )
 
 
-def _position_sample(r: dict[str, Any]) -> PositionSample:
+def position_sample(r: dict[str, Any]) -> PositionSample:
     return PositionSample(
         r["ts"],
         r["strategy"],
@@ -873,7 +905,7 @@ def _position_sample(r: dict[str, Any]) -> PositionSample:
     )
 
 
-def _account_from_row(r: dict[str, Any]) -> AccountSample:
+def account_from_row(r: dict[str, Any]) -> AccountSample:
     return AccountSample(
         r["ts"],
         r["day"],
@@ -1024,7 +1056,7 @@ def _add_rollup(conn: sqlite3.Connection, r: DayRollup) -> None:
     cur.close()
     total = DayRollup(*r.key)
     if row is not None:
-        total = _rollup_from_row(dict(zip(names, row, strict=True)))
+        total = rollup_from_row(dict(zip(names, row, strict=True)))
     total.add(r)
     conn.execute(
         "INSERT OR REPLACE INTO day_rollups VALUES (?,?,?,?,?,?,?,?,?,?,?)",

@@ -45,7 +45,14 @@ class DayCurve:
 
 @dataclass(slots=True)
 class DayAccount:
-    """One trading day's money: realized (net of every commission charged today) and open."""
+    """One trading day's money: realized (net of every commission charged today) and open.
+
+    Carry-forward: a position open across the day roll brings the open P&L it had at the
+    previous day's closing mark as `open_base`; the day counts only the movement after it.
+    So the day opens at 0 at an unchanged price, a round trip held for days spreads its
+    result over them (each day's total is its own movement, and the totals of the days sum
+    to the trade's net), and a closed day's figures stay as they were.
+    """
 
     day: date
     realized_gross: Decimal = ZERO
@@ -53,14 +60,20 @@ class DayAccount:
     open_pnl: Decimal = ZERO
     trades_closed: int = 0
     curve: DayCurve = field(default_factory=DayCurve)
+    open_base: Decimal = ZERO
 
     @property
     def realized(self) -> Decimal:
         return self.realized_gross - self.commissions
 
     @property
+    def open_change(self) -> Decimal:
+        """The day's open P&L: the open P&L now less what was carried in at the roll."""
+        return self.open_pnl - self.open_base
+
+    @property
     def total(self) -> Decimal:
-        return self.realized + self.open_pnl
+        return self.realized + self.open_change
 
     def add_fill(self, realized: Decimal, commission: Decimal) -> None:
         self.realized_gross += realized

@@ -12,10 +12,26 @@ from collections.abc import Mapping
 
 DASHBOARD = "the trading screen"
 
+TRADES = "the trades screen"
+STRATEGIES = "the strategies screen"
+CALENDAR = "the calendar"
+CHART = "the chart"
+
+EVERY_SCREEN: dict[str, str] = {
+    "quit": "q",
+    "help": "question_mark",
+    "show_dashboard": "1",
+    "show_trades": "2",
+    "show_strategies": "3",
+    "show_calendar": "4",
+    "show_chart": "5",
+    "back_to_dashboard": "escape",
+}
+"""The app's keys: active on the dashboard and on each history screen."""
+
 DEFAULT_KEYS: dict[str, dict[str, str]] = {
     DASHBOARD: {
-        "quit": "q",
-        "help": "question_mark",
+        **EVERY_SCREEN,
         "close_position": "c",
         "flatten_all": "F",
         "flatten_strategy": "S",
@@ -31,12 +47,33 @@ DEFAULT_KEYS: dict[str, dict[str, str]] = {
     "the order form": {"cancel_order": "escape"},
     "the help": {"close_help": "escape,question_mark,q"},
     "the strategy list": {"close_strategies": "escape,E"},
+    TRADES: {**EVERY_SCREEN, "trade_filter": "f", "clear_trade_filter": "x"},
+    STRATEGIES: {**EVERY_SCREEN, "toggle_strategy": "e"},
+    CALENDAR: {
+        **EVERY_SCREEN,
+        "calendar_month_back": "left,left_square_bracket",
+        "calendar_month_on": "right,right_square_bracket",
+        "calendar_this_month": "t",
+        "calendar_open_trades": "enter",
+        "calendar_day_back": "h",
+        "calendar_day_on": "l",
+        "calendar_week_back": "k",
+        "calendar_week_on": "j",
+    },
+    CHART: {
+        **EVERY_SCREEN,
+        "chart_today": "t",
+        "chart_days": "d",
+        "chart_weeks": "w",
+        "chart_months": "m",
+        "chart_all": "a",
+    },
 }
 """Scope → binding id → comma-separated keys (Textual key names)."""
 
 
 def binding_ids() -> list[str]:
-    return sorted(bid for scope in DEFAULT_KEYS.values() for bid in scope)
+    return sorted({bid for scope in DEFAULT_KEYS.values() for bid in scope})
 
 
 def split_keys(keys: str) -> list[str]:

@@ -102,7 +102,8 @@ class TradingState:
         day = self.calendar.day_of(when)
         rolled = None
         if day != self.account.day:
-            self.account = DayAccount(day)
+            # carry-forward: the new day starts from the open P&L at the last marks
+            self.account = DayAccount(day, open_base=self.account.open_pnl)
             rolled = day
         self.account.set_open(self.open_pnl(), when)
         return rolled

@@ -146,7 +146,7 @@ def account_view(account: DayAccount, unmarked: int = 0) -> AccountView:
     return AccountView(
         account.day,
         account.realized,
-        account.open_pnl,
+        account.open_change,
         account.total,
         c.max_mtm,
         c.min_mtm,

@@ -1,0 +1,80 @@
+"""The history screens' pure parts: filter text, chart ranges, calendar shades, axes."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal as D
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tmtui.core.chart_range import RANGES, TODAY
+from tmtui.core.filter_text import FilterError, FilterFields, parse_filter
+from tmtui.screens.pnl_calendar import shift_month
+from tmtui.widgets.equity_plot import ClockAxis, IndexAxis, MoneyAxis
+from tmtui.widgets.month_table import fitted_money, shade_level
+
+
+def test_filter_fields_read_strictly() -> None:
+    assert parse_filter(" ORB ", "", "", "") == FilterFields("ORB")
+    assert parse_filter("", "nq", "2026-03-02", "2026-03-02").describe() == "nq · 2026-03-02"
+    assert parse_filter("", "", "2026-03-01", "").describe() == "2026-03-01 to today"
+    assert parse_filter("", "", "", "").describe() == "all trades"
+    with pytest.raises(FilterError, match="from: expected a day like 2026-03-02"):
+        parse_filter("", "", "2026-13-01", "")
+    with pytest.raises(FilterError, match="from 2026-03-05 is after to 2026-03-01"):
+        parse_filter("", "", "2026-03-05", "2026-03-01")
+
+
+@pytest.mark.parametrize(
+    ("key", "first"),
+    [
+        ("today", date(2026, 3, 18)),
+        ("days", date(2026, 2, 17)),
+        ("weeks", date(2025, 12, 22)),  # 13 Mondays back to the one of today's week
+        ("months", date(2025, 4, 1)),
+        ("all", None),
+    ],
+)
+def test_chart_ranges_start(key: str, first: date | None) -> None:
+    chosen = next(r for r in RANGES if r.key == key)
+    assert chosen.first_day(date(2026, 3, 18)) == first
+    assert chosen.intraday == (chosen == TODAY)
+
+
+def test_months_shift_across_years() -> None:
+    assert shift_month(date(2026, 1, 1), -1) == date(2025, 12, 1)
+    assert shift_month(date(2025, 12, 1), 1) == date(2026, 1, 1)
+    assert shift_month(date(2026, 3, 1), -14) == date(2025, 1, 1)
+
+
+def test_calendar_shades_by_size() -> None:
+    assert shade_level(D(0), D(500)) == 0
+    assert shade_level(D("0.004"), D(500)) == 0  # rounds to a flat day
+    assert shade_level(D(10), D(500)) == 1
+    assert shade_level(D(-200), D(500)) == 2
+    assert shade_level(D(500), D(500)) == 3
+
+
+def test_money_fits_narrow_columns() -> None:
+    assert fitted_money(D("1250"), 10) == "+1,250.00"
+    assert fitted_money(D("-12345.67"), 8) == "-12.3k"
+    assert fitted_money(D("-123456.78"), 6) == "-123k"
+    assert fitted_money(D(0), 7) == "0.00"
+
+
+def test_axes_label_money_days_and_times() -> None:
+    assert MoneyAxis().get_labels_for_ticks([-500.0, 0.0, 500.0, 1000.0]) == [
+        "-500",
+        "0",
+        "500",
+        "1,000",
+    ]
+    days = IndexAxis(["03-02", "03-03", "03-04", "03-05", "03-06"])
+    days.max_labels = 3
+    ticks = days.get_ticks(0, 4)
+    assert ticks == [0.0, 2.0, 4.0]
+    assert days.get_labels_for_ticks(ticks) == ["03-02", "03-04", "03-06"]
+    assert IndexAxis(["03-02"]).get_ticks(0, 0) == [0.0]
+    clock = ClockAxis(datetime(2026, 3, 18, 14, 30, tzinfo=UTC), ZoneInfo("America/Chicago"))
+    assert clock.get_labels_for_ticks([0.0, 3600.0]) == ["09:30", "10:30"]

@@ -1,0 +1,72 @@
+"""Snapshots of the four history screens on the multi-month history, at 160x45 and 80x24.
+
+Deterministic: no feed, no listener, the clock fixed at NOW, the history written the same
+way each time (tests/history_data.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from history_data import config, history_app, import_backtest, send_live
+from test_history_screens import shown, until
+from textual.pilot import Pilot
+
+from tmtui.app import TmtuiApp
+from tmtui.screens.history_screen import HistoryScreen
+from tmtui.screens.pnl_calendar import PnlCalendarScreen
+from tmtui.screens.pnl_chart import PnlChartScreen
+from tmtui.screens.strategy_board import StrategyBoardScreen
+from tmtui.screens.trades import TradesScreen
+
+pytestmark = pytest.mark.timeout(60)
+
+BIG, SMALL = (160, 45), (80, 24)
+SnapCompare = Callable[..., bool]
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> TmtuiApp:
+    cfg = config()
+    path = tmp_path / "history.db"
+    asyncio.run(import_backtest(path, cfg))
+    return history_app(cfg, path)
+
+
+def open_screen(key: str, kind: type[HistoryScreen]) -> Callable[[Pilot[Any]], Awaitable[None]]:
+    """Send the live month, press `key`, wait for the screen's data."""
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        app = pilot.app
+        assert isinstance(app, TmtuiApp)
+        await until(pilot, lambda: app.engine_started, "the engine to start")
+        assert app.engine is not None
+        await send_live(app.engine)
+        await pilot.press(key)
+        await shown(pilot, kind)
+        await pilot.pause()
+
+    return run_before
+
+
+@pytest.mark.parametrize("size", [BIG, SMALL], ids=["160x45", "80x24"])
+def test_trades_screen(app: TmtuiApp, snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    assert snap_compare(app, terminal_size=size, run_before=open_screen("2", TradesScreen))
+
+
+def test_strategies_screen(app: TmtuiApp, snap_compare: SnapCompare) -> None:
+    assert snap_compare(app, terminal_size=BIG, run_before=open_screen("3", StrategyBoardScreen))
+
+
+@pytest.mark.parametrize("size", [BIG, SMALL], ids=["160x45", "80x24"])
+def test_calendar_screen(app: TmtuiApp, snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    assert snap_compare(app, terminal_size=size, run_before=open_screen("4", PnlCalendarScreen))
+
+
+@pytest.mark.parametrize("size", [BIG, SMALL], ids=["160x45", "80x24"])
+def test_chart_screen(app: TmtuiApp, snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    assert snap_compare(app, terminal_size=size, run_before=open_screen("5", PnlChartScreen))
