@@ -84,12 +84,7 @@ async def one_raw_day(ledger: Ledger, start: datetime, rng: random.Random) -> tu
             AccountSample(base + s, day, D(0), total, total, D(0), D(0), D(0), D(0), None, None)
         )
     for i in range(0, len(rows), 20_000):
-
-        async def write(chunk: list[AccountSample] = rows[i : i + 20_000]) -> None:
-            for row in chunk:
-                await ledger._insert_account_sample(row)
-
-        await ledger._transaction(write)
+        await ledger.add_account_samples(rows[i : i + 20_000])
     raw = 4 * SESSION_SECONDS
     began = time.perf_counter()
     today = CAL.day_of(start + timedelta(days=1, hours=1))

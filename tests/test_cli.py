@@ -96,7 +96,24 @@ def test_config_init_writes_once(tmp_path: Path) -> None:
     assert tmtui("config", "path", "--config", str(target)).stdout.strip() == str(target)
 
 
-def test_read_commands_on_empty_ledger(config_file: Path) -> None:
+async def make_empty_ledger(config_file: Path) -> None:
+    ledger = await Ledger.open(load_config(config_file).ledger.resolved_path())
+    await ledger.close()
+
+
+def test_read_commands_never_create_a_ledger(config_file: Path, tmp_path: Path) -> None:
+    config_file.write_text(f'[ledger]\npath = "{tmp_path / "missing" / "ledger.db"}"\n')
+    for command in ("positions", "trades", "report", "calendar"):
+        result = tmtui(command, "--config", str(config_file), "--json")
+        assert result.returncode == 1, result
+        assert result.stdout == ""
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+        assert "no ledger at" in result.stderr and "tmtui run" in result.stderr
+    assert not (tmp_path / "missing").exists()
+
+
+async def test_read_commands_on_empty_ledger(config_file: Path) -> None:
+    await make_empty_ledger(config_file)
     c = ("--config", str(config_file))
     assert read_json("positions", *c, "--json") == []
     assert read_json("trades", *c, "--json") == []

@@ -73,8 +73,10 @@ async def test_risk_json_on_a_ledger_with_open_positions(tmp_path: Path) -> None
         assert word in text.stdout
 
 
-def test_risk_without_rules_says_so(tmp_path: Path) -> None:
+async def test_risk_without_rules_says_so(tmp_path: Path) -> None:
     config_file = write_config(tmp_path, "")
+    # a read command never creates the ledger (`tmtui run` does): make an empty one
+    await (await Ledger.open(load_config(config_file).ledger.resolved_path())).close()
     result = tmtui("risk", "--config", str(config_file))
     assert result.returncode == 0 and "No risk rules configured" in result.stdout
     doc = json.loads(tmtui("risk", "--json", "--config", str(config_file)).stdout)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal as D
@@ -105,21 +106,74 @@ async def test_disabled_strategy_is_recorded_as_ignored(tmp_path: Path) -> None:
     await engine.stop()
 
 
-async def test_ledger_failure_leaves_state_unchanged(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    engine = await make_engine(tmp_path)
+async def test_ledger_failure_leaves_state_unchanged(tmp_path: Path) -> None:
+    config = make_config(tmp_path)
+    ledger = await Ledger.open(config.ledger.resolved_path(), write_budget=0.2)
+    engine = Engine(config, ledger)
+    await engine.start()
     await engine.submit_alert(alert("buy", "NQ1!", 1, "25600"))
+    holder = sqlite3.connect(config.ledger.resolved_path(), isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another program holds the write lock
+    try:
+        with pytest.raises(LedgerUnavailable, match="locked by another program"):
+            await engine.submit_alert(alert("sell", "NQ1!", 1, "25700"))
+        assert engine.position_view(("S", "NQ")).qty == 1
+        assert engine.account.realized == 0
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    reply = await engine.submit_alert(alert("sell", "NQ1!", 1, "25700"))
+    assert reply.outcome is Outcome.ACCEPTED and engine.position_view(("S", "NQ")) is None
+    await engine.stop()
 
-    async def broken(*_a: object, **_k: object) -> int:
-        raise LedgerUnavailable("disk full")
 
-    monkeypatch.setattr(engine.ledger, "record_signal", broken)
-    with pytest.raises(LedgerUnavailable):
-        await engine.submit_alert(alert("sell", "NQ1!", 1, "25700"))
+async def test_alerts_queued_behind_a_refused_one_are_taken_back(tmp_path: Path) -> None:
+    """Concurrent alerts are decided on top of each other; when the ledger refuses their
+    commit, all of them are undone and the books equal the ledger again."""
+    config = make_config(tmp_path)
+    ledger = await Ledger.open(config.ledger.resolved_path(), write_budget=0.3)
+    engine = Engine(config, ledger)
+    await engine.start()
+    await engine.submit_alert(alert("buy", "NQ1!", 1, "25600", alert_id="first"))
+    holder = sqlite3.connect(config.ledger.resolved_path(), isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        results = await asyncio.gather(
+            *(
+                engine.submit_alert(alert("buy", "NQ1!", 1, "25610", alert_id=f"a{n}"))
+                for n in range(5)
+            ),
+            engine.submit_alert(alert("sell", "ES1!", 2, "6800", alert_id="es")),
+            return_exceptions=True,
+        )
+        assert all(isinstance(r, LedgerUnavailable) for r in results), results
+        assert engine.position_view(("S", "NQ")).qty == 1
+        assert engine.position_view(("S", "ES")) is None
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    replies = await asyncio.gather(
+        *(engine.submit_alert(alert("buy", "NQ1!", 1, "25610", alert_id=f"a{n}")) for n in range(5))
+    )
+    assert [r.outcome for r in replies] == [Outcome.ACCEPTED] * 5
+    assert engine.position_view(("S", "NQ")).qty == 6
+    await engine.stop()
+    again = Engine(config, await Ledger.open(config.ledger.resolved_path()))
+    await again.restore()
+    assert again.position_view(("S", "NQ")).qty == 6
+    assert again.position_view(("S", "ES")) is None
+    await again.ledger.close()
+
+
+async def test_a_resend_racing_its_original_is_a_duplicate(tmp_path: Path) -> None:
+    engine = await make_engine(tmp_path)
+    replies = await asyncio.gather(
+        *(engine.submit_alert(alert("buy", "NQ1!", 1, "25600", alert_id="same")) for _ in range(3))
+    )
+    assert sorted(r.duplicate for r in replies) == [False, True, True]
+    assert {r.signal_id for r in replies} == {replies[0].signal_id}
     assert engine.position_view(("S", "NQ")).qty == 1
-    assert engine.account.realized == 0
-    monkeypatch.undo()
+    assert await engine.ledger.count_signals(Outcome.DUPLICATE) == 2
     await engine.stop()
 
 

@@ -7,7 +7,7 @@ before it is durable.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from decimal import Decimal as D
 from pathlib import Path
@@ -38,15 +38,17 @@ async def engine(tmp_path: Path) -> AsyncIterator[Engine]:
 
 @pytest.fixture
 def transactions(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The name of the first statement run in each ledger write transaction."""
+    """The name of each write handed to the ledger's writer: each one runs whole in one
+    transaction (alone, or with others committed together)."""
     seen: list[str] = []
-    original = engine.ledger._transaction
+    writer = engine.ledger._writer
+    original = writer.submit
 
-    async def spy(work: Callable[[], Awaitable[Any]]) -> Any:
-        seen.append(getattr(work, "__qualname__", "?"))
-        return await original(work)
+    def spy(work: Callable[[Any], Any], **kwargs: Any) -> Any:
+        seen.append(getattr(work, "__qualname__", type(work).__qualname__))
+        return original(work, **kwargs)
 
-    monkeypatch.setattr(engine.ledger, "_transaction", spy)
+    monkeypatch.setattr(writer, "submit", spy)
     return seen
 
 
@@ -65,7 +67,7 @@ async def test_each_outcome_is_one_transaction(engine: Engine, transactions: lis
     assert len(transactions) == 5
     await engine.alert_refused(peer="p", status=400, reason="not JSON", raw="junk")
     assert len(transactions) == 6
-    assert all("record_signal" in name for name in transactions)
+    assert all(name == "SignalWriteJob" for name in transactions)
     # ... and each wrote its signal row and its log line together
     rows = await engine.ledger.signals()
     assert [r["outcome"] for r in rows] == [

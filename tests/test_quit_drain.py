@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import socket
 import sqlite3
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -31,18 +33,19 @@ SLOW_WRITE_S = 0.04
 """A slow disk: the burst takes ~1 s to record, longer than a hurried stop would wait."""
 
 
-def hold_the_ledger(engine: Engine) -> asyncio.Event:
-    """Every signal write waits for the returned gate (the alerts pile up in flight), then
-    takes SLOW_WRITE_S, as on a busy disk."""
-    gate = asyncio.Event()
-    record = engine.ledger.record_signal
+def hold_the_ledger(engine: Engine) -> threading.Event:
+    """Every ledger write (in the writer thread) waits for the returned gate (the alerts
+    pile up in flight), then takes SLOW_WRITE_S, as on a busy disk."""
+    gate = threading.Event()
+    writer = engine.ledger._writer
+    write_batch = writer._write_batch
 
-    async def held(*args: Any, **kwargs: Any) -> int:
-        await gate.wait()
-        await asyncio.sleep(SLOW_WRITE_S)
-        return await record(*args, **kwargs)
+    def held(plan: Any, busy_ms: int) -> Any:
+        gate.wait(timeout=20)
+        time.sleep(SLOW_WRITE_S)
+        return write_batch(plan, busy_ms)
 
-    engine.ledger.record_signal = held  # type: ignore[method-assign]
+    writer._write_batch = held  # type: ignore[method-assign]
     return gate
 
 

@@ -749,3 +749,20 @@ def test_limiter_memory_is_bounded() -> None:
     for i in range(10_000):
         limiter.hit(f"10.0.{i // 256}.{i % 256}")
     assert len(limiter) == 100
+
+
+async def test_health_is_503_with_the_problem_when_alerts_cannot_be_recorded(
+    start_listener: StartListener, client: httpx.AsyncClient
+) -> None:
+    listener, _ = await start_listener(
+        health_extra=lambda: {
+            "ledger": {"ok": False, "state": "disk_full"},
+            "problem": "alerts cannot be recorded: database or disk is full",
+        }
+    )
+    response = await client.get(listener.url + "/health")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "unavailable"
+    assert body["error"] == "alerts cannot be recorded: database or disk is full"
+    assert body["ledger"]["state"] == "disk_full" and "problem" not in body

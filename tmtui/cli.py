@@ -11,6 +11,7 @@ import asyncio
 import logging
 import sys
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -18,6 +19,7 @@ import typer
 
 from tmtui import __version__
 from tmtui.cli_common import ConfigOpt, emit_json, err, fail, load
+from tmtui.cli_common import run as run_command
 from tmtui.cli_history import COMMANDS as READ_COMMANDS
 from tmtui.cli_ledger import ledger_app
 from tmtui.cli_risk import risk_cmd
@@ -25,6 +27,7 @@ from tmtui.cli_transfer import COMMANDS as TRANSFER_COMMANDS
 from tmtui.config import Config, example_config_text, find_config_path
 from tmtui.core.models import TmtuiError
 from tmtui.instance_lock import InstanceLock, running_instance
+from tmtui.ledger import Ledger
 
 app = typer.Typer(
     name="tmtui",
@@ -91,6 +94,8 @@ def run(
     except TmtuiError as exc:
         fail(str(exc), code=1)
     with lock:
+        if not demo:
+            _check_ledger(ledger)
         if headless:
             from tmtui.headless import run_headless
 
@@ -105,14 +110,29 @@ def run(
 def _run_screen(cfg: Config, demo: bool, lock: InstanceLock) -> None:
     """The TUI; a failure to start (ledger, listener port) ends it with one line, exit 1."""
     from tmtui.app import TmtuiApp
+    from tmtui.factory import build_engine
 
     _log_to_file(cfg.ledger.resolved_path().with_suffix(".log"))
-    app = TmtuiApp(cfg, demo=demo, instance_lock=lock)
+    factory = partial(build_engine, cfg, daily_backups=not demo)
+    app = TmtuiApp(cfg, demo=demo, instance_lock=lock, engine_factory=factory)
     app.run()
     if app.start_error is not None:
         fail(app.start_error, code=1)
     if app.return_code:
         raise typer.Exit(app.return_code)
+
+
+def _check_ledger(path: Path) -> None:
+    """Before anything starts: a broken ledger is refused (one line, exit 1). A missing one
+    is created by the engine, whose first log line says so."""
+    if not path.exists():
+        return
+
+    async def check() -> None:
+        ledger = await Ledger.open(path, create=False, quick_check=True)
+        await ledger.close()
+
+    run_command(check())
 
 
 def _log_to_file(path: Path) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import date, datetime
@@ -24,6 +25,7 @@ from tmtui.config import Config, load_config
 from tmtui.core.formatting import price_text, signed_money
 from tmtui.core.models import LedgerUnavailable, TmtuiError
 from tmtui.ledger import Ledger
+from tmtui.ledger_guard import RESTORE_HINT, LedgerRefused
 
 T = TypeVar("T")
 
@@ -57,10 +59,12 @@ def fail(message: str, code: int = 2) -> NoReturn:
 
 
 def run(coro: Coroutine[Any, Any, T], code: int = 2) -> T:
-    """Run a command's coroutine; a TmtuiError becomes one line and exit `code` (1 when
-    the ledger could not be used)."""
+    """Run a command's coroutine; a TmtuiError becomes one line and exit `code`, a ledger
+    that cannot be used (missing, damaged, locked) one line and exit 1."""
     try:
         return asyncio.run(coro)
+    except (LedgerRefused, LedgerUnavailable) as exc:
+        return fail(str(exc), 1)
     except TmtuiError as exc:
         return fail(str(exc), 1 if isinstance(exc, LedgerUnavailable) else code)
 
@@ -70,11 +74,20 @@ def emit_json(document: Any) -> None:
     sys.stdout.write(simplejson.dumps(document, use_decimal=True, indent=2) + "\n")
 
 
-async def with_ledger(cfg: Config, work: Callable[[Ledger], Awaitable[T]]) -> T:
-    """Open the configured ledger for `work`, and close it whatever happens."""
-    ledger = await Ledger.open(cfg.ledger.resolved_path())
+async def with_ledger(
+    cfg: Config, work: Callable[[Ledger], Awaitable[T]], *, create: bool = False
+) -> T:
+    """Open the configured ledger for `work`, and close it whatever happens.
+
+    Read commands never create a ledger (a missing one is LedgerRefused); `create` is for
+    the writers that may start one (`tmtui import`, under the instance lock like `run`).
+    """
+    path = cfg.ledger.resolved_path()
+    ledger = await Ledger.open(path, create=create, write_budget=cfg.ledger.write_budget)
     try:
         return await work(ledger)
+    except sqlite3.DatabaseError as exc:
+        raise LedgerRefused(f"ledger {path} could not be read ({exc}): {RESTORE_HINT}") from None
     finally:
         await ledger.close()
 

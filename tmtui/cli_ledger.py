@@ -1,13 +1,16 @@
-"""`tmtui ledger ...`: proofs and repairs of the ledger's derived tables.
+"""`tmtui ledger ...`: backups, proofs and repairs of the ledger.
 
 Signals are the source of truth; fills, trades, day rollups and the stored book are derived
 from them. `verify` replays every signal and compares; `rebuild` rewrites the derived tables
-(after a change to commissions or the contract table, say).
+(after a change to commissions or the contract table, say); `backup` copies the ledger while
+`tmtui run` writes to it.
 """
 
 from __future__ import annotations
 
 import time
+from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -15,9 +18,11 @@ from tmtui.cli_common import ConfigOpt, JsonOpt, emit_json, err, fail, load, out
 from tmtui.core.models import TmtuiError
 from tmtui.instance_lock import InstanceLock
 from tmtui.ledger import Ledger
+from tmtui.ledger_backup import BackupFailed, backup_file, default_backup_name
 
 ledger_app = typer.Typer(
-    help="Check or rebuild the ledger's derived tables from its signals.", no_args_is_help=True
+    help="Back up the ledger, check or rebuild its derived tables from its signals.",
+    no_args_is_help=True,
 )
 
 
@@ -71,4 +76,37 @@ def rebuild_cmd(config: ConfigOpt = None) -> None:
         f"rebuilt {cfg.ledger.resolved_path()}: {trades} round trip(s) "
         f"in {time.monotonic() - began:.1f} s",
         markup=False,
+    )
+
+
+@ledger_app.command("backup")
+def backup_cmd(
+    path: Annotated[
+        Path | None,
+        typer.Argument(
+            help="File to write, or a folder to write into (default: [ledger] backup_dir).",
+            show_default=False,
+        ),
+    ] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """A consistent copy of the ledger (SQLite online backup), safe while `tmtui run` writes.
+
+    Never overwrites a file; the copy is checked before it gets its name. Restore it as the
+    README says ("Restoring a backup").
+    """
+    cfg = load(config)
+    ledger = cfg.ledger.resolved_path()
+    target = path.expanduser() if path is not None else cfg.ledger.resolved_backup_dir()
+    if path is None or target.is_dir():
+        target = target / default_backup_name(ledger)
+    try:
+        result = backup_file(ledger, target)
+    except BackupFailed as exc:
+        fail(str(exc), 1)
+    out.print(
+        f"backed up {ledger} to {result.path}: {result.signals} signals, {result.size:,} bytes",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
     )

@@ -111,7 +111,7 @@ def import_(
     except TmtuiError as exc:
         fail(str(exc), 1)
     with lock:
-        result = run(with_ledger(cfg, work), code=1)
+        result = run(with_ledger(cfg, work, create=True), code=1)
     if json:
         emit_json(_result_json(result))
     else:

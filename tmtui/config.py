@@ -55,15 +55,28 @@ class FeedConfig:
     watchlist: tuple[str, ...] = ()
 
 
+MAX_WRITE_BUDGET_S = 2.5
+"""TradingView gives up after 3 s; the reply needs some of that time too."""
+
+
 @dataclass(frozen=True)
 class LedgerConfig:
     path: str = ""
+    backup_dir: str = ""
+    backups_kept: int = 7
+    write_budget: float = 2.0
     keep_event_days: int = 90
 
     def resolved_path(self) -> Path:
         if self.path:
             return Path(self.path).expanduser()
         return Path(platformdirs.user_data_dir(APP_NAME)) / "ledger.db"
+
+    def resolved_backup_dir(self) -> Path:
+        """`backup_dir`, else a `backups` folder next to the ledger."""
+        if self.backup_dir:
+            return Path(self.backup_dir).expanduser()
+        return self.resolved_path().parent / "backups"
 
 
 @dataclass(frozen=True)
@@ -331,6 +344,12 @@ def _check_values(config: Config, where: str) -> None:
         (ui.refresh > 0, "ui.refresh must be > 0"),
         (ui.max_log_lines > 0, "ui.max_log_lines must be > 0"),
         (ui.sparkline_points > 1, "ui.sparkline_points must be > 1"),
+        (ledger.backups_kept >= 0, "ledger.backups_kept must be >= 0 (0 = no daily backups)"),
+        (
+            0 < ledger.write_budget <= MAX_WRITE_BUDGET_S,
+            f"ledger.write_budget must be > 0 and at most {MAX_WRITE_BUDGET_S} (seconds), "
+            f"got {ledger.write_budget}",
+        ),
         (ledger.keep_event_days >= 0, "ledger.keep_event_days must be >= 0 (0 = forever)"),
     ]
     for ok, message in checks:

@@ -24,7 +24,7 @@ from tmtui.core.book import Book, Plan, PositionKey
 from tmtui.core.changes import ChangeLog
 from tmtui.core.events import Event, EventKind
 from tmtui.core.manual_orders import ManualOrder, ManualPrice
-from tmtui.core.models import AlertReply, IncomingAlert, TmtuiError
+from tmtui.core.models import AlertReply, IncomingAlert, LedgerUnavailable, TmtuiError
 from tmtui.core.risk_rules import RiskExit
 from tmtui.core.series import PnlSeries
 from tmtui.core.views import AccountView, PositionView, Snapshot, SymbolMark
@@ -32,6 +32,7 @@ from tmtui.core.views import account_view as account_figures
 from tmtui.feeds.base import FeedStatus, Quote, QuoteFeed
 from tmtui.history import load_book, load_day_account, make_state
 from tmtui.ledger import Ledger
+from tmtui.ledger_guard import LedgerStatus
 from tmtui.queries import Queries
 from tmtui.retention import Housekeeper
 from tmtui.risk_guard import RiskGuard
@@ -98,6 +99,8 @@ class Engine:
             entry=self.guard.entry,
             drifted=self.guard.drifted,
             drift_of=self.guard.drift_of,
+            undone=self._undone,
+            not_recorded=self._not_recorded,
         )
         self.housekeeper = Housekeeper(ledger, self.state.calendar, config.ledger.keep_event_days)
         self.feed: QuoteFeed | None = None
@@ -111,6 +114,7 @@ class Engine:
         self._sample_interval = sample_interval
         self._started = False
         self._stopped = False
+        ledger.on_status(self._ledger_status)
 
     @property
     def book(self) -> Book:
@@ -144,9 +148,10 @@ class Engine:
         self._started = True
         await self.restore()
         count = len(self.book.positions)
+        new = " (new: created now)" if self.ledger.created else ""
         self.say(
             EventKind.INFO,
-            f"tmtui {__version__}: ledger {self.ledger.path}, {count} open position(s)",
+            f"tmtui {__version__}: ledger {self.ledger.path}{new}, {count} open position(s)",
         )
         if self._feed_factory is not None:
             self.feed = self._feed_factory(self.on_quote, self.on_feed_status)
@@ -250,13 +255,15 @@ class Engine:
         return await self.intake.place_order(order)
 
     def _applied(self, plan: Plan) -> None:
-        """After a recorded plan is applied: sample it, follow its symbol, revalue, and let
-        the risk guard count its money and check the rules."""
+        """After a plan is recorded: sample it, follow its symbol, revalue, and let the risk
+        guard count its money and check the rules. The feed's symbols change only when a
+        position opens or closes (adding to or reducing one costs no watchlist walk)."""
         if plan.position is None:
             self.sampler.closed(plan.key)
         else:
             self.sampler.moved([plan.key])
-        self._sync_symbols()
+        if plan.before == 0 or plan.position is None:
+            self._sync_symbols()
         now = self.clock()
         self._revalue(now)
         self.guard.applied(plan)
@@ -265,6 +272,48 @@ class Engine:
 
     async def _risk_exit(self, exit_: RiskExit) -> None:
         await self.intake.risk_exit(exit_)
+
+    def _undone(self, keys: list[PositionKey]) -> None:
+        """After plans the ledger refused were taken back (see intake_pending)."""
+        for key in keys:
+            if key in self.book.positions:
+                self.sampler.moved([key])
+            else:
+                self.sampler.closed(key)
+        self._sync_symbols()
+        self._revalue(self.clock())
+        self.emit(
+            Event(
+                EventKind.ERROR,
+                f"took back {len(keys)} alert(s) the ledger did not record "
+                "(TradingView resends them)",
+                self.clock(),
+            ),
+            persist=False,
+        )
+
+    def _not_recorded(self, alert: IncomingAlert, exc: LedgerUnavailable) -> None:
+        """Every alert answered 503 gets its own line on the screen and in headless output."""
+        self.state.errors += 1
+        self.emit(
+            Event(
+                EventKind.ERROR,
+                f"alert from {alert.peer} answered 503 (TradingView resends it): {exc}",
+                self.clock(),
+                {"peer": alert.peer, "status": 503},
+            )
+        )
+
+    def _ledger_status(self, status: LedgerStatus) -> None:
+        """The ledger's trouble, loudly; and when it is over."""
+        if status.ok:
+            self.say(EventKind.INFO, "ledger OK again: alerts are recorded")
+        elif not status.closed:
+            self.state.errors += 1
+            event = Event(
+                EventKind.ERROR, f"LEDGER: {status.message}", self.clock(), {"state": status.state}
+            )
+            self.emit(event)
 
     # --- strategies -----------------------------------------------------------------------
 
@@ -294,8 +343,15 @@ class Engine:
             self.emit(event)
 
     def health(self) -> dict[str, Any]:
-        status = self.state.feed_status
-        return {"feed": {"state": status.state.value, "delay_minutes": status.delay_minutes}}
+        """For `/health`: a `problem` makes it answer 503 (alerts cannot be recorded)."""
+        feed, ledger = self.state.feed_status, self.ledger.status()
+        body: dict[str, Any] = {
+            "feed": {"state": feed.state.value, "delay_minutes": feed.delay_minutes},
+            "ledger": ledger.as_json(self.ledger.path),
+        }
+        if not ledger.ok:
+            body["problem"] = ledger.message
+        return body
 
     def _wanted_symbols(self) -> set[str]:
         symbols, errors = self.state.wanted_symbols(self.config.feed.watchlist)
@@ -353,7 +409,9 @@ class Engine:
             version=self.changes.version,
         )
         positions = [replace(p, drift=self.guard.drift_of(p.key)) for p in snap.positions]
-        return replace(snap, positions=positions, risk=self.guard.view(now))
+        status = self.ledger.status()
+        problem = None if status.ok or status.closed else status.message
+        return replace(snap, positions=positions, risk=self.guard.view(now), ledger=problem)
 
     def account_view(self) -> AccountView:
         """Today's figures alone (cheaper than a snapshot, for the quote → screen path)."""

@@ -16,6 +16,7 @@ from tmtui.config import Config
 from tmtui.core.contracts import ContractBook
 from tmtui.engine import Engine, FeedFactory, utcnow
 from tmtui.feeds.base import FeedStatus, Quote, QuoteFeed
+from tmtui.history import make_calendar
 from tmtui.ledger import Ledger
 
 DEMO_START_PRICES = {
@@ -96,9 +97,20 @@ async def build_engine(
     seed: int | None = None,
     clock: Callable[[], datetime] = utcnow,
     sample_interval: float = 1.0,
+    daily_backups: bool = False,
 ) -> Engine:
-    """Open the ledger and assemble the engine; call `await engine.start()` to run it."""
-    ledger = await Ledger.open(ledger_path or config.ledger.resolved_path())
+    """Open the ledger and assemble the engine; call `await engine.start()` to run it.
+
+    `daily_backups`: `tmtui run` keeps one backup per trading day ([ledger] backup_dir,
+    backups_kept); the demo and tests do not.
+    """
+    settings = config.ledger
+    ledger = await Ledger.open(
+        ledger_path or settings.resolved_path(), write_budget=settings.write_budget
+    )
+    if daily_backups:
+        day_of = make_calendar(config).day_of
+        ledger.keep_daily_backups(settings.resolved_backup_dir(), settings.backups_kept, day_of)
     return Engine(
         config,
         ledger,

@@ -100,7 +100,7 @@ async def run_headless(
 
     Raises TmtuiError when it cannot start (ledger, listener port): the caller prints it.
     """
-    engine = await build_engine(config)
+    engine = await build_engine(config, daily_backups=not demo)
     tz = config.session.timezone
 
     stop = asyncio.Event()

@@ -4,20 +4,36 @@ Each signal goes in with its fills, closed trades and day rollups exactly as `Le
 record_signal` writes a live one (the same row writers), and the stored book is written once
 at the end as the whole book after the last of them. Kept apart from `ledger.py` so the
 live write path can change (group commit) without this one in the way; it borrows the
-ledger's row writers and its one-writer transaction.
+ledger's row writers and runs as one write of its own in the ledger's writer thread.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from tmtui.core.book_state import BookDelta
 from tmtui.core.events import Event
-from tmtui.core.models import Fill, LedgerUnavailable, Trade
+from tmtui.core.models import Fill, LedgerUnavailable, Outcome, Trade
 from tmtui.core.rollups import DayRollup
-from tmtui.ledger import Ledger, SignalRecord, iso
+from tmtui.ledger import (
+    EVENT_SQL,
+    FILL_SQL,
+    TRADE_SQL,
+    Ledger,
+    SignalRecord,
+    _add_rollup,
+    _book_rows,
+    _event_row,
+    _fill_row,
+    _insert_signal,
+    _signal_row,
+    _trade_row,
+    _write_book,
+    iso,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,40 +75,54 @@ class LedgerMoved(LedgerUnavailable):
 async def record_batch(ledger: Ledger, batch: Batch) -> list[int]:
     """Write the whole batch in one transaction; returns the new signal ids in order.
 
-    Raises LedgerMoved (nothing written) if the stored book moved since it was read.
+    Raises LedgerMoved (nothing written) if the stored book moved since it was read. Rows are
+    built here, before the write; the writer thread only executes them.
     """
-    db = ledger._db
+    items = [
+        (
+            _signal_row(item.record, _kept_key(item.record)),
+            _kept_key(item.record),
+            [_fill_row(f) for f in item.fills],
+            [_trade_row(t) for t in item.closed_trades],
+            list(item.rollups),
+        )
+        for item in batch.signals
+    ]
+    book = _book_rows(batch.book)
+    when = iso(batch.when)
+    imports = [(m.strategy, m.format, m.file, when, m.signals) for m in batch.imports]
+    events = [_event_row(e, dict(e.data), None) for e in batch.events]
 
-    async def write() -> list[int]:
-        async with db.execute("SELECT last_signal_id FROM book_meta WHERE id = 1") as cur:
-            row = await cur.fetchone()
+    def write(conn: sqlite3.Connection) -> list[int]:
+        row = conn.execute("SELECT last_signal_id FROM book_meta WHERE id = 1").fetchone()
         if row is None or int(row[0]) != batch.expect_last_signal_id:
             raise LedgerMoved(
                 f"{ledger.path} changed while the file was being read (is tmtui run "
                 "recording alerts?): nothing imported, try again"
             )
         ids = []
-        for item in batch.signals:
-            signal_id = await ledger._insert_signal(item.record)
-            for fill in item.fills:
-                await ledger._insert_fill(fill, signal_id)
-            for trade in item.closed_trades:
-                await ledger._insert_trade(trade)
-            for rollup in item.rollups:
-                await ledger._add_rollup(rollup)
+        for signal, key, fills, trades, rollups in items:
+            signal_id = _insert_signal(conn, signal, key)
+            conn.executemany(FILL_SQL, [(signal_id, *fill) for fill in fills])
+            conn.executemany(TRADE_SQL, trades)
+            for rollup in rollups:
+                _add_rollup(conn, rollup)
             ids.append(signal_id)
         if ids:
-            await db.execute("DELETE FROM open_positions")
-            await ledger._write_book(batch.book, ids[-1])
-        for mark in batch.imports:
-            await db.execute(
-                "INSERT INTO strategy_imports VALUES (?,?,?,?,?) ON CONFLICT"
-                " (strategy, format, file) DO UPDATE SET imported_at = excluded.imported_at,"
-                " signals = signals + excluded.signals",
-                (mark.strategy, mark.format, mark.file, iso(batch.when), mark.signals),
-            )
-        for event in batch.events:
-            await ledger._insert_event(event)
+            conn.execute("DELETE FROM open_positions")
+            _write_book(conn, book, ids[-1])
+        conn.executemany(
+            "INSERT INTO strategy_imports VALUES (?,?,?,?,?) ON CONFLICT"
+            " (strategy, format, file) DO UPDATE SET imported_at = excluded.imported_at,"
+            " signals = signals + excluded.signals",
+            imports,
+        )
+        conn.executemany(EVENT_SQL, events)
         return ids
 
-    return await ledger._transaction(write)
+    return list(await ledger.write_alone(write))
+
+
+def _kept_key(record: SignalRecord) -> str | None:
+    """The dedupe key the ledger keeps for this outcome (as `Ledger.queue_signal` does)."""
+    return record.idem_key if record.outcome in (Outcome.ACCEPTED, Outcome.IGNORED) else None

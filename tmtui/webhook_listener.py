@@ -78,6 +78,8 @@ MAX_PENDING_REPORTS: Final = 256
 MAX_TRACKED_CLIENTS: Final = 4096
 FORWARDING_HEADERS: Final = ("X-Forwarded-For", "CF-Connecting-IP", "Forwarded", "X-Real-IP")
 GENERIC_503: Final = "tmtui could not record the alert; TradingView will resend it"
+HEALTH_PROBLEM_KEY: Final = "problem"
+"""`health_extra()` puts why alerts cannot be recorded under this key: /health is then 503."""
 
 
 class ListenerSettings(Protocol):
@@ -474,7 +476,8 @@ class WebhookListener:
         except UnusableSignal as exc:
             return self._fail(peer, 422, str(exc))
         except LedgerUnavailable as exc:
-            log.error("alert from %s not recorded (503): %s", peer, self._scrub(str(exc)))
+            # A warning: the engine reports each refused alert itself, loudly (screen, headless).
+            log.warning("alert from %s not recorded (503): %s", peer, self._scrub(str(exc)))
             return _json(503, {"ok": False, "error": self._scrub(str(exc)) or GENERIC_503})
         except Exception:
             log.exception("alert from %s not recorded (503): unexpected error in the engine", peer)
@@ -570,8 +573,14 @@ class WebhookListener:
         return response
 
     async def _on_health(self, request: web.Request) -> web.Response:
-        """Liveness for the trader's monitor: no secret, no positions."""
+        """Liveness for the trader's monitor: no secret, no positions.
+
+        503 whenever alerts cannot be recorded (the sink's `health_extra` names the problem
+        under `HEALTH_PROBLEM_KEY`: ledger locked past the write budget, gone, disk full), so
+        a monitor sees what TradingView would get.
+        """
         body: dict[str, Any] = {}
+        problem: str | None = None
         if self._health_extra is not None:
             try:
                 extra = self._health_extra()
@@ -579,13 +588,17 @@ class WebhookListener:
                 log.exception("health_extra failed")
                 extra = {}
             if isinstance(extra, dict):
+                problem = extra.pop(HEALTH_PROBLEM_KEY, None)
                 body.update(extra)
         body.update(
-            status="ok",
+            status="ok" if problem is None else "unavailable",
             version=self._version,
             uptime_s=round(time.monotonic() - self._started_at, 1),
             listener=self._describe(),
         )
+        if problem is not None:
+            body["error"] = self._scrub(str(problem))
+            return _json(503, body)
         return _json(200, body)
 
     def _describe(self) -> dict[str, Any]:

@@ -250,6 +250,9 @@ class Snapshot:
     position_series: dict[tuple[str, str], list[float]]
     strategies: dict[str, bool]
     errors: int = 0
+    ledger: str | None = None
+    """Why alerts cannot be recorded right now (ledger locked, gone, disk full); None when
+    they can."""
     risk: RiskView | None = None
     rejected: int = 0
     secret_set: bool = True

@@ -29,6 +29,7 @@ FEED_STYLES = {
     "down": f"bold {LOSS}",
 }
 DELAY_BADGE = f"bold black on {WARN}"
+LEDGER_BADGE = f"bold white on {LOSS}"
 SEPARATOR = " │ "
 
 
@@ -185,6 +186,10 @@ class StatusLine(Static):
         return Segment(text, short, droppable=False)
 
     def _ledger(self, s: Snapshot) -> Segment:
+        """The ledger's path, or loudly what is wrong with it: then the other parts shorten
+        first, it is never dropped, and a long reason runs to the edge of the line."""
+        if s.ledger is not None:
+            return Segment(Text(f" LEDGER: {s.ledger} ", style=LEDGER_BADGE), droppable=False)
         path = short_path(s.ledger_path)
         full = Text.assemble(("Ledger ", "dim"))
         full.append(path)
