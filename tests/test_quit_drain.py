@@ -114,6 +114,8 @@ async def test_quitting_the_screen_during_a_burst_loses_no_alert(tmp_path: Path)
         async with httpx.AsyncClient(timeout=15) as client:
             posts = await send_burst(url, engine.config.listener.secret, client)
             await until(pilot, lambda: listener.in_flight == BURST, "the whole burst in flight")
+            # In flight at the listener is not yet seen by the engine: wait until it is.
+            await until(pilot, lambda: app.quit_risk().worth_asking, "the engine to see one")
             await pilot.press("q")  # an alert just arrived: it asks
             await until(pilot, lambda: isinstance(app.screen, QuitScreen), "the quit dialog")
             await pilot.press("y")
