@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Sparkline
 
 from tmtui.app import TmtuiApp
 from tmtui.config import Config
@@ -28,6 +27,7 @@ from tmtui.screens.quit_confirm import QuitScreen
 from tmtui.screens.strategies import StrategiesScreen
 from tmtui.signal_client import build_alert_payload, post_signal
 from tmtui.widgets.event_log import EventLog
+from tmtui.widgets.pnl_charts import SignedChart
 from tmtui.widgets.positions_table import PositionsTable
 from tmtui.widgets.status_line import StatusLine
 
@@ -147,7 +147,7 @@ async def test_alerts_appear_as_rows_and_log_lines(engine: Engine) -> None:
         assert cell(app, "ORB|NQ", "side") == "long"
         assert cell(app, "Trend|MES", "side") == "short"
         assert cell(app, "Trend|MES", "qty") == "2"
-        assert cell(app, "ORB|NQ", "avg") == "25600"
+        assert cell(app, "ORB|NQ", "avg") == "25600.00"
         await until(pilot, lambda: "(Trend) → short 2" in log_text(app), "the log line")
         text = log_text(app)
         assert "buy 1 NQ @ 25600 (ORB) → long 1" in text
@@ -170,8 +170,8 @@ async def test_prices_move_pnl_cells_and_sparklines(engine: Engine) -> None:
         )
         pnl = cell(app, "ORB|NQ", "open_pnl")
         assert pnl.startswith(("+", "-")) or pnl == "0.00"
-        position = app.dashboard.query_one("#position-spark", Sparkline)
-        account = app.dashboard.query_one("#account-spark", Sparkline)
+        position = app.dashboard.query_one("#position-spark", SignedChart)
+        account = app.dashboard.query_one("#account-spark", SignedChart)
         await until(pilot, lambda: len(position.data or []) >= 3, "position sparkline points")
         before = list(account.data or [])
         await until(pilot, lambda: list(account.data or []) != before, "the account line")

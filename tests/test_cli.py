@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -194,3 +195,65 @@ async def test_read_commands_on_populated_ledger(config_file: Path) -> None:
     table = tmtui("positions", "--config", str(config_file))
     assert "ES" in table.stdout and "6E" in table.stdout
     await engine.stop()
+
+
+def wide(*args: str, columns: int = 160) -> str:
+    """A read command's table as a terminal `columns` wide would show it."""
+    env = {**os.environ, "COLUMNS": str(columns)}
+    result = subprocess.run(
+        [sys.executable, "-m", "tmtui", *args], capture_output=True, text=True, timeout=30, env=env
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def table_rows(output: str) -> list[list[str]]:
+    """The cells of a Rich table's body rows (box characters as separators)."""
+    rows = []
+    for line in output.splitlines():
+        if line.startswith("│"):
+            rows.append([cell for cell in line.strip("│").split("│")])
+    return rows
+
+
+async def test_tables_read_like_the_screen(config_file: Path) -> None:
+    config = load_config(config_file)
+    engine = Engine(config, await Ledger.open(config.ledger.resolved_path()))
+    await engine.start()
+    try:
+        await check_tables(engine, config_file)
+    finally:
+        await engine.stop()
+
+
+async def check_tables(engine: Engine, config_file: Path) -> None:
+    for strategy, ticker, price in (
+        ("beta", "NQ1!", "25600"),
+        ("Alpha", "CL1!", "70.4"),
+        ("alpha", "6E1!", "1.1"),
+        ("Beta", "ES1!", "6800"),
+    ):
+        await engine.submit_alert(alert("buy", ticker, 1, price, strategy=strategy))
+    engine.on_quote(Quote("CME_MINI:NQ1!", D("25601"), received=datetime.now(UTC)))
+    await engine.submit_alert(alert("close", "NQ1!", None, "26850", strategy="beta"))
+    await engine.flush()
+    c = ("--config", str(config_file))
+    rows = table_rows(wide("positions", *c))
+    assert [(r[0].strip(), r[1].strip()) for r in rows] == [
+        ("alpha", "6E"),
+        ("Alpha", "CL"),
+        ("Beta", "ES"),
+    ]  # by strategy then symbol, ignoring case, as on the screen
+    cl = rows[1]
+    assert cl[4].endswith(" 70.40 ") and cl[4].startswith("   ")  # tick decimals, right-aligned
+    assert rows[0][4].strip() == "1.10000" and rows[2][4].strip() == "6800.00"
+    assert rows[2][6].strip() == "—"  # never quoted: no figure, not zero
+
+    trade = table_rows(wide("trades", *c))[0]
+    narrow = table_rows(wide("positions", *c, columns=60))
+    assert any("1.10000" in cell for row in narrow for cell in row)  # text folds, not numbers
+    entry, exit_, pnl, comm, net = (trade[i] for i in (5, 6, 7, 8, 9))
+    assert (entry.strip(), exit_.strip()) == ("25600.00", "26850.00")
+    assert pnl.strip() == "+25,000.00"
+    assert comm.strip() == "-2.50" and net.strip() == "+24,997.50"
+    assert trade[4] == "   1 "  # Qty right-aligned under its header, like every number

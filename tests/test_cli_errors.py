@@ -124,6 +124,7 @@ def test_the_keymap_table_matches_the_bindings() -> None:
     from tmtui.screens.strategies import StrategiesScreen
     from tmtui.screens.strategy_board import StrategyBoardScreen
     from tmtui.screens.trades import TradesScreen
+    from tmtui.screens.webhook_setup import WebhookSetupScreen
 
     screens = {
         DASHBOARD: (*TmtuiApp.BINDINGS, *DashboardScreen.BINDINGS),
@@ -132,6 +133,7 @@ def test_the_keymap_table_matches_the_bindings() -> None:
         "the order form": OrderScreen.BINDINGS,
         "the help": HelpScreen.BINDINGS,
         "the strategy list": StrategiesScreen.BINDINGS,
+        "the webhook set-up": WebhookSetupScreen.BINDINGS,
         TRADES: (*TmtuiApp.BINDINGS, *TradesScreen.keymap_bindings()),
         STRATEGIES: (*TmtuiApp.BINDINGS, *StrategyBoardScreen.keymap_bindings()),
         CALENDAR: (*TmtuiApp.BINDINGS, *PnlCalendarScreen.keymap_bindings()),

@@ -1,4 +1,6 @@
-"""Snapshot tests of the trading screen: empty, with two positions, and the close modal.
+"""Snapshot tests of the trading screen: empty, with several positions at 80x24 and
+160x45 (a long strategy name, one never quoted, one quoted delayed), the close modal and
+the webhook set-up.
 
 Deterministic by construction: no feed and no listener (no random port, no random walk),
 a fixed clock, quotes fed by hand, a relative ledger path, and event times frozen.
@@ -86,17 +88,35 @@ def quote(engine: Engine, root: str, last: str) -> None:
     engine.on_quote(Quote(symbol, Decimal(last), received=NOW))
 
 
-async def two_positions(pilot: Pilot[Any]) -> None:
+async def several_positions(pilot: Pilot[Any]) -> None:
+    """NQ and MES moving, a long-named CL, a delayed 6E, and YM never quoted."""
     engine = await wait_started(pilot)
     await buy(engine, "buy", "NQ1!", 1, "25600", "ORB", 12)
     await buy(engine, "sell", "MES1!", 2, "6800", "Trend", 3)
-    for nq, mes in (("25590", "6801.25"), ("25620.5", "6797"), ("25605.25", "6799.5")):
+    await buy(engine, "buy", "CL1!", 1, "70.40", "Very Long Strategy Name Alpha", 30)
+    await buy(engine, "sell", "6E1!", 1, "1.16005", "Very Long Strategy Name Beta", 7)
+    await buy(engine, "buy", "YM1!", 1, "47000", "mean revert", 1)
+    path = [
+        ("25590", "6801.25", "70.38"),
+        ("25620.5", "6797", "70.52"),
+        ("25575", "6803.5", "70.61"),
+        ("25560.25", "6802", "70.55"),
+        ("25605.25", "6799.5", "70.70"),
+    ]
+    for nq, mes, cl in path:
         quote(engine, "NQ", nq)
         quote(engine, "MES", mes)
+        quote(engine, "CL", cl)
         await engine.flush()
+    symbol = engine.book.contracts["6E"].tv_symbol
+    engine.on_quote(
+        Quote(symbol, Decimal("1.16065"), received=NOW, update_mode="delayed_streaming_900")
+    )
+    await engine.flush()
     assert isinstance(pilot.app, TmtuiApp)
     pilot.app.dashboard.refresh_view()
     await pilot.pause()
+    await pilot.pause(0.3)  # the log re-wraps after the first layout
 
 
 def test_empty_dashboard(snap_app: TmtuiApp, snap_compare: SnapCompare) -> None:
@@ -107,12 +127,20 @@ def test_empty_dashboard(snap_app: TmtuiApp, snap_compare: SnapCompare) -> None:
     assert snap_compare(snap_app, terminal_size=SIZE, run_before=run_before)
 
 
-def test_dashboard_with_two_positions(snap_app: TmtuiApp, snap_compare: SnapCompare) -> None:
-    assert snap_compare(snap_app, terminal_size=SIZE, run_before=two_positions)
+def test_dashboard_several_positions_160x45(snap_app: TmtuiApp, snap_compare: SnapCompare) -> None:
+    assert snap_compare(snap_app, terminal_size=SIZE, run_before=several_positions)
+
+
+def test_dashboard_several_positions_80x24(snap_app: TmtuiApp, snap_compare: SnapCompare) -> None:
+    assert snap_compare(snap_app, terminal_size=(80, 24), run_before=several_positions)
 
 
 def test_close_confirmation_modal(snap_app: TmtuiApp, snap_compare: SnapCompare) -> None:
-    assert snap_compare(snap_app, terminal_size=SIZE, run_before=two_positions, press=["c"])
+    assert snap_compare(snap_app, terminal_size=SIZE, run_before=several_positions, press=["c"])
+
+
+def test_webhook_setup_80x24(snap_app: TmtuiApp, snap_compare: SnapCompare) -> None:
+    assert snap_compare(snap_app, terminal_size=(80, 24), run_before=several_positions, press=["w"])
 
 
 async def feed_down_positions(pilot: Pilot[Any]) -> None:
@@ -136,4 +164,4 @@ def test_flatten_dialog_with_stale_and_missing_marks_80x24(
 
 
 def test_order_form_on_the_selected_row(snap_app: TmtuiApp, snap_compare: SnapCompare) -> None:
-    assert snap_compare(snap_app, terminal_size=SIZE, run_before=two_positions, press=["b"])
+    assert snap_compare(snap_app, terminal_size=SIZE, run_before=several_positions, press=["b"])

@@ -7,6 +7,7 @@ stderr and a non-zero exit code, never a traceback.
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
@@ -21,15 +22,16 @@ from rich.console import Console
 from rich.markup import escape
 
 from tmtui.config import Config, load_config
+from tmtui.core.formatting import price_text, signed_money
 from tmtui.core.models import LedgerUnavailable, TmtuiError
-from tmtui.core.views import money, price
 from tmtui.ledger import Ledger
 from tmtui.ledger_guard import RESTORE_HINT, LedgerRefused
 
 T = TypeVar("T")
 
 err = Console(stderr=True)
-out = Console()
+out = Console(width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 160)
+"""Tables for people; in a pipe Rich would assume 80 columns and squeeze them."""
 
 ConfigOpt = Annotated[
     Path | None,
@@ -91,16 +93,16 @@ async def with_ledger(
 
 
 def fmt_money(value: Decimal | None) -> str:
-    """Cents with thousands separators, green/red by sign; unknown as an em dash."""
-    if value is None:
-        return "—"
-    text = f"{money(value):,.2f}"
-    color = "green" if value > 0 else "red" if value < 0 else ""
-    return f"[{color}]{text}[/]" if color else text
+    """Signed with thousands separators, green or red, as on the screen (`—` when unknown)."""
+    text = signed_money(value)
+    if value is None or text == "0.00":
+        return text
+    return f"[{'green' if value > 0 else 'red'}]{text}[/]"
 
 
-def fmt_price(value: Decimal | None) -> str:
-    return "—" if value is None else str(price(value))
+def fmt_price(value: Decimal | None, tick: Decimal | None = None) -> str:
+    """A price with the contract's tick decimals, as on the screen (exact without a tick)."""
+    return price_text(value, tick)
 
 
 def parse_day(text: str, flag: str = "--day") -> date:

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from tmtui.cli_common import (
     ConfigOpt,
@@ -31,6 +33,8 @@ from tmtui.cli_common import (
 )
 from tmtui.config import Config
 from tmtui.core.calendar_grid import GridCell, MonthGrid, month_bounds
+from tmtui.core.contracts import ContractBook
+from tmtui.core.formatting import row_order
 from tmtui.core.history_views import percent, period_json, ratio, strategy_json
 from tmtui.core.stats import TradeStats
 from tmtui.core.trading_day import zone
@@ -67,25 +71,24 @@ def positions(config: ConfigOpt = None, json: JsonOpt = False) -> None:
     if json:
         emit_json([position_json(v) for v in views])
         return
-    table = _table(
-        "Open positions",
-        ["Strategy", "Symbol", "Side", "Qty", "Avg", "Last", "Open P&L", "Trade DD", "Run-up"],
-        left=3,
-    )
-    table.add_column("Stale")
-    for v in views:
-        table.add_row(
-            v.strategy,
+    tick = _ticks(cfg)
+    cells = [
+        [
+            escape(v.strategy),
             v.symbol,
             v.side,
             str(v.qty),
-            fmt_price(v.avg_price),
-            fmt_price(v.last_price),
+            fmt_price(v.avg_price, tick(v.symbol)),
+            fmt_price(v.last_price, tick(v.symbol)),
             fmt_money(v.open_pnl),
             fmt_money(v.trade_drawdown),
             fmt_money(v.trade_runup),
             "waiting" if v.last_price is None else "STALE" if v.stale else "",
-        )
+        ]
+        for v in sorted(views, key=lambda v: row_order(v.strategy, v.symbol))
+    ]
+    columns = ["Strategy", "Symbol", "Side", "Qty", "Avg", "Last", "Open P&L", "Trade DD"]
+    table = _table("Open positions", [*columns, "Run-up", "Stale"], 3, cells, text=(9,))
     out.print(table if views else "No open positions.")
 
 
@@ -134,25 +137,26 @@ def trades(
     if not rows:
         out.print("No closed trades.")
         return
-    cols = ["Exit", "Strategy", "Symbol", "Side", "Qty", "Entry", "Exit px", "P&L", "Comm", "Net"]
-    table = _table("Trades", [*cols, "MAE", "MFE"], left=4)
-    for t in rows:
-        assert t.exit_time is not None
-        table.add_row(
-            t.exit_time.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"),
-            t.strategy,
+    tick = _ticks(cfg)
+    cells = [
+        [
+            _exit_time(t, tz),
+            escape(t.strategy),
             t.root,
             t.side.value,
             str(t.qty),
-            fmt_price(t.entry_price),
-            fmt_price(t.exit_price),
+            fmt_price(t.entry_price, tick(t.root)),
+            fmt_price(t.exit_price, tick(t.root)),
             fmt_money(t.gross),
-            fmt_money(t.commission),
+            fmt_money(-t.commission),  # a cost: it takes from the P&L
             fmt_money(t.net),
             fmt_money(t.mae),
             fmt_money(t.mfe),
-        )
-    out.print(table)
+        ]
+        for t in rows
+    ]
+    cols = ["Exit", "Strategy", "Symbol", "Side", "Qty", "Entry", "Exit px", "P&L", "Comm", "Net"]
+    out.print(_table("Trades", [*cols, "MAE", "MFE"], 4, cells))
     out.print(stats_line(stats))
 
 
@@ -354,37 +358,73 @@ def strategies(config: ConfigOpt = None, json: JsonOpt = False) -> None:
     if not rows:
         out.print("No strategies yet: they appear with their first alert.")
         return
-    cols = ["Strategy", "On", "Position", "Open P&L", "Today", "Month", "All time"]
-    table = _table("Strategies", [*cols, "Trades", "Win %", "PF", "Max DD"], left=3)
-    table.columns[0].min_width = min(24, max(len(s.strategy) for s in rows))
+    cells = []
     for s in rows:
         name = f"{escape(s.strategy)}\n[dim]imported[/]" if s.imported else escape(s.strategy)
         win_rate, pf = percent(s.stats.win_rate), ratio(s.stats.profit_factor)
-        table.add_row(
-            name,
-            "ON" if s.enabled else "[red]OFF[/]",
-            ", ".join(f"{p.side} {p.qty} {p.symbol}" for p in s.positions) or "flat",
-            fmt_money(s.open_pnl),
-            fmt_money(s.realized_today),
-            fmt_money(s.realized_month),
-            fmt_money(s.realized_all),
-            str(s.stats.trades),
-            "—" if win_rate is None else f"{win_rate}",
-            ("∞" if s.stats.wins else "—") if pf is None else str(pf),
-            fmt_money(s.max_drawdown),
+        cells.append(
+            [
+                name,
+                "ON" if s.enabled else "[red]OFF[/]",
+                ", ".join(f"{p.side} {p.qty} {p.symbol}" for p in s.positions) or "flat",
+                fmt_money(s.open_pnl),
+                fmt_money(s.realized_today),
+                fmt_money(s.realized_month),
+                fmt_money(s.realized_all),
+                str(s.stats.trades),
+                "—" if win_rate is None else f"{win_rate}",
+                ("∞" if s.stats.wins else "—") if pf is None else str(pf),
+                fmt_money(s.max_drawdown),
+            ]
         )
+    cols = ["Strategy", "On", "Position", "Open P&L", "Today", "Month", "All time"]
+    table = _table("Strategies", [*cols, "Trades", "Win %", "PF", "Max DD"], 3, cells)
+    table.columns[0].min_width = min(24, max(len(s.strategy) for s in rows))
     out.print(table)
 
 
 # --- shared ----------------------------------------------------------------------------------
 
 
-def _table(title: str, columns: list[str], left: int) -> Table:
-    """A table whose first `left` columns are text (left) and the rest figures (right)."""
+def _table(
+    title: str,
+    columns: list[str],
+    left: int,
+    rows: list[list[str]],
+    text: tuple[int, ...] = (),
+) -> Table:
+    """The first `left` columns (and those in `text`) are text, left-aligned and folded when
+    the terminal is narrow; the rest are figures, right-aligned and never cut."""
     table = Table(title=title)
     for i, col in enumerate(columns):
-        table.add_column(col, justify="left" if i < left else "right")
+        figure = i >= left and i not in text
+        widest = max((Text.from_markup(row[i]).cell_len for row in rows), default=0)
+        table.add_column(
+            col,
+            justify="right" if figure else "left",
+            no_wrap=figure,
+            overflow="ellipsis" if figure else "fold",
+            min_width=max(widest, len(col)) if figure else None,
+        )
+    for row in rows:
+        table.add_row(*row)
     return table
+
+
+def _ticks(cfg: Config) -> Callable[[str], Decimal | None]:
+    """A root's tick size, for prices with the contract's decimals."""
+    specs = ContractBook(cfg.contracts).specs
+
+    def tick(root: str) -> Decimal | None:
+        spec = specs.get(root)
+        return spec.tick_size if spec else None
+
+    return tick
+
+
+def _exit_time(trade: Any, tz: Any) -> str:
+    assert trade.exit_time is not None
+    return str(trade.exit_time.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"))
 
 
 def _tz(cfg: Config) -> Any:

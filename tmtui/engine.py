@@ -21,12 +21,14 @@ from tmtui import __version__
 from tmtui.config import Config
 from tmtui.core.account import DayAccount
 from tmtui.core.book import Book, Plan, PositionKey
+from tmtui.core.changes import ChangeLog
 from tmtui.core.events import Event, EventKind
 from tmtui.core.manual_orders import ManualOrder, ManualPrice
 from tmtui.core.models import AlertReply, IncomingAlert, LedgerUnavailable, TmtuiError
 from tmtui.core.risk_rules import RiskExit
 from tmtui.core.series import PnlSeries
-from tmtui.core.views import PositionView, Snapshot, SymbolMark
+from tmtui.core.views import AccountView, PositionView, Snapshot, SymbolMark
+from tmtui.core.views import account_view as account_figures
 from tmtui.feeds.base import FeedStatus, Quote, QuoteFeed
 from tmtui.history import load_book, load_day_account, make_state
 from tmtui.ledger import Ledger
@@ -103,6 +105,8 @@ class Engine:
         self.housekeeper = Housekeeper(ledger, self.state.calendar, config.ledger.keep_event_days)
         self.feed: QuoteFeed | None = None
         self.listener: Listener | None = None
+        self.changes = ChangeLog()
+        """Which positions moved since a view last drew (the screen's quote→cell path)."""
         self._feed_factory = feed_factory
         self._listener_factory = listener_factory
         self._subscribers: list[EventSubscriber] = []
@@ -264,6 +268,7 @@ class Engine:
         self._revalue(now)
         self.guard.applied(plan)
         self.guard.check(now)
+        self.changes.filled(plan.key, plan.position is not None)
 
     async def _risk_exit(self, exit_: RiskExit) -> None:
         await self.intake.risk_exit(exit_)
@@ -330,6 +335,7 @@ class Engine:
             self.sampler.moved(marked)
             self._revalue(quote.received)
             self.guard.check(self.clock())
+            self.changes.touch(marked)
 
     def on_feed_status(self, status: FeedStatus) -> None:
         event = self.state.set_feed_status(status, self.clock())
@@ -400,11 +406,17 @@ class Engine:
             last_alert=self.intake.last_alert,
             ledger_path=str(self.ledger.path),
             secret_set=bool(self.config.listener.secret),
+            version=self.changes.version,
         )
         positions = [replace(p, drift=self.guard.drift_of(p.key)) for p in snap.positions]
         status = self.ledger.status()
         problem = None if status.ok or status.closed else status.message
         return replace(snap, positions=positions, risk=self.guard.view(now), ledger=problem)
+
+    def account_view(self) -> AccountView:
+        """Today's figures alone (cheaper than a snapshot, for the quote → screen path)."""
+        unmarked = sum(1 for p in self.book.open_positions() if p.mark is None)
+        return account_figures(self.state.account, unmarked)
 
     async def recent_events(self, limit: int) -> list[Event]:
         """The ledger's latest log lines, oldest first (the log at start)."""

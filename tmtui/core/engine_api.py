@@ -12,19 +12,23 @@ from decimal import Decimal
 from typing import Protocol
 
 from tmtui.core.book import PositionKey
+from tmtui.core.changes import ChangeLog
 from tmtui.core.events import Event
 from tmtui.core.manual_orders import ManualOrder, ManualPrice
 from tmtui.core.models import AlertReply
-from tmtui.core.views import PositionView, Snapshot, SymbolMark
+from tmtui.core.views import AccountView, PositionView, Snapshot, SymbolMark
 
 
 class EngineApi(Protocol):
     """What a view of tmtui may ask of the engine."""
 
     clock: Callable[[], datetime]
+    changes: ChangeLog
+    """Which positions moved since a version: the quote → screen path watches it."""
 
     # --- snapshot and views
     def snapshot(self) -> Snapshot: ...
+    def account_view(self) -> AccountView: ...
     def positions(self) -> list[PositionView]: ...
     def position_view(self, key: PositionKey) -> PositionView | None: ...
     def strategy_enabled(self, strategy: str) -> bool: ...

@@ -285,9 +285,6 @@ def describe(plan: Plan, now: datetime, price_source: PriceSource | None = None)
     state = "flat" if after == 0 else f"{'long' if after > 0 else 'short'} {abs(after)}"
     price_text = f" @ {plan.price}" if plan.price is not None else ""
     text = f"{signal_text(s, with_price=False)}{price_text} ({s.strategy}) → {state}"
-    if plan.closed_trades:
-        net = sum((t.net for t in plan.closed_trades), Decimal(0))
-        text += f", P&L {net:+,.2f}"
     data: dict[str, Any] = {
         "strategy": s.strategy,
         "symbol": s.root,
@@ -295,6 +292,10 @@ def describe(plan: Plan, now: datetime, price_source: PriceSource | None = None)
         "before": plan.before,
         "after": after,
     }
+    if plan.closed_trades:
+        net = sum((t.net for t in plan.closed_trades), Decimal(0))
+        text += f", P&L {net:+,.2f}"
+        data["pnl"] = str(net)  # the log colors a winning or losing close by it
     if price_source is not None:
         text += f" (price {price_source.value})"
         data["price_source"] = price_source.value

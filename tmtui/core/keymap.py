@@ -39,6 +39,8 @@ DEFAULT_KEYS: dict[str, dict[str, str]] = {
         "strategies": "E",
         "buy": "b",
         "sell": "s",
+        "webhook_setup": "w",
+        "filter_log": "slash",
         "cursor_down": "j,down",
         "cursor_up": "k,up",
     },
@@ -47,6 +49,14 @@ DEFAULT_KEYS: dict[str, dict[str, str]] = {
     "the order form": {"cancel_order": "escape"},
     "the help": {"close_help": "escape,question_mark,q"},
     "the strategy list": {"close_strategies": "escape,E"},
+    "the webhook set-up": {
+        "setup_reveal": "s",
+        "setup_copy_secret": "c",
+        "setup_copy_message": "m",
+        "setup_strategy": "n",
+        "setup_test": "t",
+        "setup_close": "escape",
+    },
     TRADES: {**EVERY_SCREEN, "trade_filter": "f", "clear_trade_filter": "x"},
     STRATEGIES: {**EVERY_SCREEN, "toggle_strategy": "e"},
     CALENDAR: {

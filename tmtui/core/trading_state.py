@@ -205,6 +205,7 @@ class TradingState:
         last_alert: datetime | None,
         ledger_path: str,
         secret_set: bool,
+        version: int = 0,
     ) -> Snapshot:
         ages = [(now - q.received).total_seconds() for q in self.quotes.values()]
         status = self.feed_status
@@ -228,4 +229,5 @@ class TradingState:
             errors=self.errors,
             rejected=self.rejected,
             secret_set=secret_set,
+            version=version,
         )

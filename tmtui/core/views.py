@@ -256,6 +256,8 @@ class Snapshot:
     risk: RiskView | None = None
     rejected: int = 0
     secret_set: bool = True
+    version: int = 0
+    """The engine's change version this snapshot shows (see `tmtui.core.changes`)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,66 +1,66 @@
-"""How the screen writes money, prices, durations and times; formatting only, no arithmetic.
+"""How the screen writes money, prices and times: `tmtui.core.formatting` plus color.
 
-Every widget goes through these so a figure looks the same in the table, the totals bar
-and the confirmation modal.
+Every widget goes through these so a figure looks the same in the table, the totals bar,
+the charts and the confirmation modal (and, through the core, in the CLI tables).
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, tzinfo
 from decimal import Decimal
 
 from rich.console import JustifyMethod
 from rich.text import Text
 
-from tmtui.core.views import money, price
+from tmtui.core.formatting import (
+    MAX_PRICE_PLACES,
+    NO_VALUE,
+    duration_text,
+    signed_money,
+)
+from tmtui.core.formatting import price_text as _price_text
+from tmtui.core.views import money
 
-NO_VALUE = "—"
-MAX_PRICE_PLACES = 6
-"""An average over lots can have 28 digits; the screen shows at most this many places."""
+__all__ = [
+    "GAIN",
+    "LOSS",
+    "MAX_PRICE_PLACES",
+    "NO_VALUE",
+    "WARN",
+    "clock_text",
+    "duration_text",
+    "money_text",
+    "pnl_style",
+    "price_text",
+    "signed_money",
+]
 
-
-def signed_money(value: Decimal | None) -> str:
-    """`+1,000.00`, `-500.00`, `0.00`, or a dash when there is no figure yet."""
-    if value is None:
-        return NO_VALUE
-    rounded = money(value)
-    return f"{rounded:+,.2f}" if rounded else "0.00"
+GAIN = "#5fd75f"
+"""Bright enough to read on the dark themes' near-black panels (ANSI green is not, on some)."""
+LOSS = "#ff5f5f"
+WARN = "#ffd75f"
 
 
 def pnl_style(value: Decimal | None) -> str:
     """Green for a gain, red for a loss, plain for zero or unknown."""
     if value is None or not money(value):
         return ""
-    return "green" if value > 0 else "red"
+    return GAIN if value > 0 else LOSS
 
 
 def money_text(
     value: Decimal | None, *, bold: bool = False, justify: JustifyMethod = "right"
 ) -> Text:
-    """A signed, colored money figure as a Rich Text."""
-    style = pnl_style(value)
-    if bold and style:
+    """A signed, colored money figure as a Rich Text (a dim dash when unknown)."""
+    style = pnl_style(value) if value is not None else "dim"
+    if bold and style and value is not None:
         style = f"bold {style}"
     return Text(signed_money(value), style=style, justify=justify)
 
 
-def price_text(value: Decimal | None) -> str:
-    """An exact price (never rounded to cents), cut to a readable number of places."""
-    if value is None:
-        return NO_VALUE
-    shown = price(value)
-    exponent = shown.as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -MAX_PRICE_PLACES:
-        shown = value.quantize(Decimal(1).scaleb(-MAX_PRICE_PLACES))
-    return format(shown, "f")
-
-
-def duration_text(elapsed: timedelta) -> str:
-    """`0:12:05`; hours keep counting past a day (`27:03:00`), never negative."""
-    seconds = max(int(elapsed.total_seconds()), 0)
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}"
+def price_text(value: Decimal | None, tick: Decimal | None = None) -> str:
+    """A price with the contract's tick decimals; exact (trimmed) when the tick is unknown."""
+    return _price_text(value, tick)
 
 
 def clock_text(moment: datetime, tz: tzinfo) -> str:
