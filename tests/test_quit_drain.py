@@ -125,3 +125,15 @@ async def test_quitting_the_screen_during_a_burst_loses_no_alert(tmp_path: Path)
         await until(pilot, lambda: not app.is_running, "the app to stop")
     assert [r.status_code for r in replies] == [200] * BURST
     assert accepted_ids(tmp_path / "t.db") == {f"id:d-{n}" for n in range(BURST)}
+
+
+def test_quit_asks_when_positions_are_open_or_alerts_are_recent_or_in_flight() -> None:
+    from tmtui.screens.quit_confirm import QuitRisk, quit_question
+
+    assert not QuitRisk(0, None).worth_asking
+    assert not QuitRisk(0, 45.0).worth_asking
+    assert QuitRisk(2, None).worth_asking
+    assert QuitRisk(0, 12.0).worth_asking
+    in_flight = QuitRisk(0, None, in_flight=3)
+    assert in_flight.worth_asking
+    assert "3 alerts are being recorded now" in quit_question(in_flight).plain

@@ -204,3 +204,30 @@ async def test_no_risk_config_changes_nothing(tmp_path: Path) -> None:
     assert engine.snapshot().risk.checks == () and engine.snapshot().risk.banner is None
     assert not [e for e in events if e.kind in (EventKind.RISK_EXIT, EventKind.RISK_LOCK)]
     await engine.stop()
+
+
+def test_limits_know_when_no_rule_is_configured() -> None:
+    assert RiskLimits().empty
+    assert not RiskLimits(daily_loss_limit=D(500)).empty
+    assert not RiskLimits(strategies={"ORB": replace(RiskLimits(), max_position={"NQ": 1})}).empty
+
+
+async def test_no_rules_costs_nothing_per_mark(tmp_path: Path) -> None:
+    """Without [risk], the guard measures nothing on a mark or an alert, and shows no rule."""
+    clock = Clock(T0)
+    engine, _ = await started(risk_config(tmp_path, RiskLimits()), clock)
+    calls: list[object] = []
+    original = engine.guard.inputs
+
+    def counted(now: datetime) -> object:
+        calls.append(now)
+        return original(now)
+
+    engine.guard.inputs = counted  # type: ignore[method-assign,assignment]
+    await engine.submit_alert(alert("buy", "NQ1!", 1, "25600", received=clock.tick()))
+    engine.on_quote(Quote(NQ, D("25590"), received=clock.tick()))
+    engine.guard.check(clock.tick())
+    assert calls == []
+    view = engine.guard.view(clock.now)
+    assert view.checks == () and view.locks == ()
+    await engine.stop()

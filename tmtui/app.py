@@ -244,7 +244,7 @@ class TmtuiApp(App[None]):
         snapshot = engine.snapshot()
         last = snapshot.last_alert
         age = None if last is None else (snapshot.time - last).total_seconds()
-        return QuitRisk(len(snapshot.positions), age)
+        return QuitRisk(len(snapshot.positions), age, engine.alerts_in_flight())
 
     def _quit_answered(self, quit_now: bool | None) -> None:
         if quit_now:

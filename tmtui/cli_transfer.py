@@ -6,7 +6,7 @@ import os
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated, TextIO
+from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
@@ -14,9 +14,11 @@ from tmtui.cli_common import ConfigOpt, day_range, emit_json, err, fail, load, o
 from tmtui.config import Config
 from tmtui.core.models import TmtuiError
 from tmtui.exports import COLUMNS, FORMATS, WHAT, Exporter, write_csv, write_json
-from tmtui.importer import ImportOptions, ImportResult, import_file
 from tmtui.instance_lock import InstanceLock
 from tmtui.ledger import Ledger
+
+if TYPE_CHECKING:  # the importer (TradingView files, xlsx) loads only for `tmtui import`
+    from tmtui.importer import ImportResult
 
 FromOpt = Annotated[
     str | None, typer.Option("--from", help="First trading day YYYY-MM-DD (inclusive).")
@@ -98,6 +100,8 @@ def import_(
     config: ConfigOpt = None,
 ) -> None:
     """Record history from a file, all or nothing; importing it twice adds nothing."""
+    from tmtui.importer import ImportOptions, import_file
+
     cfg = load(config)
     if not file.is_file():
         fail(f"{file} is not a file")

@@ -85,6 +85,8 @@ class RiskGuard:
 
     def entry(self, strategy: str, root: str, before: int, wanted: int) -> EntryVerdict:
         """How much of an alert's move the lockouts, entry times and max_position allow."""
+        if self.limits.empty and not self.figures.state.locks:
+            return EntryVerdict(before, wanted, wanted)
         now = self.clock()
         self._roll(now)
         return check_entry(
@@ -108,7 +110,13 @@ class RiskGuard:
     # --- acting on marks ----------------------------------------------------------------
 
     def check(self, now: datetime) -> None:
-        """Measure every rule now; lock, close and log as the rules say."""
+        """Measure every rule now; lock, close and log as the rules say.
+
+        With no rule configured and no lockout left over, there is nothing to measure: a
+        mark or an alert then costs nothing here (it runs on every one of them).
+        """
+        if self.limits.empty and not self.figures.state.locks:
+            return
         self._roll(now)
         inputs = self.inputs(now)
         for lock in observe(self.limits, self.figures.state, inputs):
@@ -134,6 +142,8 @@ class RiskGuard:
 
     def view(self, now: datetime) -> RiskView:
         """The rules as of `now` for the screen (measured afresh, deciding nothing)."""
+        if self.limits.empty and not self.figures.state.locks:
+            return RiskView((), ())
         result = evaluate(self.limits, self.figures.state, self.inputs(now))
         return RiskView(result.checks, tuple(self.figures.state.locks))
 

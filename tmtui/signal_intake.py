@@ -84,11 +84,11 @@ class SignalIntake:
 
     async def submit_alert(self, alert: IncomingAlert) -> AlertReply:
         """Decide, record durably, then answer. Raises the typed errors the listener maps."""
+        self.last_alert = alert.received  # received, whatever becomes of it (quit asks)
         try:
             key = alert.idem_key
             original = await self.ledger.find_by_idem_key(key) if key else None
             async with self._lock:
-                self.last_alert = alert.received
                 reply = self._intake(alert, original)
             return await reply
         except LedgerUnavailable as exc:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, time
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -161,6 +161,16 @@ class RiskLimits(StrategyRisk):
             own.take_profit or self.take_profit,
             own.trailing_stop or self.trailing_stop,
             own.profit_lock or self.profit_lock,
+        )
+
+    @property
+    def empty(self) -> bool:
+        """No rule configured at all: nothing to measure on a mark or an alert."""
+        unset = StrategyRisk()
+        return self.trailing_drawdown is None and all(
+            getattr(scope, f.name) == getattr(unset, f.name)
+            for _, scope in self.scopes()
+            for f in fields(StrategyRisk)
         )
 
     @property

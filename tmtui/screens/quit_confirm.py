@@ -26,11 +26,13 @@ class QuitRisk:
 
     open_positions: int
     last_alert_age: float | None
+    in_flight: int = 0
 
     @property
     def worth_asking(self) -> bool:
+        """Positions open, or an alert received (answered or still being recorded) lately."""
         recent = self.last_alert_age is not None and self.last_alert_age <= RECENT_ALERT_S
-        return self.open_positions > 0 or recent
+        return self.open_positions > 0 or recent or self.in_flight > 0
 
 
 def quit_question(risk: QuitRisk) -> Text:
@@ -39,7 +41,10 @@ def quit_question(risk: QuitRisk) -> Text:
     text = Text()
     if n:
         text.append(f"{n} position{'s are' if n != 1 else ' is'} open. ", style="bold")
-    if risk.last_alert_age is not None and risk.last_alert_age <= RECENT_ALERT_S:
+    if risk.in_flight:
+        many = "alerts are" if risk.in_flight != 1 else "alert is"
+        text.append(f"{risk.in_flight} {many} being recorded now. ", style="bold")
+    elif risk.last_alert_age is not None and risk.last_alert_age <= RECENT_ALERT_S:
         text.append(f"An alert arrived {int(risk.last_alert_age)} s ago. ", style="bold")
     text.append(
         "\nAlerts will not be received while tmtui is stopped: TradingView does not queue "
