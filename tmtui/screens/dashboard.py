@@ -88,6 +88,8 @@ class DashboardScreen(TradingActions):
         self._early_notes: list[str] | None = []
         self._seen_version = -1
         self._planned: tuple[int, int, int] | None = None
+        self._held_back: set[PositionKey] = set()
+        """Positions a quote moved while their rows were scrolled out of view."""
         self.live = Coalescer(self.live_redraw, self._later, LIVE_INTERVAL)
         """The quote → cell path: engine changes in, at most one redraw per interval out."""
 
@@ -157,6 +159,7 @@ class DashboardScreen(TradingActions):
             snapshot = self.engine.snapshot()
             self.snapshot = snapshot
             self._seen_version = snapshot.version
+            self._held_back.clear()  # every row is drawn from this snapshot
             table = self.query_one(PositionsTable)
             with self.app.batch_update():
                 self.query_one(TotalsBar).show(snapshot.account, self._disabled(snapshot))
@@ -195,12 +198,15 @@ class DashboardScreen(TradingActions):
         if changes.structure_version > self._seen_version:
             self.refresh_view()  # a fill opened or closed something: re-list the rows
             return
-        keys = changes.changed_since(self._seen_version)
+        table = self.query_one(PositionsTable)
+        selected = table.selected_key
+        keys = self._held_back.union(changes.changed_since(self._seen_version))
         self._seen_version = changes.version
+        shown = table.visible_keys()
+        now = {k for k in keys if k in shown or k == selected}
+        self._held_back = keys - now  # drawn when scrolled into view or at the next refresh
         try:
-            views = [v for v in map(engine.position_view, keys) if v is not None]
-            table = self.query_one(PositionsTable)
-            selected = table.selected_key
+            views = [v for v in map(engine.position_view, now) if v is not None]
             account = engine.account_view()
             charts = self.query_one(PnlCharts)
             with self.app.batch_update():
@@ -259,6 +265,10 @@ class DashboardScreen(TradingActions):
         else:
             log.exception("screen refresh failed")
             self.note(text)
+
+    def on_positions_table_scrolled(self, _: PositionsTable.Scrolled) -> None:
+        if self._held_back:
+            self.live.poke()
 
     def on_positions_table_highlighted(self, _: PositionsTable.Highlighted) -> None:
         if self.snapshot is not None:

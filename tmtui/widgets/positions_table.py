@@ -78,6 +78,9 @@ class PositionsTable(ScrollView, can_focus=True):
 
         key: PositionKey | None
 
+    class Scrolled(Message):
+        """Other rows came into view (the screen redraws any it held back)."""
+
     def __init__(self, contracts: ContractBook | None = None, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.contracts = contracts or ContractBook()
@@ -116,6 +119,12 @@ class PositionsTable(ScrollView, can_focus=True):
     def layout_keys(self) -> tuple[str, ...]:
         """The columns shown now, in order."""
         return self._layout.keys if self._layout else ()
+
+    def visible_keys(self) -> set[PositionKey]:
+        """The positions whose rows are on screen now."""
+        top = self.scroll_offset.y
+        shown = self._order[top : top + max(self.scrollable_content_region.height - 1, 0)]
+        return {position_key(key) for key in shown}
 
     def is_valid_row_index(self, index: int) -> bool:
         return 0 <= index < len(self._order)
@@ -306,6 +315,11 @@ class PositionsTable(ScrollView, can_focus=True):
         self._strips.clear()
         self._styles.clear()
         self._header = None
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if round(old_value) != round(new_value):
+            self.post_message(self.Scrolled())
 
     def on_focus(self) -> None:
         self._restyle()
