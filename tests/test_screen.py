@@ -314,15 +314,18 @@ async def test_w_shows_the_webhook_setup_and_t_sends_a_harmless_test_alert(
         await until(pilot, lambda: app.screen is app.dashboard, "the dashboard")
 
 
+TWELVE = (
+    *(("NQ1!", "25600"), ("ES1!", "6800"), ("CL1!", "70.40"), ("GC1!", "4050")),
+    *(("YM1!", "47000"), ("RTY1!", "2450"), ("MES1!", "6800"), ("ZN1!", "112.25")),
+    *(("6E1!", "1.16005"), ("NG1!", "3.456"), ("SI1!", "50.125"), ("ZB1!", "117.5")),
+)
+
+
 async def test_rows_out_of_view_are_drawn_when_scrolled_to(engine: Engine) -> None:
     app = TmtuiApp(engine.config, engine=engine)
     async with app.run_test(size=(80, 24)) as pilot:
         await started(app, pilot)
-        for n, (ticker, price) in enumerate(
-            [("NQ1!", "25600"), ("ES1!", "6800"), ("CL1!", "70.40"), ("GC1!", "4050")]
-            + [("YM1!", "47000"), ("RTY1!", "2450"), ("MES1!", "6800"), ("ZN1!", "112.25")]
-            + [("6E1!", "1.16005"), ("NG1!", "3.456"), ("SI1!", "50.125"), ("ZB1!", "117.5")]
-        ):
+        for n, (ticker, price) in enumerate(TWELVE):
             await open_position(engine, "buy", ticker, 1, price, f"S{n:02d}")
         await until(pilot, lambda: table(app).row_count == 12, "twelve rows")
         quote(engine, "ZB", "118")  # S11|ZB: the last row, scrolled out of view at 80x24
