@@ -123,12 +123,22 @@ async def test_alerts_go_before_samples_and_samples_never_wait_in_front(tmp_path
     ledger = await Ledger.open(path, write_budget=2.0)
     holder = sqlite3.connect(path, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
+    writer = ledger._writer
+    write_batch = writer._write_batch
+    waits: list[int] = []  # each batch's busy wait: 0 for samples, the budget for alerts
+
+    def spied(plan: Any, busy_ms: int) -> Any:
+        waits.append(busy_ms)
+        return write_batch(plan, busy_ms)
+
+    writer._write_batch = spied  # type: ignore[method-assign]
     samples = asyncio.create_task(ledger.add_events([Event(EventKind.FEED, "sample")]))
-    await asyncio.sleep(0.3)  # the sample tried, found the lock, and waits its turn
+    # the sample tried, found the lock, and waits its turn
+    await wait_for(lambda: writer._low_retry_at > 0, what="the sample to find the lock")
     alert = asyncio.create_task(
         ledger.record_signal(record(1), events=[Event(EventKind.INFO, "alert")])
     )
-    await asyncio.sleep(0.3)
+    await wait_for(lambda: any(w > 0 for w in waits), what="the alert to wait on the lock")
     holder.execute("ROLLBACK")
     holder.close()
     assert await alert == 1
