@@ -19,9 +19,10 @@ from tmtui.core.history.samples import PositionSample
 from tmtui.core.models import Action, LedgerUnavailable, Outcome, Signal
 from tmtui.ledger.backup import DailyBackups
 from tmtui.ledger.guard import FileGuard, LedgerRefused
+from tmtui.ledger.pending import ChainBroken
 from tmtui.ledger.signal_writes import DuplicateSignal
 from tmtui.ledger.store import Ledger
-from tmtui.ledger.writer import ChainBroken, LedgerWriter
+from tmtui.ledger.writer import LedgerWriter
 
 
 def count_rows(path: Path, table: str) -> int:

@@ -189,7 +189,7 @@ async def test_max_position_trims_an_alert_and_the_drift_shows_until_one_agrees(
     assert rows[-1]["reason"] == "max_position NQ 2 (account): 3 asked, trimmed to long 2"
     closed = await engine.submit_alert(alert("close", "NQ1!", None, "18001", received=clock.tick()))
     assert closed.outcome is Outcome.ACCEPTED
-    assert engine.guard.drift_of(("S", "NQ")) is None
+    assert engine.state.drift.get(("S", "NQ")) is None
     assert await verify(engine.ledger, engine.config) == []
     await engine.stop()
 

@@ -48,6 +48,7 @@ from tmtui.ledger.opening import (
     prepare,
     rescue,
 )
+from tmtui.ledger.pending import PendingWrite
 from tmtui.ledger.reads import (
     LedgerReads,
 )
@@ -67,7 +68,7 @@ from tmtui.ledger.signal_writes import (
 from tmtui.ledger.upkeep import (
     LedgerUpkeep,
 )
-from tmtui.ledger.writer import LedgerWriter, PendingWrite
+from tmtui.ledger.writer import LedgerWriter
 
 log = logging.getLogger("tmtui.ledger")
 DEFAULT_WRITE_BUDGET_S: Final = 2.0
