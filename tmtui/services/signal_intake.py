@@ -125,7 +125,7 @@ class SignalIntake:
         self.bus.publish(Logged(event, write is None))
         if write is not None:
             try:
-                await self.ledger.record_write(write)
+                await self.ledger.record(write).confirmed()
             except LedgerUnavailable:
                 log.error("could not record a refused alert: %s", reason)
 
@@ -200,7 +200,7 @@ class SignalIntake:
         the ledger fails it when one of them fails (and `_took_back` undoes the plans).
         """
         decided_on_pending = len(self._pending) > 0
-        write = self.ledger.queue_write(decision.write, chained=True)
+        write = self.ledger.record(decision.write, chained=True)
         undo = self._apply(decision.plan) if decision.plan is not None else None
         self._pending.track(write, undo, key if decision.outcome in KEYED else None)
         write.add_done_callback(
