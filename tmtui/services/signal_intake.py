@@ -25,7 +25,8 @@ from datetime import datetime
 from tmtui.core.alerts import intake
 from tmtui.core.alerts.alert_rules import EntryCheck
 from tmtui.core.alerts.manual_orders import ManualOrder, ManualPrice
-from tmtui.core.book.book import Plan, PositionKey
+from tmtui.core.book.account import DayAccount
+from tmtui.core.book.book import Plan, Position, PositionKey
 from tmtui.core.book.trading_state import TradingState
 from tmtui.core.events import Event, EventKind
 from tmtui.core.models import AlertReply, IncomingAlert, LedgerUnavailable, Outcome, TmtuiError
@@ -198,15 +199,27 @@ class SignalIntake:
 
         Every write is chained: it was decided on top of the signals queued before it, so
         the ledger fails it when one of them fails (and `_took_back` undoes the plans).
+
+        The plan is applied and the reply's position worked out BEFORE the write is queued:
+        should either fail (a bug, a number no book can hold), the plan is taken back and
+        nothing is queued, so the 503 the listener answers means "not recorded" — never a
+        recorded alert the sender is told to resend.
         """
         decided_on_pending = len(self._pending) > 0
-        write = self.ledger.record(decision.write, chained=True)
         undo = self._apply(decision.plan) if decision.plan is not None else None
+        try:
+            view = self.state.position_view(decision.key, self.clock()) if decision.key else None
+            if view is not None:
+                position_json(view)  # the reply must be writable too
+        except Exception:
+            if undo is not None:
+                undo()
+            raise
+        write = self.ledger.record(decision.write, chained=True)
         self._pending.track(write, undo, key if decision.outcome in KEYED else None)
         write.add_done_callback(
             lambda done: None if done.failed() else self.bus.publish(Recorded(decision))
         )
-        view = self.state.position_view(decision.key, self.clock()) if decision.key else None
         return self._answer(decision, write, view, decided_on_pending)
 
     async def _answer(
@@ -235,24 +248,35 @@ class SignalIntake:
         return intake.reply_of(decision, signal_id, position_json(view) if view else None)
 
     def _apply(self, plan: Plan) -> Undo:
-        """Apply a plan whose record is queued to the book; return how to take it back."""
+        """Apply a plan to the book; return how to take it back (a failure to apply is taken
+        back at once, so the book never holds half a plan)."""
         state, key = self.state, plan.key
         position = state.book.positions.get(key)
         next_trade_id = state.book.next_trade_id
         account = replace(state.account, curve=replace(state.account.curve))
-        state.apply(plan)
+        try:
+            state.apply(plan)
+        except Exception:
+            self._restore(key, position, next_trade_id, account)
+            raise
 
         def undo() -> PositionKey:
-            if position is None:
-                state.book.positions.pop(key, None)
-            else:
-                state.book.positions[key] = position
-            state.book.next_trade_id = next_trade_id
-            if state.account.day == account.day:
-                state.account = account
+            self._restore(key, position, next_trade_id, account)
             return key
 
         return undo
+
+    def _restore(
+        self, key: PositionKey, position: Position | None, next_trade_id: int, account: DayAccount
+    ) -> None:
+        state = self.state
+        if position is None:
+            state.book.positions.pop(key, None)
+        else:
+            state.book.positions[key] = position
+        state.book.next_trade_id = next_trade_id
+        if state.account.day == account.day:
+            state.account = account
 
     def _took_back(self, keys: list[PositionKey]) -> None:
         self.bus.publish(TookBack(tuple(keys)))
