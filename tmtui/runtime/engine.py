@@ -154,6 +154,7 @@ class Engine(EngineViews):
             EventKind.INFO,
             f"tmtui {__version__}: ledger {self.ledger.path}{new}, {count} open position(s)",
         )
+        self.guard.announce_locks()
         if self._feed_factory is not None:
             self.feed = self._feed_factory(self.on_quote, self.on_feed_status)
             self.feed.track(self._wanted_symbols())

@@ -167,6 +167,21 @@ class RiskGuard:
             await self.ledger.save_risk_state(data, self.clock())
             self._saved = data
 
+    def announce_locks(self) -> None:
+        """At start: every lockout still in force, said at once (not first when an alert is
+        refused), so a trader restarting during a lockout knows the desk is locked."""
+        now = self.clock()
+        self._roll(now)
+        today = self.state.calendar.day_of(now)
+        for lock in self.figures.state.locks:
+            if lock.day >= today:
+                text = (
+                    f"LOCKED OUT ({lock.scope}): {lock.reason};"
+                    " no new entries until the next trading day"
+                )
+                data = {"rule": lock.rule, "strategy": lock.strategy, "figures": lock.figures}
+                self._bus.publish(Logged(Event(EventKind.RISK_LOCK, text, now, data)))
+
     def _roll(self, now: datetime) -> None:
         self.figures.roll(self.state.calendar.day_of(now))
 
