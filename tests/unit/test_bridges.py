@@ -668,7 +668,7 @@ def _doc_examples() -> list[str]:
     """Every alert example of docs/alerts.md §3, placeholders filled in as TradingView would."""
     from pathlib import Path
 
-    text = (Path(__file__).parents[1] / "docs" / "alerts.md").read_text(encoding="utf-8")
+    text = (Path(__file__).parents[2] / "docs" / "alerts.md").read_text(encoding="utf-8")
     section = text.split("## 3.", 1)[1].split("## 4.", 1)[0]
     examples: list[str] = []
     for block in section.split("```")[1::2]:
