@@ -392,6 +392,9 @@ def test_read_commands_refuse_a_broken_ledger_with_one_line(
 
 
 # --- a full disk ---------------------------------------------------------------------------
+# A real full file system (a 2 MB tmpfs in a user namespace), so it skips where unshare(1) or
+# user namespaces are missing; tests/integration/test_ledger_full.py runs the same path
+# everywhere, with SQLite's max_page_count giving the same SQLITE_FULL.
 
 
 def tmpfs_wrapper(mount: Path, size: str) -> tuple[str, ...]:
