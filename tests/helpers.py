@@ -208,4 +208,5 @@ async def read_positions(config: Path) -> list[dict[str, Any]]:
     )
     out, err = await proc.communicate()
     assert proc.returncode == 0, err.decode()
-    return json.loads(out)
+    positions: list[dict[str, Any]] = json.loads(out)
+    return positions
