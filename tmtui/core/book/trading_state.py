@@ -14,6 +14,7 @@ from decimal import Decimal
 from tmtui.core.book.account import DayAccount
 from tmtui.core.book.book import Book, Plan, PositionKey
 from tmtui.core.book.marking import mark_price
+from tmtui.core.book.open_total import OpenTotal
 from tmtui.core.book.series import PnlSeries
 from tmtui.core.events import Event, EventKind
 from tmtui.core.models import TmtuiError
@@ -57,6 +58,7 @@ class TradingState:
         """Internal failures (background work, a broken redraw)."""
         self.rejected = 0
         """Alerts refused for what they said or how they came: the sender's problem, not ours."""
+        self._open_total = OpenTotal()
 
     # --- strategies -------------------------------------------------------------------
 
@@ -95,6 +97,7 @@ class TradingState:
             lambda sign: mark_price(quote, sign, mode if sign else "last"),
             quote.received,
         )
+        self._open_total.marked(self.book, marked)
         return [p.key for p in marked]
 
     def revalue(self, when: datetime) -> date | None:
@@ -129,7 +132,8 @@ class TradingState:
     # --- reads ------------------------------------------------------------------------
 
     def open_pnl(self) -> Decimal:
-        return sum((p.open_pnl or ZERO for p in self.book.open_positions()), ZERO)
+        """Every open position's P&L at its mark: a running sum a quote adjusts (open_total)."""
+        return self._open_total.value(self.book)
 
     def position_view(self, key: PositionKey, now: datetime) -> PositionView | None:
         pos = self.book.positions.get(key)
