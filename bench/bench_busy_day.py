@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from alerts import MARKET_OF, MARKETS, Alert, Lane, Order, round_trip
 from bench_history import Clock, _submit, history_config, time_read, time_start
 from bench_webhook import LANES, PRECISE_TIME
-from harness import Figure, emit, log, machine, median, parse_args
+from harness import Figure, emit, log, machine, median, parse_args, run_cli
 
 from tmtui.core.trading_day import TradingCalendar
 from tmtui.runtime.factory import build_engine
@@ -93,6 +93,7 @@ def measure(count: int) -> tuple[list[Figure], dict[str, Any]]:
         outcomes = ", ".join(f"{n:,} {o}" for o, n in sorted(meta["outcomes"].items()))
         port = int(load_config(config).listener.port)
         log("  busy day: timing starts and today's report")
+        run_cli(["--version"])  # the bytecode cache, as an installed tmtui has it
         starts, _, _ = time_start(config, port, run_dir)
         reports, _ = time_read(["report", "--json"], config)
     note = f"{count:,} alerts today ({outcomes}); median of {len(starts)} runs"

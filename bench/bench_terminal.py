@@ -45,6 +45,7 @@ from harness import (
     Background,
     Figure,
     bench_config,
+    child_env,
     emit,
     free_port,
     get_json,
@@ -162,7 +163,7 @@ def run_case(positions: int, rate: float, seconds: float) -> Sample:
         )
         terminal = Terminal()
         env = {
-            **os.environ,
+            **child_env(),
             "TERM": "xterm-256color",
             "COLORTERM": "truecolor",
             "COLUMNS": str(COLUMNS),
