@@ -94,8 +94,10 @@ def measure(count: int) -> tuple[list[Figure], dict[str, Any]]:
         port = int(load_config(config).listener.port)
         log("  busy day: timing starts and today's report")
         run_cli(["--version"])  # the bytecode cache, as an installed tmtui has it
+        floor = median([run_cli(["--version"])[0] for _ in range(3)])
         starts, _, _ = time_start(config, port, run_dir)
         reports, _ = time_read(["report", "--json"], config)
+    process = f"tmtui --version {floor:.2f} s"
     note = f"{count:,} alerts today ({outcomes}); median of {len(starts)} runs"
     figures = [
         Figure(
@@ -105,6 +107,7 @@ def measure(count: int) -> tuple[list[Figure], dict[str, Any]]:
             f"< {START_TARGET_S:g} s",
             median(starts) < START_TARGET_S,
             f"{note}, best {min(starts):.2f} s",
+            floor=process,
         ),
         Figure(
             f"busy day: report --json (today), {count:,} alerts today",
@@ -113,6 +116,7 @@ def measure(count: int) -> tuple[list[Figure], dict[str, Any]]:
             f"< {REPORT_TARGET_S:g} s",
             median(reports) < REPORT_TARGET_S,
             f"median of {len(reports)} runs, best {min(reports):.2f} s",
+            floor=process,
         ),
     ]
     return figures, meta

@@ -45,6 +45,8 @@ class Figure:
     target: str | None = None
     ok: bool | None = None
     note: str = ""
+    floor: str = ""
+    """The same work at the least, measured in the same run (e.g. `durable 3.8 ms`)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -54,6 +56,7 @@ class Figure:
             "target": self.target,
             "ok": self.ok,
             "note": self.note,
+            "floor": self.floor or None,
         }
 
 
