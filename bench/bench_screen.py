@@ -286,7 +286,7 @@ async def main(seconds: float, samples: int) -> list[Figure]:
         load = f"{rate} deltas/s" if rate else "no quotes"
         figures.append(
             Figure(
-                f"screen CPU, {positions} positions, {load}",
+                f"screen CPU headless (run_test, no terminal), {positions} positions, {load}",
                 await measure_cpu(positions, seconds, rate),
                 "%",
                 target,

@@ -45,6 +45,8 @@ class Row:
     target: str
     ok: bool | None
     note: str
+    floor: str = ""
+    """What the same work costs at the least (a floor server, the interpreter's start)."""
     broken: bool = False
     """The benchmark itself failed (crashed, timed out, wrote nonsense), not a MISS."""
 
@@ -63,6 +65,7 @@ class Row:
             "target": self.target or None,
             "ok": self.ok,
             "note": self.note,
+            "floor": self.floor or None,
         }
 
 
@@ -103,6 +106,7 @@ def rows_from(bench: str, document: Any) -> list[Row]:
                 _target_text(target, unit),
                 ok if isinstance(ok, bool) else None,
                 str(f.get("note") or ""),
+                str(f.get("floor") or ""),
             )
         )
     return rows
@@ -153,12 +157,14 @@ def run_script(script: Path) -> tuple[list[Row], dict[str, Any]]:
 
 def table(rows: Sequence[Row]) -> str:
     """A Markdown table: readable in a terminal, pasted as is into the README."""
-    lines = ["| figure | target | measured | ok |", "|---|---|---|---|"]
+    lines = ["| figure | floor | target | measured | ok |", "|---|---|---|---|---|"]
     for r in rows:
         measured = fmt_value(r.value, r.unit)
         if r.note:
             measured += f" ({r.note})"
-        lines.append(f"| {r.name} | {r.target or '—'} | {measured} | {r.status} |")
+        lines.append(
+            f"| {r.name} | {r.floor or '—'} | {r.target or '—'} | {measured} | {r.status} |"
+        )
     return "\n".join(lines)
 
 

@@ -4,6 +4,10 @@
 speaks the real wire protocol) streaming quote deltas at a steady rate to whatever the client
 subscribed, 1-4 messages packed per websocket frame as TradingView does.
 `bare`: the floor, a bare aiohttp server that reads each POST and answers a small JSON.
+`durable`: the durable floor, the least a server that keeps every alert must do: the bare
+server plus one SQLite commit per request (WAL, `synchronous=FULL`, so each commit is synced
+to disk) on one writer thread, answered after the commit. A webhook figure is judged against
+this one: no design that answers only once an alert is on disk can beat it.
 
 Each prints one JSON line when it listens (`{"url": ...}` / `{"port": ...}`) and, for the feed,
 a second one with what it delivered when it gets SIGTERM.
@@ -16,8 +20,12 @@ import asyncio
 import json
 import random
 import signal
+import sqlite3
 import sys
+import tempfile
 import time
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +36,7 @@ from aiohttp import web
 from alerts import MARKET_OF, MARKETS, TV_SYMBOLS
 from fakes.tv_ws_server import FakeTradingViewServer
 
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 HEARTBEAT_S = 10.0
 """TradingView's heartbeat interval; an unechoed beat drops the client after a minute."""
 
@@ -121,6 +130,33 @@ async def bare() -> None:
         await request.read()
         return web.json_response({"ok": True, "outcome": "accepted"})
 
+    await _serve(webhook)
+
+
+async def durable() -> None:
+    with tempfile.TemporaryDirectory(prefix="tmtui-bench-durable-") as tmp:
+        db = sqlite3.connect(Path(tmp) / "floor.db", isolation_level=None, check_same_thread=False)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=FULL")
+        db.execute("CREATE TABLE alert (id INTEGER PRIMARY KEY, received REAL, body BLOB)")
+        writer = ThreadPoolExecutor(1, thread_name_prefix="floor-writer")
+
+        def commit(body: bytes) -> None:
+            db.execute("BEGIN IMMEDIATE")
+            db.execute("INSERT INTO alert (received, body) VALUES (?, ?)", (time.time(), body))
+            db.execute("COMMIT")
+
+        async def webhook(request: web.Request) -> web.Response:
+            body = await request.read()
+            await asyncio.get_running_loop().run_in_executor(writer, commit, body)
+            return web.json_response({"ok": True, "outcome": "accepted"})
+
+        await _serve(webhook)
+        writer.shutdown(wait=True)
+        db.close()
+
+
+async def _serve(webhook: Handler) -> None:
     async def health(request: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})
 
@@ -147,10 +183,11 @@ async def _until_sigterm() -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("server", choices=("feed", "bare"))
+    parser.add_argument("server", choices=("feed", "bare", "durable"))
     parser.add_argument("--rate", type=float, default=200.0, help="feed: deltas a second")
     args = parser.parse_args()
-    asyncio.run(feed(args.rate) if args.server == "feed" else bare())
+    servers = {"bare": bare, "durable": durable}
+    asyncio.run(feed(args.rate) if args.server == "feed" else servers[args.server]())
 
 
 if __name__ == "__main__":

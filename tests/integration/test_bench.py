@@ -76,7 +76,14 @@ def test_runner_merges_figures_and_reports_a_broken_script(
 ) -> None:
     figures = [
         {"name": "screen latency", "value": 12.5, "unit": "ms", "target": "≤ 50 ms", "ok": True},
-        {"name": "cpu under load", "value": 0.9, "unit": "cores", "target": 0.5, "ok": False},
+        {
+            "name": "cpu under load",
+            "value": 0.9,
+            "unit": "cores",
+            "target": 0.5,
+            "ok": False,
+            "floor": "1 core",
+        },
         {"name": "context", "value": 3, "unit": "", "target": None, "ok": None},
     ]
     writer = (
@@ -97,10 +104,10 @@ def test_runner_merges_figures_and_reports_a_broken_script(
     assert len(crash) == 1 and crash[0]["name"].startswith("bench_crash: failed (exit 3)")
     assert "bench_old" not in report["scripts"]
     printed = capsys.readouterr().out
-    assert "| bench_crash: failed (exit 3) | runs to the end | n/a | BROKEN |" in printed
-    assert "| screen latency | ≤ 50 ms | 12.5 ms | ok |" in printed
-    assert "| cpu under load | 0.500 cores | 0.900 cores | MISS |" in printed
-    assert "| context | — | 3 | — |" in printed
+    assert "| bench_crash: failed (exit 3) | — | runs to the end | n/a | BROKEN |" in printed
+    assert "| screen latency | — | ≤ 50 ms | 12.5 ms | ok |" in printed
+    assert "| cpu under load | 1 core | 0.500 cores | 0.900 cores | MISS |" in printed
+    assert "| context | — | — | 3 | — |" in printed
 
 
 def test_runner_exits_zero_when_figures_miss(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from tmtui.core.alerts.position_rules import resolve
 from tmtui.core.contracts import ContractBook
@@ -137,6 +138,44 @@ class Plan:
         return sum((f.commission for f in self.fills), ZERO)
 
 
+class Positions(dict[PositionKey, Position]):
+    """The open positions by key; `version` moves whenever one is added, replaced or removed.
+
+    So a running figure over them (the account's open P&L, open_total.py) can tell in O(1)
+    that it must start over, whoever changed the book: a commit, or a plan taken back.
+    """
+
+    version = 0
+
+    def __setitem__(self, key: PositionKey, value: Position) -> None:
+        self.version += 1
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key: PositionKey) -> None:
+        self.version += 1
+        super().__delitem__(key)
+
+    def pop(self, key: PositionKey, *default: Any) -> Any:
+        self.version += 1
+        return super().pop(key, *default)
+
+    def popitem(self) -> tuple[PositionKey, Position]:
+        self.version += 1
+        return super().popitem()
+
+    def clear(self) -> None:
+        self.version += 1
+        super().clear()
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        self.version += 1
+        super().update(*args, **kwargs)
+
+    def setdefault(self, key: PositionKey, default: Any = None) -> Any:
+        self.version += 1
+        return super().setdefault(key, default)
+
+
 class Book:
     """Every open position, keyed by (strategy, root), and the round-trip counter."""
 
@@ -147,7 +186,7 @@ class Book:
     ) -> None:
         self.contracts = contracts
         self.commission_for = commission_for
-        self.positions: dict[PositionKey, Position] = {}
+        self.positions = Positions()
         self.next_trade_id = 1
         self.last_price: dict[str, Decimal] = {}
 

@@ -16,6 +16,7 @@ from tmtui.core.book.account import DayAccount
 from tmtui.core.book.book import Book, Plan, PositionKey
 from tmtui.core.book.drift import Drift
 from tmtui.core.book.marking import mark_price
+from tmtui.core.book.open_total import OpenTotal
 from tmtui.core.book.series import PnlSeries
 from tmtui.core.events import Event, EventKind
 from tmtui.core.models import TmtuiError
@@ -63,6 +64,7 @@ class TradingState:
         self.drift: dict[PositionKey, Drift] = {}
         """The drift guard's marks: where a strategy's alert and the book disagree. Saved
         with the risk guard's memory (the same dict), shown by every view of a position."""
+        self._open_total = OpenTotal()
 
     # --- strategies -------------------------------------------------------------------
 
@@ -114,6 +116,7 @@ class TradingState:
             lambda sign: mark_price(quote, sign, mode if sign else "last"),
             quote.received,
         )
+        self._open_total.marked(self.book, marked)
         return [p.key for p in marked]
 
     def revalue(self, when: datetime) -> date | None:
@@ -148,7 +151,8 @@ class TradingState:
     # --- reads ------------------------------------------------------------------------
 
     def open_pnl(self) -> Decimal:
-        return sum((p.open_pnl or ZERO for p in self.book.open_positions()), ZERO)
+        """Every open position's P&L at its mark: a running sum a quote adjusts (open_total)."""
+        return self._open_total.value(self.book)
 
     def position_view(self, key: PositionKey, now: datetime) -> PositionView | None:
         pos = self.book.positions.get(key)

@@ -14,6 +14,9 @@ recovers by itself if the server-side problem clears.
 
 A symbol the server rejects (`no_such_symbol`) is reported once and not re-subscribed on
 later connections; untrack() then track() it again to retry.
+
+This module holds the connection's lifecycle only; turning frames into messages and a close
+into words lives in tv_messages.py, and the status line's wording in tv_status.py.
 """
 
 from __future__ import annotations
@@ -21,7 +24,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-import string
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
@@ -38,19 +40,26 @@ from tmtui.services.feeds.base import (
     StatusCallback,
     SymbolErrorCallback,
     cancel_task,
-    delay_minutes,
+)
+from tmtui.services.feeds.tv_messages import (
+    Disconnect,
+    Item,
+    UnexpectedLog,
+    close_text,
+    new_quote_session,
+    qsd_entry,
+    read_hello,
+    server_error,
+    split_frame,
 )
 from tmtui.services.feeds.tv_protocol import (
     UNAUTHORIZED_TOKEN,
-    ProtocolError,
     QuoteState,
-    decode_frames,
     encode,
     encode_message,
-    is_heartbeat,
     is_hello,
-    parse_message,
 )
+from tmtui.services.feeds.tv_status import SessionFacts, session_status
 
 log = logging.getLogger("tmtui.feeds")
 
@@ -66,23 +75,8 @@ QUOTE_FIELDS = (
     "minmov",
     "current_session",
 )
-_SESSION_CHARS = string.ascii_letters + string.digits
 # Messages we expect but have nothing to do with; anything else is logged once as unexpected.
 _IGNORED_METHODS = frozenset({"quote_completed", "quote_list_fields"})
-
-
-def new_quote_session(rng: random.Random) -> str:
-    """`qs_` + 12 random alphanumerics, as the web client names its quote sessions."""
-    return "qs_" + "".join(rng.choice(_SESSION_CHARS) for _ in range(12))
-
-
-class _Disconnect(Exception):
-    """Ends one connection; `reason` is shown to the trader, `kind` picks the retry delay."""
-
-    def __init__(self, reason: str, kind: str = "drop") -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.kind = kind  # "drop" | "error" (server said so) | "auth" (wait the cap)
 
 
 class TradingViewQuoteFeed(QuoteFeed):
@@ -105,12 +99,7 @@ class TradingViewQuoteFeed(QuoteFeed):
         open_timeout: float = 10.0,
     ) -> None:
         super().__init__(on_quote, on_status)
-        try:
-            parse_uri(url)  # a malformed URL is a config error: fail now, not on every retry
-        except InvalidURI as exc:
-            raise ValueError(f"not a websocket URL: {url!r} ({exc})") from exc
-        if stale_after <= 0 or idle_timeout <= 0 or open_timeout <= 0:
-            raise ValueError("stale_after, idle_timeout and open_timeout must be positive")
+        _check_settings(url, stale_after, idle_timeout, open_timeout)
         self._url = url
         self._auth_token = auth_token
         self._origin = origin
@@ -135,7 +124,7 @@ class TradingViewQuoteFeed(QuoteFeed):
         self._last_frame_at = 0.0
         # Feed-lifetime state.
         self._symbol_errors: dict[str, str] = {}
-        self._unexpected_logged: set[str] = set()
+        self._log_unexpected = UnexpectedLog()
 
     @property
     def session(self) -> str | None:
@@ -168,17 +157,7 @@ class TradingViewQuoteFeed(QuoteFeed):
 
     def _poke(self) -> None:
         """Wake the sender, from the loop's thread or (defensively) from another thread."""
-        loop = self._loop
-        if loop is None or loop.is_closed():
-            return
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if running is loop:
-            self._wake.set()
-        else:
-            loop.call_soon_threadsafe(self._wake.set)
+        _wake_from_any_thread(self._loop, self._wake)
 
     # Connection lifecycle.
 
@@ -187,18 +166,13 @@ class TradingViewQuoteFeed(QuoteFeed):
             self._set_status(FeedState.CONNECTING, f"connecting to {self._host()}")
             outcome = await self._connect_once()
             routine = outcome.kind == "drop" and self._healthy  # the server recycles sockets
-            if outcome.kind == "auth":
-                delay = self._backoff.cap_delay()
-            else:
-                if routine:
-                    self._backoff.reset()
-                delay = self._backoff.next_delay()
+            delay = _retry_delay(self._backoff, outcome, routine)
             level = logging.INFO if routine else logging.WARNING
             log.log(level, "TradingView quote feed down: %s; retrying in %.1f s", outcome, delay)
             self._set_status(FeedState.DOWN, f"{outcome.reason}; retrying in {delay:.1f} s")
             await asyncio.sleep(delay)
 
-    async def _connect_once(self) -> _Disconnect:
+    async def _connect_once(self) -> Disconnect:
         """One connection from handshake to drop; returns why it ended."""
         self._healthy = False
         try:
@@ -214,39 +188,28 @@ class TradingViewQuoteFeed(QuoteFeed):
             ) as ws:
                 await self._open_session(ws)
                 await self._serve(ws)
-        except _Disconnect as exc:
+        except Disconnect as exc:
             return exc
         except InvalidStatus as exc:
             code = exc.response.status_code
             hint = " (too many connections)" if code == 429 else ""
-            return _Disconnect(f"TradingView refused the connection: HTTP {code}{hint}")
+            return Disconnect(f"TradingView refused the connection: HTTP {code}{hint}")
         except ConnectionClosed as exc:
-            return _Disconnect(_close_text(exc))
+            return Disconnect(close_text(exc))
         except (OSError, TimeoutError, InvalidHandshake, InvalidURI) as exc:
-            return _Disconnect(f"cannot connect to {self._host()}: {exc or type(exc).__name__}")
+            return Disconnect(f"cannot connect to {self._host()}: {exc or type(exc).__name__}")
         except Exception as exc:  # a bug must not end the feed for good
             log.exception("TradingView quote feed: unexpected failure")
-            return _Disconnect(f"internal error: {exc!r}", "error")
+            return Disconnect(f"internal error: {exc!r}", "error")
         finally:
             self._session = None
             self._subscribed.clear()
-        return _Disconnect("connection closed")
+        return Disconnect("connection closed")
 
     async def _open_session(self, ws: ClientConnection) -> None:
         """Read the hello, then authenticate, create a new quote session and subscribe."""
-        loop = asyncio.get_running_loop()
-        try:
-            first = await asyncio.wait_for(ws.recv(), self._open_timeout)
-        except TimeoutError as exc:
-            raise _Disconnect(f"no hello from TradingView within {self._open_timeout:g} s") from exc
-        self._last_frame_at = loop.time()
-        pending = self._split(first)
-        hello = pending[0] if pending else None
-        if isinstance(hello, dict) and is_hello(hello):
-            pending.pop(0)
-            log.debug("TradingView hello: release %s", hello.get("release"))
-        else:
-            log.warning("TradingView: first frame was not the hello: %.120r", first)
+        pending = await read_hello(ws, self._open_timeout)
+        self._last_frame_at = asyncio.get_running_loop().time()
         self._session = new_quote_session(self._rng)
         self._quotes = QuoteState()
         self._subscribed = set()
@@ -278,7 +241,7 @@ class TradingViewQuoteFeed(QuoteFeed):
             exc = task.exception()
             if exc is not None:
                 raise exc
-        raise _Disconnect("connection closed")
+        raise Disconnect("connection closed")
 
     # Reading.
 
@@ -287,29 +250,10 @@ class TradingViewQuoteFeed(QuoteFeed):
         while True:
             frame = await ws.recv()  # raises ConnectionClosed, which carries the close code
             self._last_frame_at = loop.time()
-            for item in self._split(frame):
+            for item in split_frame(frame):
                 await self._handle(ws, item)
 
-    def _split(self, frame: str | bytes) -> list[dict[str, Any] | str]:
-        """Decode one websocket frame into messages (dicts) and heartbeats (str)."""
-        text = frame if isinstance(frame, str) else frame.decode("utf-8", "replace")
-        try:
-            payloads = decode_frames(text)
-        except ProtocolError as exc:
-            log.warning("TradingView: dropped a malformed frame: %s", exc)
-            return []
-        items: list[dict[str, Any] | str] = []
-        for payload in payloads:
-            if is_heartbeat(payload):
-                items.append(payload)
-                continue
-            try:
-                items.append(parse_message(payload))
-            except ProtocolError as exc:
-                log.warning("TradingView: dropped a message: %s", exc)
-        return items
-
-    async def _handle(self, ws: ClientConnection, item: dict[str, Any] | str) -> None:
+    async def _handle(self, ws: ClientConnection, item: Item) -> None:
         if isinstance(item, str):
             await ws.send(encode(item))  # echo the heartbeat exactly, or the server drops us
             self._healthy = True
@@ -317,15 +261,11 @@ class TradingViewQuoteFeed(QuoteFeed):
         method = item.get("m")
         params = item.get("p")
         params = params if isinstance(params, list) else []
+        failure = server_error(method, params, bool(self._auth_token))
+        if failure is not None:
+            raise failure
         if method == "qsd":
             self._on_qsd(params)
-        elif method == "protocol_error":
-            detail = ", ".join(str(p) for p in params) or "no detail"
-            hint = " (check the auth token)" if self._auth_token else ""
-            raise _Disconnect(f"TradingView protocol error: {detail}{hint}", "auth")
-        elif method == "critical_error":
-            detail = ": ".join(str(p) for p in params[1:]) or "no detail"
-            raise _Disconnect(f"TradingView critical error: {detail}", "error")
         elif method in _IGNORED_METHODS:
             return
         elif is_hello(item):
@@ -334,28 +274,23 @@ class TradingViewQuoteFeed(QuoteFeed):
             self._log_unexpected(str(method), item)
 
     def _on_qsd(self, params: list[Any]) -> None:
-        if len(params) < 2 or not isinstance(params[1], dict):
-            self._log_unexpected("qsd (bad shape)", params)
+        entry = qsd_entry(params, self._log_unexpected)
+        if entry is None:
             return
-        session, entry = params[0], params[1]
-        if session != self._session:
-            log.debug("TradingView: qsd for old session %s ignored", session)
+        if entry.session != self._session:
+            log.debug("TradingView: qsd for old session %s ignored", entry.session)
             return
-        symbol = entry.get("n")
-        if not isinstance(symbol, str):
-            self._log_unexpected("qsd (no symbol)", entry)
-            return
-        if entry.get("s") == "error":
-            self._symbol_failed(symbol, str(entry.get("errmsg") or "error"))
+        symbol, values = entry.symbol, entry.values
+        if entry.status == "error":
+            self._symbol_failed(symbol, entry.errmsg)
             return
         if symbol not in self._subscribed:
             return  # late update for a symbol just untracked
-        values = entry.get("v")
-        if not isinstance(values, dict):
-            self._log_unexpected("qsd (no values)", entry)
+        if values is None:
+            self._log_unexpected("qsd (no values)", params[1])
             return
-        if entry.get("s") != "ok":
-            self._log_unexpected(f"qsd status {entry.get('s')!r}", entry)
+        if entry.status != "ok":
+            self._log_unexpected(f"qsd status {entry.status!r}", params[1])
         self._last_quote_at = asyncio.get_running_loop().time()
         self._healthy = True
         quote = self._quotes.apply(symbol, values)
@@ -384,12 +319,6 @@ class TradingViewQuoteFeed(QuoteFeed):
                 except Exception:
                     log.exception("on_symbol_error callback failed for %s", symbol)
         self._refresh_status()
-
-    def _log_unexpected(self, what: str, detail: object) -> None:
-        """Log each kind of unexpected message once at WARNING, repeats at DEBUG."""
-        level = logging.DEBUG if what in self._unexpected_logged else logging.WARNING
-        self._unexpected_logged.add(what)
-        log.log(level, "TradingView: unexpected message %s: %.200r", what, detail)
 
     # Writing.
 
@@ -431,7 +360,7 @@ class TradingViewQuoteFeed(QuoteFeed):
             await asyncio.sleep(period)
             now = loop.time()
             if now - self._last_frame_at >= self._idle_timeout:
-                raise _Disconnect(f"no data from TradingView for {self._idle_timeout:g} s")
+                raise Disconnect(f"no data from TradingView for {self._idle_timeout:g} s")
             quiet = now - self._last_quote_at
             if self._subscribed and not self._stale and quiet >= self._stale_after:
                 self._stale = True
@@ -440,50 +369,49 @@ class TradingViewQuoteFeed(QuoteFeed):
     def _refresh_status(self) -> None:
         if self._session is None:
             return
-        errors = self._error_note()
-        if not self._subscribed:
-            self._set_status(FeedState.LIVE, "connected; no symbols tracked" + errors)
-        elif self._stale:
-            self._set_status(FeedState.STALE, f"no quotes for {self._stale_after:g} s" + errors)
-        elif not self._got_quote:
-            self._set_status(FeedState.CONNECTING, "subscribed; waiting for quotes" + errors)
-        else:
-            self._set_live_or_delayed(errors)
-
-    def _set_live_or_delayed(self, errors: str) -> None:
-        modes = {self._quotes.update_mode(s) for s in self._subscribed} - {None, "streaming"}
-        if not modes:
-            self._set_status(FeedState.LIVE, "real-time quotes" + errors)
-            return
-        delays = [d for d in (delay_minutes(m) for m in modes) if d is not None]
-        token_hint = (
-            "; does the account have real-time data for this exchange?"
-            if self._auth_token
-            else "; set an auth token for real-time"
+        facts = SessionFacts(
+            subscribed=bool(self._subscribed),
+            stale=self._stale,
+            stale_after=self._stale_after,
+            got_quote=self._got_quote,
+            update_modes=[self._quotes.update_mode(s) for s in self._subscribed],
+            symbol_errors=self._symbol_errors,
+            has_token=bool(self._auth_token),
         )
-        if delays:
-            worst = max(delays)
-            reason = f"quotes {worst} min delayed{token_hint}{errors}"
-            self._set_status(FeedState.DELAYED, reason, worst)
-        else:
-            mode_text = ", ".join(sorted(m for m in modes if m))
-            reason = f"quotes not real-time ({mode_text}){token_hint}{errors}"
-            self._set_status(FeedState.DELAYED, reason)
-
-    def _error_note(self) -> str:
-        if not self._symbol_errors:
-            return ""
-        items = ", ".join(f"{s} ({e})" for s, e in sorted(self._symbol_errors.items()))
-        return f"; rejected: {items}"
+        self._set_status(*session_status(facts))
 
     def _host(self) -> str:
         return parse_uri(self._url).host
 
 
-def _close_text(exc: ConnectionClosed) -> str:
-    """Human text for a close: the server's code and reason, or an abrupt drop."""
-    frame = exc.rcvd
-    if frame is None:
-        return "connection lost (no close frame)"
-    reason = f" {frame.reason}" if frame.reason else ""
-    return f"TradingView closed the connection (code {frame.code}{reason})"
+def _retry_delay(backoff: Backoff, outcome: Disconnect, routine: bool) -> float:
+    """How long to wait before the next connection (see the module docstring's policy)."""
+    if outcome.kind == "auth":
+        return backoff.cap_delay()
+    if routine:
+        backoff.reset()
+    return backoff.next_delay()
+
+
+def _check_settings(url: str, stale_after: float, idle_timeout: float, open_timeout: float) -> None:
+    """A malformed URL or a non-positive timeout is a config error: fail now, not on every retry."""
+    try:
+        parse_uri(url)
+    except InvalidURI as exc:
+        raise ValueError(f"not a websocket URL: {url!r} ({exc})") from exc
+    if stale_after <= 0 or idle_timeout <= 0 or open_timeout <= 0:
+        raise ValueError("stale_after, idle_timeout and open_timeout must be positive")
+
+
+def _wake_from_any_thread(loop: asyncio.AbstractEventLoop | None, wake: asyncio.Event) -> None:
+    """Set `wake` on `loop`: directly from the loop's own thread, else thread-safely."""
+    if loop is None or loop.is_closed():
+        return
+    try:
+        running = asyncio.get_running_loop()
+    except RuntimeError:
+        running = None
+    if running is loop:
+        wake.set()
+    else:
+        loop.call_soon_threadsafe(wake.set)

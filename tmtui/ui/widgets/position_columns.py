@@ -14,6 +14,10 @@ from functools import cached_property
 
 from rich.console import JustifyMethod
 
+from tmtui.core.formatting import shorten_names
+from tmtui.core.views import PositionView
+from tmtui.ui.widgets.position_cells import OFF_SUFFIX, RowContext, position_cells
+
 CELL_PADDING = 1
 """DataTable's padding on each side of a cell."""
 STRATEGY_CAP = 25
@@ -102,3 +106,40 @@ def fit_columns(available: int, widths: Mapping[str, int]) -> Layout:
             if c.key == "strategy" or c.key in keys
         )
     )
+
+
+class ColumnFitter:
+    """The table's columns for its width and the figures it shows now.
+
+    Remembers the widest each numeric column has been, so widths only grow while tmtui
+    runs: a figure that gains a digit widens its column once, and columns do not jump left
+    and right as prices move back and forth.
+    """
+
+    def __init__(self) -> None:
+        self._grown: dict[str, int] = {}
+
+    def fit(
+        self, views: Iterable[PositionView], context: RowContext, available: int
+    ) -> tuple[Layout, dict[str, str]]:
+        """The layout, and each strategy's name as the strategy column shows it."""
+        views = list(views)
+        wide = RowContext(context.now, context.contracts, context.strategies)
+        texts = [
+            {k: text for k, (text, _) in position_cells(p, wide, BY_KEY).items()} for p in views
+        ]
+        widths = content_widths(texts)
+        for key, width in widths.items():
+            if key != "strategy":
+                widths[key] = self._grown[key] = max(width, self._grown.get(key, 0))
+        widths["strategy"] = max((len(t["strategy"]) for t in texts), default=0)
+        layout = fit_columns(available, widths)
+        return layout, _names(views, context, layout.width_of("strategy"))
+
+
+def _names(views: list[PositionView], context: RowContext, width: int) -> dict[str, str]:
+    """Strategy names cut to the column (room left for ` (off)` where it shows)."""
+    strategies = {p.strategy for p in views}
+    on = [s for s in strategies if context.enabled(s)]
+    off = [s for s in strategies if not context.enabled(s)]
+    return {**shorten_names(on, width), **shorten_names(off, width - len(OFF_SUFFIX))}

@@ -3,9 +3,11 @@
 A Line API widget rather than a DataTable: a DataTable invalidates every cached cell on any
 update and renders each cell through Rich's padding machinery, so redrawing P&L several
 times a second with 60 rows cost a fifth of a core. Here each row is one cached strip of
-segments; a quote that moves a position rebuilds that row's strip and repaints that line.
-Rows are keyed `strategy|symbol` and kept in the shared order (strategy, then symbol,
-ignoring case); the cursor follows its position while rows come and go.
+segments (drawn by position_painter.py); a quote that moves a position rebuilds that row's
+strip and repaints only the cells whose text changed. Rows are keyed `strategy|symbol` and
+kept in the shared order (strategy, then symbol, ignoring case); the cursor follows its
+position while rows come and go. This module decides which rows there are and where the
+cursor is; the strips and the column fitting live beside it.
 """
 
 from __future__ import annotations
@@ -15,8 +17,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
 
-from rich.cells import cell_len
-from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
@@ -27,20 +27,14 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tmtui.core.contracts import ContractBook
-from tmtui.core.formatting import row_order, shorten_names
+from tmtui.core.formatting import row_order
 from tmtui.core.views import PositionView, Snapshot
-from tmtui.ui.widgets.position_cells import OFF_SUFFIX, Cell, RowContext, position_cells
-from tmtui.ui.widgets.position_columns import (
-    BY_KEY,
-    CELL_PADDING,
-    Layout,
-    content_widths,
-    fit_columns,
-)
+from tmtui.ui.widgets.position_cells import Cell, RowContext, position_cells
+from tmtui.ui.widgets.position_columns import ColumnFitter, Layout
+from tmtui.ui.widgets.position_painter import CURSOR, EVEN, ODD, RowPainter
 
 PositionKey = tuple[str, str]
 Cells = dict[str, Cell]
-EVEN, ODD, CURSOR = 0, 1, 2
 SCROLLBAR = 1
 
 
@@ -96,11 +90,9 @@ class PositionsTable(ScrollView, can_focus=True):
         self._order: list[str] = []
         self._index: dict[str, int] = {}
         self._cells: dict[str, Cells] = {}
-        self._strips: dict[tuple[str, int], Strip] = {}
-        self._header: Strip | None = None
+        self._painter = RowPainter()
         self._styles: dict[int, Style] = {}
-        self._grown: dict[str, int] = {}
-        self._layout: Layout | None = None
+        self._fitter = ColumnFitter()
         self._highlighted: PositionKey | None = None
 
     # --- reading ------------------------------------------------------------------------
@@ -120,6 +112,10 @@ class PositionsTable(ScrollView, can_focus=True):
         if not self.is_valid_row_index(self.cursor_row):
             return None
         return position_key(self._order[self.cursor_row])
+
+    @property
+    def _layout(self) -> Layout | None:
+        return self._painter.layout
 
     @property
     def layout_keys(self) -> tuple[str, ...]:
@@ -189,23 +185,22 @@ class PositionsTable(ScrollView, can_focus=True):
             if self._too_wide(cells):
                 self.sync(dict(self._views))
                 return changed + 1
+            span = self._painter.changed_span(self._cells.get(key), cells)
             self._cells[key] = cells
-            self._forget_strips(key)
-            self._refresh_row(self._index[key])
+            self._painter.forget(key)
+            self._refresh_row(self._index[key], span)
             changed += 1
         return changed
 
     def _relist(self, layout: Layout, selected: PositionKey | None) -> None:
         """New rows or columns: every row re-made, cursor put back on its position."""
-        self._layout = layout
+        self._painter.relayout(layout)
         self._order = sorted(self._views, key=lambda k: row_order(*position_key(k)))
         self._index = {key: i for i, key in enumerate(self._order)}
         self._cells = {
             key: position_cells(self._views[key], self.context, layout.keys) for key in self._order
         }
-        self._strips.clear()
-        self._header = None
-        self.virtual_size = Size(self._table_width(), len(self._order) + 1)
+        self.virtual_size = Size(self._painter.width, len(self._order) + 1)
         index = self._index.get(row_key(selected), self.cursor_row) if selected else 0
         self.cursor_row = min(index, max(len(self._order) - 1, 0))
         self._cursor_into_view()
@@ -226,30 +221,9 @@ class PositionsTable(ScrollView, can_focus=True):
 
     def _fit(self) -> Layout:
         """Columns for the current width and figures; numeric widths only ever grow."""
-        wide = RowContext(self.context.now, self.contracts, self.context.strategies)
-        texts = [
-            {k: text for k, (text, _) in position_cells(p, wide, BY_KEY).items()}
-            for p in self._views.values()
-        ]
-        widths = content_widths(texts)
-        for key, width in widths.items():
-            if key != "strategy":
-                widths[key] = self._grown[key] = max(width, self._grown.get(key, 0))
-        widths["strategy"] = max((len(t["strategy"]) for t in texts), default=0)
-        layout = fit_columns(max(self.size.width - SCROLLBAR, 20), widths)
-        self.context.names = self._names(layout.width_of("strategy"))
+        available = max(self.size.width - SCROLLBAR, 20)
+        layout, self.context.names = self._fitter.fit(self._views.values(), self.context, available)
         return layout
-
-    def _names(self, width: int) -> dict[str, str]:
-        """Strategy names cut to the column (room left for ` (off)` where it shows)."""
-        strategies = {p.strategy for p in self._views.values()}
-        on = [s for s in strategies if self.context.enabled(s)]
-        off = [s for s in strategies if not self.context.enabled(s)]
-        return {**shorten_names(on, width), **shorten_names(off, width - len(OFF_SUFFIX))}
-
-    def _table_width(self) -> int:
-        assert self._layout is not None
-        return sum(width + 2 * CELL_PADDING for _, width in self._layout.widths)
 
     # --- internals: drawing -------------------------------------------------------------
 
@@ -258,17 +232,14 @@ class PositionsTable(ScrollView, can_focus=True):
         if self._layout is None:
             return Strip.blank(width, self._row_style(EVEN))
         if y == 0:
-            if self._header is None:
-                self._header = self._header_strip()
-            return self._header.extend_cell_length(width, self._header_style()).crop(0, width)
+            header = self._painter.header(self._header_style())
+            return header.extend_cell_length(width, self._header_style()).crop(0, width)
         index = y - 1 + self.scroll_offset.y
         if index >= len(self._order):
             return Strip.blank(width, self._row_style(EVEN))
         key = self._order[index]
         variant = CURSOR if index == self.cursor_row else index % 2
-        strip = self._strips.get((key, variant))
-        if strip is None:
-            strip = self._strips[(key, variant)] = self._row_strip(key, variant)
+        strip = self._painter.row(key, variant, self._cells[key], self._row_style(variant))
         return strip.extend_cell_length(width, self._row_style(variant)).crop(0, width)
 
     def _row_style(self, variant: int) -> Style:
@@ -284,43 +255,18 @@ class PositionsTable(ScrollView, can_focus=True):
     def _header_style(self) -> Style:
         return self.rich_style + self.get_component_rich_style("positions--header")
 
-    def _header_strip(self) -> Strip:
-        assert self._layout is not None
-        style = self._header_style()
-        cells = {key: (BY_KEY[key].label, "") for key in self._layout.keys}
-        return Strip(list(self._segments(cells, style)))
-
-    def _row_strip(self, key: str, variant: int) -> Strip:
-        return Strip(list(self._segments(self._cells[key], self._row_style(variant))))
-
-    def _segments(self, cells: Cells, row_style: Style) -> Iterable[Segment]:
-        assert self._layout is not None
-        pad = " " * CELL_PADDING
-        for key, width in self._layout.widths:
-            text, style = cells[key]
-            if cell_len(text) > width:
-                text = text[: max(width - 1, 0)] + "…"
-            fill = " " * max(width - cell_len(text), 0)
-            right = BY_KEY[key].justify == "right"
-            yield Segment(pad + (fill if right else ""), row_style)
-            yield Segment(text, row_style + Style.parse(style) if style else row_style)
-            yield Segment(("" if right else fill) + pad, row_style)
-
-    def _forget_strips(self, key: str) -> None:
-        for variant in (EVEN, ODD, CURSOR):
-            self._strips.pop((key, variant), None)
-
-    def _refresh_row(self, index: int) -> None:
+    def _refresh_row(self, index: int, span: tuple[int, int] | None = None) -> None:
+        """Repaint a row's line, or only the span of it whose cells changed."""
         y = 1 + index - self.scroll_offset.y
         if 1 <= y < self.size.height:
-            self.refresh(Region(0, y, self.size.width, 1))
+            start, end = span if span is not None else (0, self.size.width)
+            self.refresh(Region(start, y, min(end, self.size.width) - start, 1))
 
     def notify_style_update(self) -> None:
         """Theme or focus changed: every cached strip has the old colors."""
         super().notify_style_update()
-        self._strips.clear()
+        self._painter.forget_all()
         self._styles.clear()
-        self._header = None
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
@@ -335,7 +281,7 @@ class PositionsTable(ScrollView, can_focus=True):
 
     def _restyle(self) -> None:
         """The cursor's color depends on the focus: drop the strips drawn with the old one."""
-        self._strips.clear()
+        self._painter.forget_all()
         self._styles.clear()
         self.refresh()
 
