@@ -35,9 +35,8 @@ NO_SECRET_WARNING = (
 STAMP = "%Y-%m-%d %H:%M:%S %Z"
 DUPLICATES_OF_EVENTS = {
     ("tmtui.engine", "report_error"),  # the error event itself is printed
-    ("tmtui.listener", "_fail"),  # an alert the engine refused: an alert_rejected event
-    ("tmtui.listener", "_refuse"),  # a refused request: reported as an event (or on purpose not)
 }
+"""Records that repeat an event but cannot carry `REPEATS_EVENT` (logged as they are)."""
 
 
 def stamp(moment: datetime, tz_name: str) -> str:
@@ -59,6 +58,8 @@ class LogLines(logging.Handler):
         self.out = out
 
     def emit(self, record: logging.LogRecord) -> None:
+        if getattr(record, "repeats_event", False):
+            return
         if (record.name, record.funcName) in DUPLICATES_OF_EVENTS:
             return
         text = record.getMessage()

@@ -18,7 +18,7 @@ from tmtui.core.alerts.entry_rules import EntryVerdict, check_entry
 from tmtui.core.book.book import Plan, PositionKey
 from tmtui.core.book.drift import Drift
 from tmtui.core.book.trading_state import TradingState
-from tmtui.core.events import Event, EventKind
+from tmtui.core.events import REPEATS_EVENT, Event, EventKind
 from tmtui.core.models import TmtuiError
 from tmtui.core.risk.risk_checks import RiskInputs
 from tmtui.core.risk.risk_rules import Evaluation, RiskExit, evaluate, observe
@@ -171,7 +171,7 @@ class RiskGuard:
         data = {"rule": lock.rule, "strategy": lock.strategy, "figures": lock.figures}
         text = f"LOCKED OUT: {lock.reason}; no new entries until the next trading day"
         self._emit(Event(EventKind.RISK_LOCK, text, now, data))
-        log.warning("risk lockout: %s", lock.reason)
+        log.warning("risk lockout: %s", lock.reason, extra=REPEATS_EVENT)
         self._spawn(self._save_now(), "risk-save")
 
     def _wait(self, exit_: RiskExit, now: datetime) -> None:

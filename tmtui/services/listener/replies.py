@@ -19,6 +19,7 @@ import simplejson
 from aiohttp import web
 
 from tmtui.core.alerts.admission import scrub
+from tmtui.core.events import REPEATS_EVENT
 from tmtui.core.models import IncomingAlert, InvalidSignal, LedgerUnavailable, UnusableSignal
 from tmtui.services.listener.interfaces import AlertSink
 
@@ -78,9 +79,9 @@ class Replies:
             return self._engine_refused(peer, 422, str(exc))
         except LedgerUnavailable as exc:
             # The engine reports each alert it could not record itself, loudly (screen,
-            # headless): here only a debug line, so stderr does not say it twice.
+            # headless): this line is for a log file, not repeated on stderr.
             error = scrub(str(exc), self._secret)
-            log.debug("alert from %s not recorded (503): %s", peer, error)
+            log.warning("alert from %s not recorded (503): %s", peer, error, extra=REPEATS_EVENT)
             return json_response(503, {"ok": False, "error": error or GENERIC_503})
         except Exception:
             log.exception("alert from %s not recorded (503): unexpected error in the engine", peer)
@@ -107,8 +108,14 @@ class Replies:
     def refuse(self, client: str, refused: Refusal) -> web.Response:
         """Answer a refusal the listener decided, log it, and report it to the sink."""
         detail = f"; {refused.detail}" if refused.detail else ""
+        # reported as an event (or, a repeated 429, on purpose not): not repeated on stderr
         log.warning(
-            "request from %s refused (%d): %s%s", client, refused.status, refused.why, detail
+            "request from %s refused (%d): %s%s",
+            client,
+            refused.status,
+            refused.why,
+            detail,
+            extra=REPEATS_EVENT,
         )
         if refused.report:
             self._report(client, refused.status, refused.why, refused.raw)
@@ -125,7 +132,10 @@ class Replies:
 
     def _engine_refused(self, peer: str, status: int, error: str) -> web.Response:
         error = scrub(error, self._secret)
-        log.warning("alert from %s refused by the engine (%d): %s", peer, status, error)
+        # the engine's alert_rejected event says it on screen: not repeated on stderr
+        log.warning(
+            "alert from %s refused by the engine (%d): %s", peer, status, error, extra=REPEATS_EVENT
+        )
         return json_response(status, {"ok": False, "error": error})
 
     def _report(self, peer: str, status: int, reason: str, raw: str | None) -> None:
