@@ -179,7 +179,7 @@ def _target(fields: AlertFields, max_qty: int) -> int | None:
     if abs(target) > max_qty:
         raise UnusableSignal(
             f"position_size {target} is beyond {max_qty} contracts (listener.max_qty)",
-            rule="max_qty",
+            rule="position_size",
             figures={"position_size": str(target), "max_qty": str(max_qty)},
         )
     return target
