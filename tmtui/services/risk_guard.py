@@ -63,9 +63,19 @@ class RiskGuard:
         self._saved: dict[str, Any] | None = None
 
     async def restore(self) -> None:
-        """The stored memory and today's realized money, at start."""
+        """The stored memory and today's realized money, at start; a lockout still in force
+        is said at once (not only when the next alert is refused)."""
         self.figures = await load_risk(self.ledger, self.config, self.state.account.day)
         self._saved = self.figures.state.to_json()
+        today = self.state.account.day
+        for lock in self.figures.state.locks:
+            if lock.day >= today:
+                text = (
+                    f"LOCKED OUT (since before this start): {lock.reason}; "
+                    "no new entries until the next trading day"
+                )
+                data = {"rule": lock.rule, "strategy": lock.strategy, "restored": True}
+                self._emit(Event(EventKind.RISK_LOCK, text, self.clock(), data))
 
     # --- what the intake asks ------------------------------------------------------------
 
