@@ -93,7 +93,11 @@ def admit(request: AlertRequest, secret: str) -> Admitted | Refused:
     except InvalidSignal as exc:
         raw = redact_secret(text, secret)
         local = not secret and not _tunnelled(request)
-        return _refused(400, scrub(str(exc), secret), raw, authenticated=url_ok or local)
+        # A body that cannot be read field by field (a NaN price, broken JSON) still proves
+        # the sender when it carries the secret itself: the trader's own typo is kept.
+        carried = bool(secret) and secret in text
+        authenticated = url_ok or local or carried
+        return _refused(400, scrub(str(exc), secret), raw, authenticated=authenticated)
     raw = _redacted(text, secret, fields.secret, fields.licence)
     why_not = _unauthenticated(request, fields, secret, url_secret)
     if why_not is not None:
