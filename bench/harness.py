@@ -203,7 +203,7 @@ class TmtuiProcess:
 
     def __init__(self, config: Path, port: int, out: Path) -> None:
         self.config = config
-        self.health_url = f"http://127.0.0.1:{port}/health"
+        self.health_url = f"http://127.0.0.1:{port}/health?secret={SECRET}"  # the details
         self.webhook_url = f"http://127.0.0.1:{port}/webhook"
         self.out = out
         self._out_file = out.open("wb")

@@ -184,7 +184,7 @@ async def wait_health(client: httpx.AsyncClient, base: str, status: int, timeout
     """/health's body once it answers `status`."""
 
     async def check() -> httpx.Response | None:
-        reply = await client.get(base + "/health")
+        reply = await client.get(base + "/health", params={"secret": SECRET})
         return reply if reply.status_code == status else None
 
     reply = await wait_for(check, timeout, f"/health to answer {status}", 0.05)
@@ -206,7 +206,7 @@ async def test_held_write_lock_answers_503_within_3s_and_resends_apply_once(
         try:
             refused = [await tmtui.post(client, "a0"), await tmtui.post(client, "a1")]
             refused += await asyncio.gather(*(tmtui.post(client, f"a{n}") for n in range(2, 6)))
-            health = await client.get(tmtui.base + "/health")
+            health = await client.get(tmtui.base + "/health", params={"secret": SECRET})
             # a lock released within the budget: the alert waits for it and is recorded
             late = asyncio.create_task(tmtui.post(client, "late"))
             await asyncio.sleep(0.5)
@@ -251,7 +251,7 @@ async def test_ledger_deleted_while_running_loses_nothing_acknowledged(tmp_path:
         remove(*(folder / name for name in ("ledger.db", "ledger.db-wal", "ledger.db-shm")))
         after = len(stream.replies)
         await wait_for(lambda: stream.count(503) >= 10, timeout=30, what="alerts answered 503")
-        health = await client.get(tmtui.base + "/health")
+        health = await client.get(tmtui.base + "/health", params={"secret": SECRET})
         await stream.stop()
         assert tmtui.stop() == 0
     within_limit(stream.replies)
@@ -454,7 +454,7 @@ async def test_disk_full_answers_503_with_the_real_error_and_recovers(tmp_path: 
         assert refused, "the disk never filled up"
         assert [r.status for r in refused] == [503] * len(refused)
         assert "database or disk is full" in refused[0].body["error"], refused[0].body
-        health = await client.get(tmtui.base + "/health")
+        health = await client.get(tmtui.base + "/health", params={"secret": SECRET})
         assert health.status_code == 503 and health.json()["ledger"]["state"] == "disk_full"
         filler.unlink()
         await wait_health(client, tmtui.base, 200, timeout=10)

@@ -125,7 +125,7 @@ async def test_the_daily_loss_lock_holds_across_a_restart_until_the_roll(tmp_pat
 
     engine, events = await started(config, clock)  # restart: the lock was stored
     said = [e.message for e in events if e.kind is EventKind.RISK_LOCK]
-    assert said and said[0].startswith("LOCKED OUT (account): daily_loss_limit breached")
+    assert said and said[0].startswith("LOCKED OUT (since before this start): daily_loss_limit")
     again = await engine.submit_alert(alert("sell", "ES1!", 1, "6000", received=clock.tick()))
     assert again.outcome is Outcome.IGNORED and "locked out by daily_loss_limit" in again.message
     clock.now = datetime(2026, 3, 3, 23, 0, 1, tzinfo=UTC)  # 17:00:01 Chicago: next day

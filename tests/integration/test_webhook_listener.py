@@ -27,6 +27,7 @@ from tmtui.core.models import (
     UnusableSignal,
 )
 from tmtui.services import webhook_listener
+from tmtui.services.listener import gate
 from tmtui.services.signal_client import build_alert_payload, post_signal
 from tmtui.services.webhook_listener import SlidingWindowLimiter, WebhookListener
 
@@ -469,7 +470,7 @@ async def test_rate_limit_is_429_per_address(
 async def test_a_body_that_never_arrives_is_408(
     start_listener: StartListener, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(webhook_listener, "BODY_READ_TIMEOUT_S", 0.2)
+    monkeypatch.setattr(gate, "BODY_READ_TIMEOUT_S", 0.2)
     listener, sink = await start_listener()
     head = (
         b"POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
@@ -538,7 +539,7 @@ async def test_a_failing_refusal_report_does_not_break_the_reply(
 # --- health and lifecycle --------------------------------------------------------------------
 
 
-async def test_health_is_json_without_secrets(
+async def test_health_without_the_secret_shows_only_status_version_and_reasons(
     start_listener: StartListener, client: httpx.AsyncClient
 ) -> None:
     listener, _ = await start_listener(
@@ -546,14 +547,31 @@ async def test_health_is_json_without_secrets(
     )
     response = await client.get(listener.url + "/health")
     assert response.status_code == 200
-    body = response.json()
-    assert body["status"] == "ok" and body["version"] == "9.9-test"
-    assert body["uptime_s"] >= 0
-    assert body["feed"] == {"state": "delayed", "delay_minutes": 10}
-    assert body["listener"]["url"] == listener.url
-    assert body["listener"]["auth"] == "secret"
-    assert SECRET not in response.text
-    assert "positions" not in body
+    assert response.json() == {"status": "ok", "version": "9.9-test", "reasons": []}
+    wrong = await client.get(listener.url + "/health", params={"secret": "nope"})
+    assert wrong.json() == {"status": "ok", "version": "9.9-test", "reasons": []}
+
+
+async def test_health_with_the_secret_adds_the_details_but_never_the_secret(
+    start_listener: StartListener, client: httpx.AsyncClient
+) -> None:
+    listener, _ = await start_listener(
+        health_extra=lambda: {"feed": {"state": "delayed", "delay_minutes": 10}, "status": "x"}
+    )
+    for request in (
+        {"params": {"secret": SECRET}},
+        {"headers": {"Authorization": f"Bearer {SECRET}"}},
+    ):
+        response = await client.get(listener.url + "/health", **request)
+        assert response.status_code == 200
+        body = response.json()
+        assert body["status"] == "ok" and body["version"] == "9.9-test"
+        assert body["uptime_s"] >= 0
+        assert body["feed"] == {"state": "delayed", "delay_minutes": 10}
+        assert body["listener"]["url"] == listener.url
+        assert body["listener"]["auth"] == "secret"
+        assert SECRET not in response.text
+        assert "positions" not in body
 
 
 async def test_health_survives_a_broken_extra(
@@ -747,15 +765,16 @@ def test_limiter_memory_is_bounded() -> None:
 async def test_health_is_503_with_the_problem_when_alerts_cannot_be_recorded(
     start_listener: StartListener, client: httpx.AsyncClient
 ) -> None:
+    problem = "alerts cannot be recorded: database or disk is full"
     listener, _ = await start_listener(
-        health_extra=lambda: {
-            "ledger": {"ok": False, "state": "disk_full"},
-            "problem": "alerts cannot be recorded: database or disk is full",
-        }
+        health_extra=lambda: {"ledger": {"ok": False, "state": "disk_full"}, "problem": problem}
     )
     response = await client.get(listener.url + "/health")
     assert response.status_code == 503
-    body = response.json()
-    assert body["status"] == "unavailable"
-    assert body["error"] == "alerts cannot be recorded: database or disk is full"
+    assert response.json() == {"status": "unavailable", "version": "9.9-test", "reasons": [problem]}
+    detailed = await client.get(listener.url + "/health", params={"secret": SECRET})
+    assert detailed.status_code == 503
+    body = detailed.json()
+    assert body["status"] == "unavailable" and body["reasons"] == [problem]
+    assert body["error"] == problem
     assert body["ledger"]["state"] == "disk_full" and "problem" not in body

@@ -22,10 +22,10 @@ from tmtui.core.models import AlertFields, InvalidSignal, RuleRefusal, UnusableS
         (AlertFields("buy", "NQ1!", 1, "-5"), UnusableSignal, "price", {"price": "-5"}),
         (AlertFields("buy", "XYZ1!", 1), UnusableSignal, "contract", {"ticker": "XYZ1!"}),
         (
-            AlertFields("buy", "NQ1!", position_size=5000),
+            AlertFields("buy", "NQ1!", position_size=101),
             UnusableSignal,
             "position_size",
-            {"position_size": "5000", "cap": "1000"},
+            {"position_size": "101", "max_qty": "100"},
         ),
         (AlertFields("buy", "NQ1!", "x"), InvalidSignal, "alert_fields", {}),
     ],

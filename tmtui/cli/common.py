@@ -24,6 +24,7 @@ from rich.markup import escape
 from tmtui.core.formatting import price_text, signed_money
 from tmtui.core.models import LedgerUnavailable, TmtuiError
 from tmtui.ledger.guard import RESTORE_HINT, LedgerRefused
+from tmtui.ledger.opening import quick_check
 from tmtui.ledger.store import Ledger
 from tmtui.settings.config import Config, load_config
 
@@ -75,19 +76,35 @@ def emit_json(document: Any) -> None:
 
 
 async def with_ledger(
-    cfg: Config, work: Callable[[Ledger], Awaitable[T]], *, create: bool = False
+    cfg: Config,
+    work: Callable[[Ledger], Awaitable[T]],
+    *,
+    create: bool = False,
+    read_only_ok: bool | None = None,
 ) -> T:
     """Open the configured ledger for `work`, and close it whatever happens.
 
     Read commands never create a ledger (a missing one is LedgerRefused); `create` is for
     the writers that may start one (`tmtui import`, under the instance lock like `run`).
+    Read commands also work on a ledger that cannot be written (`read_only_ok`, the default
+    unless `create`); a writer such as `ledger rebuild` passes False to be told why not.
     """
     path = cfg.ledger.resolved_path()
-    ledger = await Ledger.open(path, create=create, write_budget=cfg.ledger.write_budget)
+    ledger = await Ledger.open(
+        path,
+        create=create,
+        write_budget=cfg.ledger.write_budget,
+        read_only_ok=not create if read_only_ok is None else read_only_ok,
+    )
     try:
         return await work(ledger)
     except sqlite3.DatabaseError as exc:
-        raise LedgerRefused(f"ledger {path} could not be read ({exc}): {RESTORE_HINT}") from None
+        damage = await asyncio.to_thread(quick_check, path)
+        if damage is None:
+            raise LedgerRefused(f"ledger {path} could not be read: {exc}") from None
+        raise LedgerRefused(
+            f"ledger {path} could not be read: it is damaged ({damage}): {RESTORE_HINT}"
+        ) from None
     finally:
         await ledger.close()
 

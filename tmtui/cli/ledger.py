@@ -64,12 +64,13 @@ def rebuild_cmd(config: ConfigOpt = None) -> None:
         return len(result.trades)
 
     try:
-        lock = InstanceLock.acquire(cfg.ledger.resolved_path())  # a rebuild is a writer too
+        # a rebuild is a writer too
+        lock = InstanceLock.acquire(cfg.ledger.resolved_path(), role="tmtui ledger rebuild")
     except TmtuiError as exc:
         fail(str(exc), 1)
     try:
         with lock:
-            trades = run(with_ledger(cfg, work))
+            trades = run(with_ledger(cfg, work, read_only_ok=False))
     except OSError as exc:
         fail(f"could not rebuild {cfg.ledger.resolved_path()}: {exc}", 1)
     out.print(

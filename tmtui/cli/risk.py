@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from rich.markup import escape
 from rich.table import Table
 
 from tmtui.cli.common import ConfigOpt, JsonOpt, emit_json, load, out, run, with_ledger
@@ -69,9 +70,13 @@ def risk_cmd(config: ConfigOpt = None, json: JsonOpt = False) -> None:
         return
     for lock in result.locks:
         info = lock_json(lock, calendar)
-        out.print(f"[reverse red] LOCKED OUT [/] {lock.reason} (until {info['until']})")
+        reason = escape(f"{lock.reason} (until {info['until']})")
+        out.print(f"[reverse red] LOCKED OUT [/] {reason}")
     if not result.checks:
-        out.print("No risk rules configured: see [risk] in the config (tmtui config path).")
+        out.print(
+            "No risk rules configured: see [risk] in the config (tmtui config path).",
+            markup=False,
+        )
         return
     out.print(_table(result.checks, calendar))
 

@@ -111,7 +111,7 @@ def import_(
         return await import_file(ledger, cfg, file, options)
 
     try:  # an import writes: never beside a running tmtui (its book would go stale)
-        lock = InstanceLock.acquire(cfg.ledger.resolved_path())
+        lock = InstanceLock.acquire(cfg.ledger.resolved_path(), role="tmtui import")
     except TmtuiError as exc:
         fail(str(exc), 1)
     with lock:

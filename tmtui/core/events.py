@@ -5,7 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Final
+
+REPEATS_EVENT: Final = {"repeats_event": True}
+"""`extra=` for a log record that only repeats an event already shown (the headless output
+leaves it out, so each thing that happened is printed once; a log file still has it)."""
 
 
 class EventKind(StrEnum):

@@ -33,11 +33,6 @@ NO_SECRET_WARNING = (
 )
 
 STAMP = "%Y-%m-%d %H:%M:%S %Z"
-DUPLICATES_OF_EVENTS = {
-    ("tmtui.engine", "report_error"),  # the error event itself is printed
-    ("tmtui.listener", "_fail"),  # an alert the engine refused: an alert_rejected event
-    ("tmtui.listener", "_refuse"),  # a refused request: reported as an event (or on purpose not)
-}
 
 
 def stamp(moment: datetime, tz_name: str) -> str:
@@ -59,7 +54,7 @@ class LogLines(logging.Handler):
         self.out = out
 
     def emit(self, record: logging.LogRecord) -> None:
-        if (record.name, record.funcName) in DUPLICATES_OF_EVENTS:
+        if getattr(record, "repeats_event", False):
             return
         text = record.getMessage()
         if record.exc_info and record.exc_info[1] is not None:

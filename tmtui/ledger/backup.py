@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Final
 
 from tmtui.core.models import TmtuiError
-from tmtui.ledger.guard import fsync_file, fsync_folder, uri_for
+from tmtui.ledger.guard import fsync_file, fsync_folder, read_only_uri
 
 log = logging.getLogger("tmtui.backup")
 
@@ -82,7 +82,7 @@ def backup_file(ledger: Path, target: Path) -> BackupResult:
     if not ledger.is_file():
         raise BackupFailed(f"no ledger at {ledger}: nothing to back up")
     try:
-        source = sqlite3.connect(uri_for(ledger), uri=True, isolation_level=None)
+        source = sqlite3.connect(read_only_uri(ledger), uri=True, isolation_level=None)
     except sqlite3.Error as exc:
         raise BackupFailed(f"cannot open the ledger {ledger}: {exc}") from None
     try:

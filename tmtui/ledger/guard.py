@@ -57,6 +57,10 @@ class LedgerRefused(TmtuiError):
     """The ledger file is missing, damaged or not one this tmtui can use: nothing was opened."""
 
 
+class LedgerReadOnly(LedgerRefused):
+    """The ledger cannot be written (read-only file system, permissions); it may be read."""
+
+
 class LedgerGone(LedgerUnavailable):
     """The ledger file was deleted or replaced, or lost its WAL, while tmtui was running."""
 
@@ -130,6 +134,48 @@ def wal_path(path: Path) -> Path:
 def uri_for(path: Path, mode: str = "rw") -> str:
     """An SQLite URI that opens an existing file only (`mode=rw` never creates one)."""
     return f"file:{urllib.parse.quote(str(path.absolute()))}?mode={mode}"
+
+
+def read_only_uri(path: Path) -> str:
+    """A read-only URI; `immutable=1` where SQLite could not share the file's WAL index.
+
+    A WAL ledger is read through its `-shm` file; where none exists and none can be created
+    (a read-only file system or folder) SQLite opens it only as immutable. That is safe there
+    because nobody can be writing it: a writer would have left its `-wal` file.
+    """
+    uri = uri_for(path, "ro")
+    shm = path.with_name(path.name + "-shm")
+    if not shm.exists() and not wal_path(path).exists() and unwritable(path) is not None:
+        uri += "&immutable=1"
+    return uri
+
+
+def unwritable(path: Path) -> str | None:
+    """Why the ledger at `path` cannot be written, in the trader's words, or None.
+
+    Names the real fault: a read-only file system, or a permission problem (which file or
+    folder, whose, what mode), so nobody restores a backup over a healthy ledger.
+    """
+    folder = path.parent
+    with contextlib.suppress(OSError):
+        if os.statvfs(folder).f_flag & os.ST_RDONLY:
+            return f"it is on a read-only file system ({folder})"
+    for target in (path, folder, wal_path(path), path.with_name(path.name + "-shm")):
+        if target.exists() and not os.access(target, os.W_OK):
+            return f"permission denied: {_who()} may not write {target} ({_owner_mode(target)})"
+    return None
+
+
+def _who() -> str:
+    return f"user {os.getuid()}" if hasattr(os, "getuid") else "this user"
+
+
+def _owner_mode(target: Path) -> str:
+    try:
+        st = target.stat()
+    except OSError:
+        return "cannot stat it"
+    return f"owner {st.st_uid}, mode {st.st_mode & 0o777:o}"
 
 
 def refusal(path: Path, what: str) -> LedgerRefused:

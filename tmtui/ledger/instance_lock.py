@@ -24,6 +24,7 @@ from types import TracebackType
 from tmtui.core.models import LedgerUnavailable, TmtuiError, os_error_reason
 
 MAX_LOCK_FILE_BYTES = 4096
+RUN = "tmtui run"
 
 
 class InstanceRunning(TmtuiError):
@@ -37,11 +38,28 @@ class LockHolder:
     pid: int | None
     listener: str | None
     started: str | None
+    role: str = RUN
+    """Which command holds it: `tmtui run`, or a writer that ends by itself (an import)."""
 
     def describe(self) -> str:
         pid = f"pid {self.pid}" if self.pid else "pid unknown"
+        if self.role != RUN:
+            since = f", since {self.started}" if self.started else ""
+            return f"{pid}{since}"
         where = f"listening on {self.listener}" if self.listener else "listener not up yet"
         return f"{pid}, {where}"
+
+    def refusal(self, ledger: Path) -> str:
+        """Why a writer may not start now, naming the holder (a run, or an import to wait for)."""
+        if self.role != RUN:
+            return (
+                f"the ledger {ledger} is being written by `{self.role}` ({self.describe()}): "
+                "wait for it to finish, then try again; read commands work beside it"
+            )
+        return (
+            f"the ledger {ledger} is in use by another tmtui ({self.describe()}): "
+            "only one `tmtui run` may write it; read commands work beside it"
+        )
 
 
 def lock_path(ledger: Path) -> Path:
@@ -51,15 +69,20 @@ def lock_path(ledger: Path) -> Path:
 class InstanceLock:
     """Held from start to stop of one `tmtui run`; `release()` is safe to call twice."""
 
-    def __init__(self, ledger: Path, fd: int) -> None:
+    def __init__(self, ledger: Path, fd: int, role: str = RUN) -> None:
         self.ledger = ledger
         self.path = lock_path(ledger)
+        self.role = role
         self._fd: int | None = fd
         self._started = datetime.now(UTC).isoformat(timespec="seconds")
 
     @classmethod
-    def acquire(cls, ledger: Path) -> InstanceLock:
-        """Take the lock or raise: InstanceRunning (held), LedgerUnavailable (unusable path)."""
+    def acquire(cls, ledger: Path, role: str = RUN) -> InstanceLock:
+        """Take the lock or raise: InstanceRunning (held), LedgerUnavailable (unusable path).
+
+        `role` names the writer (`tmtui import`, `tmtui ledger rebuild`) for the refusal
+        another writer gets meanwhile.
+        """
         path = lock_path(ledger)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -73,11 +96,8 @@ class InstanceLock:
         except OSError:
             holder = _read_holder(fd)
             os.close(fd)
-            raise InstanceRunning(
-                f"the ledger {ledger} is in use by another tmtui ({holder.describe()}): "
-                "only one `tmtui run` may write it; read commands work beside it"
-            ) from None
-        lock = cls(ledger, fd)
+            raise InstanceRunning(holder.refusal(ledger)) from None
+        lock = cls(ledger, fd, role)
         lock.record_listener(None)
         return lock
 
@@ -89,7 +109,7 @@ class InstanceLock:
         """Write who holds the lock and where its listener is, for a refused second start."""
         if self._fd is None:
             return
-        body = {"pid": os.getpid(), "listener": url, "started": self._started}
+        body = {"pid": os.getpid(), "listener": url, "started": self._started, "role": self.role}
         _rewrite(self._fd, json.dumps(body).encode())
 
     def release(self) -> None:
@@ -144,10 +164,12 @@ def _read_holder(fd: int) -> LockHolder:
     if not isinstance(data, dict):
         data = {}
     pid, listener, started = data.get("pid"), data.get("listener"), data.get("started")
+    role = data.get("role")
     return LockHolder(
         pid if isinstance(pid, int) and pid > 0 else None,
         listener if isinstance(listener, str) else None,
         started if isinstance(started, str) else None,
+        role if isinstance(role, str) and role else RUN,
     )
 
 

@@ -11,15 +11,20 @@ import aiosqlite
 from tmtui.ledger.backup import copy_database
 from tmtui.ledger.guard import (
     GONE,
+    LOCKED,
+    READ_ONLY,
     WAL_REMOVED,
     LedgerGone,
+    LedgerReadOnly,
     LedgerRefused,
     check_database,
     check_file,
     classify,
     create_atomically,
+    read_only_uri,
     refusal,
     rescued_name,
+    unwritable,
     uri_for,
 )
 from tmtui.ledger.migrations import (
@@ -45,7 +50,7 @@ def connect(path: Path) -> sqlite3.Connection:
     try:
         conn = sqlite3.connect(uri_for(path), uri=True, isolation_level=None)
     except sqlite3.Error as exc:
-        raise LedgerRefused(f"cannot open the ledger {path}: {exc}") from None
+        raise opening_fault(path, exc) from None
     try:
         conn.execute("PRAGMA busy_timeout = 2000")
         conn.execute("PRAGMA journal_mode = WAL")
@@ -53,13 +58,69 @@ def connect(path: Path) -> sqlite3.Connection:
         conn.execute("PRAGMA foreign_keys = ON")
     except sqlite3.Error as exc:
         conn.close()
-        if classify(exc) == "locked":
-            raise LedgerRefused(
-                f"cannot open the ledger {path}: it is locked by another program ({exc}): "
-                "close that program and try again"
-            ) from None
-        raise refusal(path, f"is unreadable ({exc})") from None
+        raise opening_fault(path, exc) from None
     return conn
+
+
+def opening_fault(path: Path, exc: sqlite3.Error) -> LedgerRefused:
+    """What is really wrong when the ledger cannot be opened for writing, in one line.
+
+    A lock, a read-only file system or a permission problem each say what they are (a
+    read-only ledger can still be read: `LedgerReadOnly`); "restore a backup" only when
+    `quick_check` says the file itself is damaged.
+    """
+    if classify(exc) == LOCKED:
+        return LedgerRefused(
+            f"cannot open the ledger {path}: it is locked by another program ({exc}): "
+            "close that program and try again"
+        )
+    reason = unwritable(path)
+    if reason is not None:
+        return LedgerReadOnly(
+            f"cannot write the ledger {path}: {reason}; read commands still work, "
+            "`tmtui run` needs it writable"
+        )
+    damage = quick_check(path)
+    if damage is not None:
+        return refusal(path, f"is damaged ({damage})")
+    return LedgerRefused(f"cannot open the ledger {path}: {exc}")
+
+
+def quick_check(path: Path) -> str | None:
+    """`PRAGMA quick_check` through a read-only connection: the damage it finds, or None
+    (also None when the file cannot be read at all: that is not proof of damage)."""
+    try:
+        conn = sqlite3.connect(read_only_uri(path), uri=True, isolation_level=None)
+    except sqlite3.Error:
+        return None
+    try:
+        problems = [str(row[0]) for row in conn.execute("PRAGMA quick_check(5)")]
+    except sqlite3.DatabaseError as exc:
+        return None if classify(exc) in (LOCKED, READ_ONLY) else str(exc)
+    finally:
+        conn.close()
+    return None if problems == ["ok"] else "; ".join(problems)[:200]
+
+
+def connect_read_only(path: Path) -> sqlite3.Connection:
+    """The writer's connection to a ledger that cannot be written: any write fails."""
+    try:
+        conn = sqlite3.connect(read_only_uri(path), uri=True, isolation_level=None)
+        conn.execute("PRAGMA busy_timeout = 2000")
+    except sqlite3.Error as exc:
+        raise LedgerRefused(f"cannot read the ledger {path}: {exc}") from None
+    return conn
+
+
+def check_read_only(conn: sqlite3.Connection, *, path: Path) -> None:
+    """Check a read-only ledger; one from an older tmtui cannot be upgraded in place."""
+    version = check_database(conn, path, newest=SCHEMA_VERSION, tables=(), deep=False)
+    if version < SCHEMA_VERSION:
+        raise LedgerRefused(
+            f"cannot read the ledger {path}: it has schema v{version} and must be upgraded "
+            f"to v{SCHEMA_VERSION} first, which needs it writable ({unwritable(path)})"
+        )
+    check_database(conn, path, newest=SCHEMA_VERSION, tables=TABLES, deep=False)
 
 
 def prepare(conn: sqlite3.Connection, *, path: Path, deep: bool) -> None:
@@ -71,9 +132,10 @@ def prepare(conn: sqlite3.Connection, *, path: Path, deep: bool) -> None:
         raise LedgerRefused(f"cannot open the ledger {path}: upgrading it failed ({exc})") from None
 
 
-async def open_reader(path: Path) -> aiosqlite.Connection:
+async def open_reader(path: Path, *, read_only: bool = False) -> aiosqlite.Connection:
+    uri = read_only_uri(path) if read_only else uri_for(path)
     try:
-        db = await aiosqlite.connect(uri_for(path), uri=True, isolation_level=None)
+        db = await aiosqlite.connect(uri, uri=True, isolation_level=None)
     except sqlite3.Error as exc:
         raise LedgerRefused(f"cannot open the ledger {path}: {exc}") from None
     try:

@@ -38,11 +38,14 @@ from tmtui.ledger.backup import BackupResult, DailyBackups, backup_file
 from tmtui.ledger.guard import (
     FileGuard,
     LedgerGone,
+    LedgerReadOnly,
     LedgerStatus,
 )
 from tmtui.ledger.opening import (
     check_or_create,
+    check_read_only,
     connect,
+    connect_read_only,
     open_reader,
     prepare,
     rescue,
@@ -101,12 +104,15 @@ class Ledger(LedgerReads, LedgerUpkeep):
         create: bool = True,
         quick_check: bool = False,
         write_budget: float = DEFAULT_WRITE_BUDGET_S,
+        read_only_ok: bool = False,
     ) -> Ledger:
         """Open a sound ledger, or raise LedgerRefused with one line naming the file.
 
         `create`: a missing ledger is created (complete, under a temporary name first);
         otherwise it is refused. `quick_check` runs `PRAGMA quick_check` (reads the whole
-        file: `tmtui run` does it once at start, read commands do not).
+        file: `tmtui run` does it once at start, read commands do not). `read_only_ok`
+        (read commands): a ledger that cannot be written (read-only file system,
+        permissions) is opened for reading instead of refused; every write then fails.
         """
         path = Path(path)
         try:
@@ -120,11 +126,31 @@ class Ledger(LedgerReads, LedgerUpkeep):
             await writer.start(partial(connect, path), partial(rescue, path))
             await writer.call(partial(prepare, path=path, deep=quick_check))
             db = await open_reader(path)
+        except LedgerReadOnly:
+            await writer.close()
+            if not read_only_ok:
+                raise
+            return await cls._open_read_only(path, write_budget)
         except BaseException:
             await writer.close()
             raise
         guard.remember()
         return cls(db, path, writer, created=created)
+
+    @classmethod
+    async def _open_read_only(cls, path: Path, write_budget: float) -> Ledger:
+        """A ledger that cannot be written, opened for the read commands."""
+        guard = FileGuard(path)
+        writer = LedgerWriter(guard, write_budget)
+        try:
+            await writer.start(partial(connect_read_only, path), partial(rescue, path))
+            await writer.call(partial(check_read_only, path=path))
+            db = await open_reader(path, read_only=True)
+        except BaseException:
+            await writer.close()
+            raise
+        guard.remember()
+        return cls(db, path, writer)
 
     @property
     def _db(self) -> aiosqlite.Connection:

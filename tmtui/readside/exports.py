@@ -8,6 +8,7 @@ is also an import file: `tmtui import` applies its accepted rows and skips the r
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json as jsonlib
 from collections.abc import AsyncIterator, Callable
@@ -200,22 +201,36 @@ class Exporter:
             }
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What makes a spreadsheet run a cell as a formula (OWASP's CSV injection list)."""
+
+
 def plain(value: Any) -> str:
-    """A CSV cell: Decimals as plain decimals (never 1E+1), None as empty."""
+    """A CSV cell: Decimals as plain decimals (never 1E+1), None as empty, text safe to open.
+
+    A text cell starting like a formula (a strategy named `-1+1` or `=HYPERLINK(...)`) gets a
+    leading `'`, so a spreadsheet shows it as text instead of running it (OWASP); numbers
+    are never text here, so `-1234.5` stays a number.
+    """
     if value is None:
         return ""
     if isinstance(value, Decimal):
         return format(value, "f")
-    return str(value)
+    if isinstance(value, bool | int | float):
+        return str(value)
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 async def write_csv(records: AsyncIterator[Record], columns: tuple[str, ...], out: TextIO) -> int:
+    """Header and rows; the rows' query is closed even when the reader goes away (`| head`)."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
     count = 0
-    async for record in records:
-        writer.writerow([plain(record[c]) for c in columns])
-        count += 1
+    async with _closing(records) as rows:
+        async for record in rows:
+            writer.writerow([plain(record[c]) for c in columns])
+            count += 1
     return count
 
 
@@ -223,9 +238,22 @@ async def write_json(records: AsyncIterator[Record], out: TextIO) -> int:
     """One JSON array, written record by record; Decimals as exact JSON numbers."""
     count = 0
     out.write("[")
-    async for record in records:
-        out.write(",\n  " if count else "\n  ")
-        out.write(simplejson.dumps(record, use_decimal=True))
-        count += 1
+    async with _closing(records) as rows:
+        async for record in rows:
+            out.write(",\n  " if count else "\n  ")
+            out.write(simplejson.dumps(record, use_decimal=True))
+            count += 1
     out.write("\n]\n" if count else "]\n")
     return count
+
+
+@contextlib.asynccontextmanager
+async def _closing(records: AsyncIterator[Record]) -> AsyncIterator[AsyncIterator[Record]]:
+    """Close the rows' generator (and its cursor) before the ledger is closed, whatever
+    ends the export: otherwise the loop closes it later, on a closed connection."""
+    try:
+        yield records
+    finally:
+        close = getattr(records, "aclose", None)
+        if close is not None:
+            await close()

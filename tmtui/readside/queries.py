@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from tmtui.core.book.account import DayAccount
 from tmtui.core.book.book import Book
 from tmtui.core.book.rollups import DayRollup
 from tmtui.core.contracts import ContractBook
@@ -122,7 +123,9 @@ class Queries:
             end = self.calendar.bounds(day)[1]
             open_pnl, now = _known_sum((await self.open_at(end, strategy)).values()), end
         else:
-            open_pnl, now = ZERO, None
+            # A day not yet traded has nothing in it: not today's open P&L carried in and
+            # taken off again (which showed as the negative of it).
+            return account_view(DayAccount(day), 0)
         account = await load_day_account(
             self.ledger, self.calendar, day, open_pnl, now, strategy=strategy
         )

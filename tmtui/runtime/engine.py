@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from tmtui import __version__
 from tmtui.core.book.changes import ChangeLog
 from tmtui.core.book.series import PnlSeries
-from tmtui.core.events import Event, EventKind
+from tmtui.core.events import REPEATS_EVENT, Event, EventKind
 from tmtui.core.models import TmtuiError
 from tmtui.core.pipeline import Logged, NotRecorded, Recorded, TookBack
 from tmtui.core.risk.risk_rules import RiskExit
@@ -93,6 +93,7 @@ class Engine(EngineViews):
             default_qty=config.strategies.default_qty_for,
             clock=clock,
             entry=self.guard.entry,
+            price_band=config.listener.price_band,
         )
         self.housekeeper = Housekeeper(ledger, self.state.calendar, config.ledger.keep_event_days)
         self.feed: QuoteFeed | None = None
@@ -154,7 +155,6 @@ class Engine(EngineViews):
             EventKind.INFO,
             f"tmtui {__version__}: ledger {self.ledger.path}{new}, {count} open position(s)",
         )
-        self.guard.announce_locks()
         if self._feed_factory is not None:
             self.feed = self._feed_factory(self.on_quote, self.on_feed_status)
             self.feed.track(self._wanted_symbols())
@@ -215,7 +215,7 @@ class Engine(EngineViews):
     def report_error(self, what: str, exc: BaseException | None) -> None:
         """An error in background work goes to the log and the status line, never kills us."""
         self.state.errors += 1
-        log.error("%s: %r", what, exc, exc_info=exc)
+        log.error("%s: %r", what, exc, exc_info=exc, extra=REPEATS_EVENT)  # the event is said
         self.say(EventKind.ERROR, f"{what}: {exc}")
 
     # --- events ---------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from typing import Any
 from tmtui.core.alerts.entry_rules import EntryVerdict, check_entry
 from tmtui.core.book.book import Plan, PositionKey
 from tmtui.core.book.trading_state import TradingState
-from tmtui.core.events import Event, EventKind
+from tmtui.core.events import REPEATS_EVENT, Event, EventKind
 from tmtui.core.models import TmtuiError
 from tmtui.core.pipeline import Logged, Recorded
 from tmtui.core.risk.risk_checks import RiskInputs
@@ -65,10 +65,20 @@ class RiskGuard:
         self._saved: dict[str, Any] | None = None
 
     async def restore(self) -> None:
-        """The stored memory and today's realized money, at start."""
+        """The stored memory and today's realized money, at start; a lockout still in force
+        is said at once (not only when the next alert is refused)."""
         self.figures = await load_risk(self.ledger, self.config, self.state.account.day)
         self.state.drift = self.figures.state.drift  # kept with this memory, read by the views
         self._saved = self.figures.state.to_json()
+        today = self.state.account.day
+        for lock in self.figures.state.locks:
+            if lock.day >= today:
+                text = (
+                    f"LOCKED OUT (since before this start): {lock.reason}; "
+                    "no new entries until the next trading day"
+                )
+                data = {"rule": lock.rule, "strategy": lock.strategy, "restored": True}
+                self._bus.publish(Logged(Event(EventKind.RISK_LOCK, text, self.clock(), data)))
 
     # --- what the intake asks ------------------------------------------------------------
 
@@ -167,21 +177,6 @@ class RiskGuard:
             await self.ledger.save_risk_state(data, self.clock())
             self._saved = data
 
-    def announce_locks(self) -> None:
-        """At start: every lockout still in force, said at once (not first when an alert is
-        refused), so a trader restarting during a lockout knows the desk is locked."""
-        now = self.clock()
-        self._roll(now)
-        today = self.state.calendar.day_of(now)
-        for lock in self.figures.state.locks:
-            if lock.day >= today:
-                text = (
-                    f"LOCKED OUT ({lock.scope}): {lock.reason};"
-                    " no new entries until the next trading day"
-                )
-                data = {"rule": lock.rule, "strategy": lock.strategy, "figures": lock.figures}
-                self._bus.publish(Logged(Event(EventKind.RISK_LOCK, text, now, data)))
-
     def _roll(self, now: datetime) -> None:
         self.figures.roll(self.state.calendar.day_of(now))
 
@@ -190,7 +185,7 @@ class RiskGuard:
         data = {"rule": lock.rule, "strategy": lock.strategy, "figures": lock.figures}
         text = f"LOCKED OUT: {lock.reason}; no new entries until the next trading day"
         self._bus.publish(Logged(Event(EventKind.RISK_LOCK, text, now, data)))
-        log.warning("risk lockout: %s", lock.reason)
+        log.warning("risk lockout: %s", lock.reason, extra=REPEATS_EVENT)
         self._spawn(self._save_now(), "risk-save")
 
     def _wait(self, exit_: RiskExit, now: datetime) -> None:

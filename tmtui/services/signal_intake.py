@@ -21,10 +21,12 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import datetime
+from decimal import Decimal
 
 from tmtui.core.alerts import intake
 from tmtui.core.alerts.alert_rules import EntryCheck
 from tmtui.core.alerts.manual_orders import ManualOrder, ManualPrice
+from tmtui.core.alerts.price_band import DEFAULT_PRICE_BAND
 from tmtui.core.book.account import DayAccount
 from tmtui.core.book.book import Plan, Position, PositionKey
 from tmtui.core.book.trading_state import TradingState
@@ -59,6 +61,7 @@ class SignalIntake:
         default_qty: Callable[[str], int],
         clock: Callable[[], datetime],
         entry: EntryCheck | None = None,
+        price_band: Decimal = DEFAULT_PRICE_BAND,
     ) -> None:
         self.ledger = ledger
         self.state = state
@@ -68,6 +71,7 @@ class SignalIntake:
         self.clock = clock
         self.last_alert: datetime | None = None
         self._entry = entry
+        self.price_band = price_band
         self._lock = asyncio.Lock()
         self._pending = PendingAlerts(self._took_back)
 
@@ -191,6 +195,7 @@ class SignalIntake:
             self.state.calendar.day_of,
             self._entry,
             self.default_qty,
+            self.price_band,
         )
 
     def _queue(self, decision: intake.Decision, key: str | None) -> Awaitable[AlertReply]:

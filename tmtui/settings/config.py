@@ -39,6 +39,8 @@ class ListenerConfig:
     max_body_bytes: int = 65536
     rate_limit_per_min: int = 60
     max_qty: int = 100
+    price_band: Decimal = Decimal("0.10")
+    """A fraction of the mark (0.10 is 10%; 0 is off): alert prices farther away are refused."""
 
 
 @dataclass(frozen=True)
@@ -336,6 +338,11 @@ def _check_values(config: Config, where: str) -> None:
         (lst.max_body_bytes > 0, "listener.max_body_bytes must be > 0"),
         (lst.rate_limit_per_min >= 0, "listener.rate_limit_per_min must be >= 0 (0 = off)"),
         (lst.max_qty >= 1, "listener.max_qty must be >= 1"),
+        (
+            0 <= lst.price_band <= 1,
+            "listener.price_band is a fraction of the mark between 0 and 1 (0.10 is 10%, "
+            f"0 turns it off), got {lst.price_band}",
+        ),
         (feed.source in FEED_SOURCES, f"feed.source must be one of {', '.join(FEED_SOURCES)}"),
         (feed.mark in MARK_MODES, f"feed.mark must be one of {', '.join(MARK_MODES)}"),
         (feed.poll_interval > 0, "feed.poll_interval must be > 0"),

@@ -19,6 +19,7 @@ from typing import Any
 from tmtui.core.alerts.alert_parsing import validate_strategy_name
 from tmtui.core.alerts.alert_rules import EntryCheck, screen
 from tmtui.core.alerts.manual_orders import ManualOrder, ManualPrice, PriceSource, manual_raw
+from tmtui.core.alerts.price_band import DEFAULT_PRICE_BAND, check_price_band
 from tmtui.core.alerts.signal_rules import build_signal, signal_text, validate_price
 from tmtui.core.book.book import Book, Plan, PositionKey
 from tmtui.core.book.book_state import delta_of
@@ -56,6 +57,8 @@ class IntakeRules:
     entry: EntryCheck | None = None
     default_qty: Callable[[str], int] = lambda _strategy: 1
     """Contracts for an entry whose alert gives none, per strategy (`[strategies]`)."""
+    price_band: Decimal = DEFAULT_PRICE_BAND
+    """`[listener] price_band`: how far (a fraction) an alert's price may be from the mark."""
 
     def enabled(self, strategy: str) -> bool:
         return self.switches.get(strategy, True)
@@ -103,6 +106,7 @@ def decide_alert(
             alert.source,
             rules.default_qty,
         )
+        check_price_band(signal, book, rules.price_band)
         screening = screen(signal, book, rules.enabled, rules.entry)
         plan = screening.plan if screening.stop is None else None
     except (InvalidSignal, UnusableSignal) as exc:
@@ -145,7 +149,7 @@ def decide_close(
     pos = book.positions.get(key)
     if pos is None:
         raise UnusableSignal(f"no open position for {key[1]} ({key[0]})")
-    validate_price(price.price, pos.root, book.contracts[pos.root].allow_negative)
+    validate_price(price.price, book.contracts[pos.root])
     signal = Signal(pos.strategy, pos.root, Action.CLOSE, None, price.price, now, source="manual")
     return _manual(book.plan(signal), price, reason, rules, now)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from tmtui.core.alerts.bridges.vocabulary import (
@@ -21,6 +21,7 @@ from tmtui.core.alerts.bridges.vocabulary import (
     action_instruction,
     command_instruction,
 )
+from tmtui.core.alerts.number_checks import to_decimal, to_whole, validate_price
 from tmtui.core.contracts import ContractBook
 from tmtui.core.models import (
     Action,
@@ -33,39 +34,7 @@ from tmtui.core.models import (
 )
 
 DEFAULT_STRATEGY = "default"
-
-
-def to_decimal(value: object, name: str) -> Decimal:
-    """A finite Decimal from a JSON number or a numeric string."""
-    if isinstance(value, bool) or value is None:
-        raise InvalidSignal(f"{name} must be a number, got {value!r}")
-    if isinstance(value, float):
-        value = repr(value)
-    try:
-        number = Decimal(str(value).strip()) if not isinstance(value, Decimal) else value
-    except InvalidOperation:
-        raise InvalidSignal(f"{name} must be a number, got {value!r}") from None
-    if not number.is_finite():
-        raise InvalidSignal(f"{name} must be a finite number, got {value!r}")
-    return number
-
-
-def to_whole(value: object, name: str) -> int:
-    number = to_decimal(value, name)
-    if number != number.to_integral_value():
-        raise InvalidSignal(f"{name} must be a whole number of contracts, got {value!r}")
-    return int(number)
-
-
-def validate_price(price: Decimal, root: str, allow_negative: bool) -> Decimal:
-    if price <= 0 and not allow_negative:
-        raise UnusableSignal(
-            f"price {price} for {root} must be > 0 (set allow_negative in [contracts.{root}] "
-            "for a market that can trade below zero)",
-            rule="price",
-            figures={"price": str(price)},
-        )
-    return price
+__all__ = ["build_signal", "signal_text", "to_decimal", "to_whole", "validate_price"]
 
 
 def build_signal(
@@ -113,7 +82,7 @@ def build_signal(
     pre_close = _pre_close(fields, instruction)
     price = None
     if fields.price not in (None, ""):
-        price = validate_price(to_decimal(fields.price, "price"), spec.root, spec.allow_negative)
+        price = validate_price(to_decimal(fields.price, "price"), spec)
     ticker = fields.ticker
     if fields.exchange and ":" not in ticker:
         ticker = f"{fields.exchange}:{ticker}"
@@ -207,17 +176,21 @@ def _target(fields: AlertFields, max_qty: int) -> int | None:
             f"position_size {target} disagrees with market_position {side}: send the "
             "strategy's own {{strategy.position_size}} and {{strategy.market_position}}"
         )
-    if abs(target) > max_qty * 10:
+    if abs(target) > max_qty:
         raise UnusableSignal(
-            f"position_size {target} is implausibly large",
+            f"position_size {target} is beyond {max_qty} contracts (listener.max_qty)",
             rule="position_size",
-            figures={"position_size": str(target), "cap": str(max_qty * 10)},
+            figures={"position_size": str(target), "max_qty": str(max_qty)},
         )
     return target
 
 
 def _prev_state(fields: AlertFields, max_qty: int) -> tuple[int | None, str | None]:
-    """What the strategy says it held before this order: an exact size, or its side alone."""
+    """What the strategy says it held before this order: an exact size, or its side alone.
+
+    Capped at 10x max_qty, not max_qty: a position held from before max_qty was lowered
+    must still be closable.
+    """
     prev = None
     if fields.prev_position_size not in (None, ""):
         prev = to_whole(fields.prev_position_size, "prev_position_size")

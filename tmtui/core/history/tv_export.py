@@ -233,7 +233,7 @@ def tv_items(
     problems = []
     for row in in_tv_order(rows):
         try:
-            validate_price(row.price, root, spec.allow_negative)
+            validate_price(row.price, spec)
         except UnusableSignal as exc:
             problems.append(f"line {row.line}: {exc}")
         problem = _impossible(row, position)
