@@ -22,6 +22,7 @@ from typing import Any
 
 from tmtui.config import Config
 from tmtui.core.alert_file import AlertRules, alert_items
+from tmtui.core.backtest.tv_fills import TvFills, read_fills
 from tmtui.core.book import Book
 from tmtui.core.book_state import whole_book
 from tmtui.core.contracts import ContractBook
@@ -29,14 +30,7 @@ from tmtui.core.events import Event, EventKind
 from tmtui.core.import_plan import ImportItem, ImportRefused, PlannedSignal, plan_import
 from tmtui.core.models import Outcome, TmtuiError, UnknownContract
 from tmtui.core.trading_day import zone
-from tmtui.core.tv_export import (
-    TvRow,
-    is_trade_list,
-    nets_by_trade,
-    read_rows,
-    symbol_from_filename,
-    tv_items,
-)
+from tmtui.core.tv_export import is_trade_list, read_rows, symbol_from_filename, tv_items
 from tmtui.core.views import money
 from tmtui.history import load_book, make_calendar
 from tmtui.ledger import Ledger, SignalRecord, iso
@@ -81,17 +75,17 @@ async def import_file(
     fmt, table = _detect(path, options.format)
     contracts = ContractBook(config.contracts)
     result = ImportResult(path.name, fmt)
-    tv_rows: list[TvRow] = []
+    tv_fills: TvFills | None = None
     if fmt == "tradingview":
-        tv_rows, items = _tradingview(path, table, options, config, contracts)
+        tv_fills, items = _tradingview(path, table, options, config, contracts)
     else:
         items, result.skipped = _alerts(path, options, config, contracts)
     items = await _new_only(ledger, items, result)
     await _refuse_older_than_recorded(ledger, items, path.name)
     book, last_signal_id = await _stored_book(ledger, config)
     planned = plan_import(book, items, make_calendar(config).day_of, path.name)
-    if tv_rows:
-        _compare_with_tradingview(planned, tv_rows, result)
+    if tv_fills is not None:
+        _compare_with_tradingview(planned, tv_fills, result)
     if planned:
         await _record(ledger, book, last_signal_id, planned, result, now or datetime.now(UTC))
     return result
@@ -164,7 +158,7 @@ def _tradingview(
     options: ImportOptions,
     config: Config,
     contracts: ContractBook,
-) -> tuple[list[TvRow], list[ImportItem]]:
+) -> tuple[TvFills, list[ImportItem]]:
     if not options.strategy:
         raise TmtuiError(
             "a TradingView export needs --strategy NAME (the strategy to file it under)"
@@ -174,8 +168,9 @@ def _tradingview(
     root, ticker = _symbol(path, options.symbol, contracts)
     tz: tzinfo = zone(options.timezone or config.session.timezone)
     rows = read_rows(table[0], list(enumerate(table[1:], 2)), tz, path.name)
-    items = tv_items(rows, options.strategy, root, ticker, contracts, path.name)
-    return rows, items
+    fills = read_fills(rows, path.name)
+    items = tv_items(fills.fills, options.strategy, root, ticker, contracts, path.name)
+    return fills, items
 
 
 def _symbol(path: Path, symbol: str | None, contracts: ContractBook) -> tuple[str, str]:
@@ -261,19 +256,19 @@ async def _stored_book(ledger: Ledger, config: Config) -> tuple[Book, int]:
 
 
 def _compare_with_tradingview(
-    planned: Sequence[PlannedSignal], rows: Sequence[TvRow], result: ImportResult
+    planned: Sequence[PlannedSignal], tv: TvFills, result: ImportResult
 ) -> None:
     """Each closed round trip's net against the sum of TradingView's Net P&L of its trades."""
-    tv_net = nets_by_trade(rows)
-    by_line = {r.line: r for r in rows}
+    tv_net = tv.nets
+    by_line = {f.line: f for f in tv.fills}
     tv_trades: dict[int, set[int]] = defaultdict(set)
     for p in planned:
-        row = by_line.get(p.item.line)
-        if p.plan is None or row is None or row.entry:
+        order = by_line.get(p.item.line)
+        if p.plan is None or order is None or order.entry:
             continue
         for fill in p.plan.fills:
             if fill.closing_qty:
-                tv_trades[fill.trade_id].add(row.trade)
+                tv_trades[fill.trade_id].update(order.trades)
     for p in planned:
         for trade in p.plan.closed_trades if p.plan else ():
             numbers = tv_trades.get(trade.trade_id, set())
