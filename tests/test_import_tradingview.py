@@ -22,11 +22,11 @@ from tv_files import (
 )
 
 from tmtui.config import Config
+from tmtui.core.backtest.tv_fills import read_fills
 from tmtui.core.contracts import ContractBook
 from tmtui.core.import_plan import ImportRefused
 from tmtui.core.models import TmtuiError
 from tmtui.core.trading_day import zone
-from tmtui.core.backtest.tv_fills import read_fills
 from tmtui.core.tv_export import read_rows, symbol_from_filename
 from tmtui.engine import Engine
 from tmtui.history import verify
