@@ -58,7 +58,7 @@ def imported(config_file: Path, tmp_path: Path) -> Path:
     result = tmtui(config_file, "import", str(path), "--strategy", "ORB", "--timezone",
                    "America/New_York")  # fmt: skip
     assert result.returncode == 0, result.stderr
-    assert "16 signal(s) recorded, 7 round trip(s) closed" in result.stdout
+    assert "17 signal(s) recorded, 7 round trip(s) closed" in result.stdout
     assert "all 7 round trip(s) match TradingView's Net P&L to the cent" in result.stdout
     return config_file
 
@@ -69,7 +69,7 @@ def test_import_reports_and_is_idempotent(imported: Path, tmp_path: Path) -> Non
                       "America/New_York", "--json")  # fmt: skip
     assert again == {
         "file": path.name, "format": "tradingview", "added": 0, "ignored": 0,
-        "duplicates": 16, "skipped": 0, "round_trips": 0, "strategies": [], "checked": 0,
+        "duplicates": 17, "skipped": 0, "round_trips": 0, "strategies": [], "checked": 0,
         "mismatches": [],
     }  # fmt: skip
 
@@ -169,9 +169,9 @@ def test_export_round_trips(imported: Path, tmp_path: Path) -> None:
 
     out = tmp_path / "fills.json"
     written = tmtui(c, "export", "--format", "json", "--what", "fills", "-o", str(out))
-    assert written.returncode == 0 and "wrote 16 fills row(s)" in written.stderr
+    assert written.returncode == 0 and "wrote 17 fills row(s)" in written.stderr
     fills = json.loads(out.read_text())
-    assert len(fills) == 16 and not (tmp_path / "fills.json.partial").exists()
+    assert len(fills) == 17 and not (tmp_path / "fills.json.partial").exists()
     assert sum(D(str(f["realized"])) - D(str(f["commission"])) for f in fills) == sum(
         (tv_net(n) for n in ROUND_TRIPS), D(0)
     )
@@ -180,7 +180,7 @@ def test_export_round_trips(imported: Path, tmp_path: Path) -> None:
         tmtui(c, "export", "--what", "daily", "--from", "2026-01-06").stdout)))  # fmt: skip
     assert [(r["day"], D(r["net_pnl"])) for r in daily] == [("2026-01-06", tv_net([9]) + D("0.62"))]
     signals = read_json(c, "export", "--format", "json", "--what", "signals")
-    assert len(signals) == 16 and {s["source"] for s in signals} == {"import"}
+    assert len(signals) == 17 and {s["source"] for s in signals} == {"import"}
     assert (
         read_json(c, "export", "--format", "json", "--what", "trades", "--to", "2026-01-02") == []
     )

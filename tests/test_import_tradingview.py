@@ -61,8 +61,8 @@ async def test_current_csv_layout_matches_net_pnl(tmp_path: Path) -> None:
     config = tv_config(tmp_path)
     path = write_new(tmp_path / "orb.csv", [*LEGS, OPEN_ENTRY, OPEN_ROW])
     result = await run_import(config, path)
-    # 18 closed rows are 16 orders (#2+#3 exit as one, #7+#8 enter as one); open #10 is none
-    assert (result.format, result.added, result.trades) == ("tradingview", 16, 7)
+    # 18 closed rows are 17 fills (#2 and #3 exit as one order); the open #10 is none
+    assert (result.format, result.added, result.trades) == ("tradingview", 17, 7)
     assert result.checked == 7 and result.mismatches == []
     trades = await closed_trades(config)
     assert_matches_tradingview([net for net, _ in trades])
@@ -96,9 +96,9 @@ async def test_older_layout_newest_first_with_symbol_from_the_file_name(tmp_path
     assert result.checked == 7 and result.mismatches == []
     assert_matches_tradingview([net for net, _ in await closed_trades(config)])
     again = await run_import(config, path, options)
-    assert (again.added, again.duplicates, again.trades) == (0, 16, 0)
+    assert (again.added, again.duplicates, again.trades) == (0, 17, 0)
     other_layout = await run_import(config, write_new(tmp_path / "same.csv", LEGS), NY)
-    assert other_layout.added == 0 and other_layout.duplicates == 16
+    assert other_layout.added == 0 and other_layout.duplicates == 17
     assert len(await closed_trades(config)) == 7
 
 
@@ -116,7 +116,7 @@ async def test_an_open_trade_closes_in_a_later_export(tmp_path: Path) -> None:
         config, write_new(tmp_path / "b.csv", [*LEGS, OPEN_ENTRY, CLOSED_LATER])
     )
     # the open trade was no fill: its entry and exit come in with the export that closes it
-    assert (later.added, later.duplicates, later.checked, later.mismatches) == (2, 16, 1, [])
+    assert (later.added, later.duplicates, later.checked, later.mismatches) == (2, 17, 1, [])
     nets = [net for net, _ in await closed_trades(config)]
     assert nets[-1] == D("18.76")
 

@@ -112,25 +112,10 @@ def test_every_closed_trade_is_in_exactly_one_entry_and_one_exit_order(export: E
 
 
 @pytest.mark.parametrize("export", EXPORTS, ids=lambda e: e.name)
-def test_the_books_fills_split_per_lot_give_back_every_trades_net(export: Export) -> None:
+def test_the_books_fills_split_per_lot_are_the_files_trades_one_for_one(export: Export) -> None:
     tv = fills_of(export.name)
     trades = lot_trades(book_fills(export, tv), export.point_value)
-    assert [t.net for t in trades] == nets_per_order_pair(tv)
-
-
-def nets_per_order_pair(tv: TvFills) -> list[D]:
-    """TradingView's nets in trade order, trades that share both their entry and their exit
-    order summed: lots of one order that also exit together are one piece of the book's fills
-    (TradingView lists them apart: orb #68 and #69 are -935 each)."""
-    orders = {(n, f.entry): i for i, f in enumerate(tv.fills) for n in f.trades}
-    pieces: list[tuple[tuple[int, int], D]] = []
-    for n in tv.closed:
-        pair = (orders[n, True], orders[n, False])
-        if pieces and pieces[-1][0] == pair:
-            pieces[-1] = (pair, pieces[-1][1] + tv.nets[n])
-        else:
-            pieces.append((pair, tv.nets[n]))
-    return [net for _pair, net in pieces]
+    assert [t.net for t in trades] == tv.closed_nets()
 
 
 def test_the_open_trades_are_reported_not_filled() -> None:
@@ -184,14 +169,17 @@ def test_margin_call_exits_of_several_trades_are_one_order() -> None:
     )
 
 
-def test_one_entry_split_across_lots_is_one_order() -> None:
+def test_one_entry_order_split_across_lots_keeps_its_lots() -> None:
     tv = fills_of("orb-v7.1-mnq-1m.csv")
-    first = tv.fills[:3]
-    assert [(f.trades, f.entry, f.qty, f.names) for f in first] == [
-        ((1, 2), True, 14, "BO Short"),
+    assert [(f.trades, f.entry, f.qty, f.names) for f in tv.fills[:4]] == [
+        ((1,), True, 7, "BO Short"),
+        ((2,), True, 7, "BO Short"),
         ((1,), False, 7, "TP1"),
         ((2,), False, 7, "MAE Filter Hit"),
     ]
+    # two lots of one entry that also exit together: one exit order, two trades
+    (stopped,) = [f for f in tv.fills if f.trades == (68, 69)]
+    assert (stopped.qty, stopped.names, tv.nets[68], tv.nets[69]) == (20, "TP1+TP2", -935, -935)
 
 
 def test_a_same_bar_round_trip_then_a_new_entry_in_that_minute() -> None:
@@ -208,21 +196,23 @@ def test_a_same_bar_round_trip_then_a_new_entry_in_that_minute() -> None:
 def test_the_position_size_header_is_read() -> None:
     header = next(csv.reader((DATA / "orb-v7.1-mnq-1m.csv").open(encoding="utf-8-sig")))
     assert "Position size (qty)" in header
-    assert fills_of("orb-v7.1-mnq-1m.csv").fills[0].qty == 14
+    assert [f.qty for f in fills_of("orb-v7.1-mnq-1m.csv").fills[:2]] == [7, 7]
 
 
-def test_two_identical_orders_in_one_minute_get_distinct_keys() -> None:
-    export = BY_NAME["ml-r1.3-orb-retest-mes.csv"]
+@pytest.mark.parametrize("export", EXPORTS, ids=lambda e: e.name)
+def test_every_fill_has_its_own_dedupe_key(export: Export) -> None:
     tv = fills_of(export.name)
-    items = tv_items(tv.fills, "BT", "MES", "MES1!", ContractBook(), export.name)
+    items = tv_items(tv.fills, "BT", export.root, export.root, ContractBook(), export.name)
     keys = [i.idem_key for i in items]
     assert len(set(keys)) == len(keys) == len(tv.fills)
-    twins = [
-        i.idem_key
-        for i in items
-        if i.signal.time == when("2025-12-23 09:30") and i.raw.find("Entry") > 0
-    ]
-    assert twins[1] == f"{twins[0]}#2"
+
+
+def test_identical_fills_in_one_minute_are_told_apart_by_their_rank() -> None:
+    tv = fills_of("orb-v7.1-mnq-1m.csv")
+    items = tv_items(tv.fills[:2], "BT", "MNQ", "MNQ1!", ContractBook(), "orb")
+    first, second = (i.idem_key for i in items)
+    assert second == f"{first}#2"
+    assert first == "tv:BT:MNQ:2024-12-30T14:34:00+00:00:entry short:7:22269.75:BO Short"
 
 
 # --- the rules, by hand ---------------------------------------------------------------------

@@ -5,9 +5,9 @@ differ across TradingView versions, so columns are found by name: `Trade #` (or 
 number`), `Type`, `Date/Time` (or `Date and time`), `Signal`, `Price ...`, `Contracts` (or
 `Size (qty)`, `Position size (qty)`, `Quantity`), `Net P&L ...` (or `Net PnL`, `Profit ...`).
 
-The rows become the orders TradingView filled, in its order (`backtest.tv_fills`: several
-trades entering or exiting together are one order); each order is one buy or sell signal.
-A trade still open at the end (its `Open` row) is no signal: it belongs to the backtest.
+The rows become the fills TradingView made, in its order (`backtest.tv_fills`: several
+trades exiting together are one order); each fill is one buy or sell signal. A trade still
+open at the end (its `Open` row) is no signal: it belongs to the backtest.
 """
 
 from __future__ import annotations
@@ -193,7 +193,7 @@ def tv_items(
     contracts: ContractBook,
     what: str,
 ) -> list[ImportItem]:
-    """One buy or sell signal per order, in TradingView's order, each knowing the position
+    """One buy or sell signal per fill, in TradingView's order, each knowing the position
     the file holds after it (so a file that disagrees with the book is refused)."""
     spec = contracts[root]
     position = 0
@@ -222,7 +222,7 @@ def tv_items(
         )
         key = _key(strategy, root, fill)
         seen[key] = seen.get(key, 0) + 1
-        key += f"#{seen[key]}" if seen[key] > 1 else ""  # the same order twice in one minute
+        key += f"#{seen[key]}" if seen[key] > 1 else ""  # lots of one order, or a repeat
         items.append(ImportItem(fill.line, signal, _raw(fill), key, position))
     if problems:
         raise ImportRefused(what, problems)
@@ -230,7 +230,7 @@ def tv_items(
 
 
 def _impossible(fill: TvFill, position: int) -> str | None:
-    """Why the order cannot follow `position` in the file, if it cannot."""
+    """Why the fill cannot follow `position` in the file, if it cannot."""
     held = position if fill.long else -position
     if fill.entry and held < 0:
         return f"{fill.kind} while the file holds {_side(position)}"

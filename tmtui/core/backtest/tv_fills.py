@@ -1,4 +1,4 @@
-"""A TradingView "List of trades" read back into the orders TradingView filled, in its order.
+"""A TradingView "List of trades" read back into the fills TradingView made, in its order.
 
 Pure. TradingView writes a trade as two rows (its exit, then its entry) and numbers trades in
 entry order; one order often fills several trades, and times have minute resolution. So the
@@ -9,8 +9,10 @@ rows are not the fills; these rules, which every real export follows, make them 
   entry before its own exit).
 - Trades that exit together (same time, price and side, next to each other in that order)
   were closed by one order: one fill of their summed size (a pyramid closed at once).
-- Trades that enter together (same time, price and side, next to each other) were one order
-  split across lots: one fill of their summed size.
+- Trades that enter together (same time and price) were one order split across lots. Each
+  lot stays a fill of its own, as TradingView keeps it a trade of its own: first in, first
+  out, the book then closes the same lots TradingView did, and the trades `lot_trades` makes
+  of its fills are the file's, one for one (so the statistics equal the Strategy Tester's).
 - A trade whose exit row's `Signal` is `Open` (or that has no exit row) is still open: its
   "exit" price is the last close, not a fill. It is no fill at all here but an `OpenTrade`,
   which belongs to the backtest's own book, never to the live one.
@@ -57,8 +59,8 @@ class TvRow:
 
 @dataclass(frozen=True, slots=True)
 class TvFill:
-    """One order as TradingView filled it: the rows of the trades it entered or exited, all
-    at one time and price on one side, in trade-number order."""
+    """One fill as TradingView made it: an entry lot (one trade's entry row), or an exit
+    order (the exit rows of the trades it closed, at one time and price, in trade order)."""
 
     rows: tuple[TvRow, ...]
 
@@ -131,7 +133,7 @@ class TvFills:
     """A list of trades read as TradingView filled it."""
 
     fills: tuple[TvFill, ...]
-    """The closed trades' orders, in the order they were filled (open trades have none)."""
+    """The closed trades' fills, in the order they were made (open trades have none)."""
     open_trades: tuple[OpenTrade, ...]
     closed: tuple[int, ...]
     """Numbers of the closed trades, ascending (TradingView's trade order)."""
@@ -147,7 +149,7 @@ class TvFills:
 
 
 def read_fills(rows: Sequence[TvRow], what: str) -> TvFills:
-    """The orders behind `rows` (any row order), the open trades apart.
+    """The fills behind `rows` (any row order), the open trades apart.
 
     Raises ImportRefused naming every row that cannot be part of a TradingView list: a
     trade with two entry (or exit) rows, or whose exit differs from its entry in side or
@@ -156,11 +158,10 @@ def read_fills(rows: Sequence[TvRow], what: str) -> TvFills:
     entries, exits = _pair(rows, what)
     still_open = {n for n in entries if n not in exits or exits[n].still_open}
     closed = sorted(n for n, row in exits.items() if not row.still_open)
-    orders = [TvFill((row,)) for n, row in entries.items() if n not in still_open]
-    orders += _exit_orders(exits[n] for n in closed)
-    orders.sort(key=_fill_order)
+    fills = [TvFill((row,)) for n, row in entries.items() if n not in still_open]
+    fills += _exit_orders(exits[n] for n in closed)
     return TvFills(
-        fills=tuple(_merge_entries(orders)),
+        fills=tuple(sorted(fills, key=_fill_order)),
         open_trades=tuple(_open_trade(entries[n], exits.get(n)) for n in sorted(still_open)),
         closed=tuple(closed),
         nets=_nets(closed, entries, exits),
@@ -213,26 +214,14 @@ def _exit_orders(exits: Iterable[TvRow]) -> list[TvFill]:
     return [TvFill(tuple(rows)) for rows in orders]
 
 
-def _together(a: TvRow | TvFill, b: TvRow | TvFill) -> bool:
-    return (a.entry, a.time, a.price, a.long) == (b.entry, b.time, b.price, b.long)
+def _together(a: TvRow, b: TvRow) -> bool:
+    return (a.time, a.price, a.long) == (b.time, b.price, b.long)
 
 
 def _fill_order(fill: TvFill) -> tuple[datetime, int, int]:
     """By time; within one time in trade-number order, an exit order right after the entry
     of the last trade it closes."""
     return (fill.time, fill.rows[-1].trade, 0 if fill.entry else 1)
-
-
-def _merge_entries(orders: Sequence[TvFill]) -> list[TvFill]:
-    """Entries next to each other at the same time, price and side: one order split in lots."""
-    merged: list[TvFill] = []
-    for fill in orders:
-        last = merged[-1] if merged else None
-        if last is not None and fill.entry and _together(last, fill):
-            merged[-1] = TvFill(last.rows + fill.rows)
-        else:
-            merged.append(fill)
-    return merged
 
 
 def _open_trade(entry: TvRow, last: TvRow | None) -> OpenTrade:
