@@ -134,7 +134,7 @@ def test_the_open_trades_are_reported_not_filled() -> None:
     sats = fills_of("sats-ps-mes-2y.csv")
     (open_short,) = sats.open_trades
     assert (open_short.trade, open_short.long, open_short.qty) == (2360, False, 1)
-    assert (open_short.entry_time, open_short.entry_price) == (when("2026-04-17 13:30"), 7160)
+    assert (open_short.entry_time, open_short.entry_price) == (when("2026-04-17 13:30"), D(7160))
     # the stop-and-reverse order at 13:30 only closes #2359 here: its entry part is the open trade
     last = sats.fills[-1]
     assert (last.trades, last.entry, last.time, last.qty) == (
@@ -179,7 +179,12 @@ def test_one_entry_order_split_across_lots_keeps_its_lots() -> None:
     ]
     # two lots of one entry that also exit together: one exit order, two trades
     (stopped,) = [f for f in tv.fills if f.trades == (68, 69)]
-    assert (stopped.qty, stopped.names, tv.nets[68], tv.nets[69]) == (20, "TP1+TP2", -935, -935)
+    assert (stopped.qty, stopped.names, tv.nets[68], tv.nets[69]) == (
+        20,
+        "TP1+TP2",
+        D(-935),
+        D(-935),
+    )
 
 
 def test_a_same_bar_round_trip_then_a_new_entry_in_that_minute() -> None:

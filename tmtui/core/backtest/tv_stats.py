@@ -20,7 +20,7 @@ from tmtui.core.stats import TradeStats, equity_curve, max_drawdown, stats_of
 
 
 @dataclass(frozen=True, slots=True)
-class TesterStats:
+class TvSummary:
     """The Strategy Tester's figures for some closed trades.
 
     `trades` holds the counts, sums and ratios (`win_rate` is a fraction: the percent
@@ -42,10 +42,10 @@ class TesterStats:
         return None if rate is None else rate * 100
 
 
-def tester_stats(nets: Sequence[Decimal]) -> TesterStats:
+def tv_summary(nets: Sequence[Decimal]) -> TvSummary:
     """The statistics of closed trades given by their nets in trade order (TradingView's
     trade numbers; for tmtui's fills, `lot_trades`' order)."""
-    return TesterStats(stats_of(nets), close_to_close_drawdown(nets))
+    return TvSummary(stats_of(nets), close_to_close_drawdown(nets))
 
 
 def close_to_close_drawdown(nets: Sequence[Decimal]) -> Decimal:
