@@ -20,8 +20,8 @@ rows are not the fills; these rules, which every real export follows, make them 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
@@ -137,7 +137,7 @@ class TvFills:
     open_trades: tuple[OpenTrade, ...]
     closed: tuple[int, ...]
     """Numbers of the closed trades, ascending (TradingView's trade order)."""
-    nets: dict[int, Decimal] = field(default_factory=dict)
+    nets: Mapping[int, Decimal]
     """TradingView's Net P&L of each closed trade that has one, by trade number."""
 
     def closed_nets(self) -> list[Decimal] | None:
