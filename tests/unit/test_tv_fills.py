@@ -18,11 +18,11 @@ import pytest
 
 from tmtui.core.backtest.lot_trades import lot_trades
 from tmtui.core.backtest.tv_fills import OpenTrade, TvFills, TvRow, read_fills
-from tmtui.core.book import Book
+from tmtui.core.book.book import Book
 from tmtui.core.contracts import ContractBook
-from tmtui.core.import_plan import ImportRefused
+from tmtui.core.history.import_plan import ImportRefused
+from tmtui.core.history.tv_export import read_rows, tv_items
 from tmtui.core.models import Fill
-from tmtui.core.tv_export import read_rows, tv_items
 
 DATA = Path(__file__).parents[1] / "data" / "tradingview-exports"
 NY = ZoneInfo("America/New_York")

@@ -19,10 +19,10 @@ import pytest
 from tmtui.core.backtest.lot_trades import lot_trades
 from tmtui.core.backtest.tv_fills import TvFills, read_fills
 from tmtui.core.backtest.tv_stats import TvSummary, close_to_close_drawdown, tv_summary
-from tmtui.core.book import Book
+from tmtui.core.book.book import Book
 from tmtui.core.contracts import ContractBook
+from tmtui.core.history.tv_export import read_rows, tv_items
 from tmtui.core.models import Fill
-from tmtui.core.tv_export import read_rows, tv_items
 
 DATA = Path(__file__).parents[1] / "data" / "tradingview-exports"
 T0 = datetime(2026, 1, 5, 15, 0, tzinfo=UTC)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from tmtui.core.import_plan import ImportRefused
+from tmtui.core.history.import_plan import ImportRefused
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,7 @@ Pure. The Strategy Tester's summary (its xlsx report's Performance and Trades an
 sheets) is of its trades, one per entry lot (`lot_trades`), closed ones only: total trades,
 percent profitable, average win and loss, largest win and loss, gross profit and loss,
 profit factor, net profit, and the max equity drawdown close-to-close. The counting rules are
-`stats.stats_of`'s (a break-even trade is a trade but neither a win nor a loss). The
+`history.stats.stats_of`'s (a break-even trade is a trade but neither a win nor a loss). The
 drawdown is measured between trade closes only: from the highest cumulative net at any
 close to a lower one after it. The starting capital is no close, so a first losing trade is
 no drawdown yet (checked against the real reports in tests/data/tradingview-exports).
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from tmtui.core.stats import TradeStats, equity_curve, max_drawdown, stats_of
+from tmtui.core.history.stats import TradeStats, equity_curve, max_drawdown, stats_of
 
 
 @dataclass(frozen=True, slots=True)
