@@ -96,16 +96,25 @@ def import_(
             "(default: session.timezone).",
         ),
     ] = None,
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace",
+            help="Replace the strategy's backtest with this (newer) TradingView export.",
+        ),
+    ] = False,
     json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     config: ConfigOpt = None,
 ) -> None:
-    """Record history from a file, all or nothing; importing it twice adds nothing."""
+    """Record history from a file, all or nothing; importing it twice adds nothing.
+
+    A TradingView export is the strategy's backtest, apart from live trading (`--source`)."""
     from tmtui.readside.importer import ImportOptions, import_file
 
     cfg = load(config)
     if not file.is_file():
         fail(f"{file} is not a file")
-    options = ImportOptions(format_, strategy, symbol, timezone)
+    options = ImportOptions(format_, strategy, symbol, timezone, replace)
 
     async def work(ledger: Ledger) -> ImportResult:
         return await import_file(ledger, cfg, file, options)
@@ -136,6 +145,8 @@ def _result_json(r: ImportResult) -> dict[str, object]:
         "strategies": r.strategies,
         "checked": r.checked,
         "mismatches": r.mismatches,
+        "source": "backtest" if r.format == "tradingview" else "live",
+        "open_trades": r.open_trades,
     }
 
 
@@ -149,6 +160,15 @@ def _print_result(r: ImportResult) -> None:
         soft_wrap=True,
         markup=False,
     )
+    if r.format == "tradingview":
+        out.print(
+            f"recorded as the backtest of {', '.join(r.strategies)}"
+            + (f"; {r.open_trades} trade(s) still open there" if r.open_trades else "")
+            + " (not in the live book)",
+            highlight=False,
+            soft_wrap=True,
+            markup=False,
+        )
     if r.checked and not r.mismatches:
         out.print(
             f"all {r.checked} round trip(s) match TradingView's Net P&L to the cent",

@@ -1,11 +1,12 @@
 """`tmtui import FILE`: history recorded from a file, through the same book as live alerts.
 
 Two kinds of file: webhook-shaped alerts (JSON Lines, or a JSON array such as `tmtui export
---what signals --format json` writes) and TradingView Strategy Tester "List of trades"
-exports (CSV, or the xlsx report). Either way the signals are planned on the stored book
-with `Book.plan` (the engine's own accounting) and written in one transaction: a bad line
-refuses the whole file, and a signal already recorded (same dedupe key) is skipped, so
-importing a file twice adds nothing.
+--what signals --format json` writes), live history planned on the stored live book with
+`Book.plan` (the engine's own accounting) and written in one transaction, a signal already
+recorded (same dedupe key) skipped; and TradingView Strategy Tester "List of trades" exports
+(CSV, or the xlsx report), recorded as the strategy's backtest on a book of its own
+(`backtest_import`). Either way a bad line refuses the whole file, and importing a file
+twice adds nothing.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from tmtui.core.views import money
 from tmtui.ledger.batch import Batch, BatchSignal, ImportMark, record_batch
 from tmtui.ledger.rows import iso
 from tmtui.ledger.store import Ledger
+from tmtui.readside import backtest_import
 from tmtui.services.book_restore import load_book, make_calendar
 from tmtui.settings.config import Config
 
@@ -48,6 +50,8 @@ class ImportOptions:
     strategy: str | None = None
     symbol: str | None = None
     timezone: str | None = None
+    replace: bool = False
+    """A TradingView export: replace the strategy's backtest from another file."""
 
 
 @dataclass(slots=True)
@@ -64,6 +68,8 @@ class ImportResult:
     strategies: list[str] = field(default_factory=list)
     checked: int = 0
     mismatches: list[str] = field(default_factory=list)
+    open_trades: int = 0
+    """A TradingView export's trades still open at its end (in the backtest's book)."""
 
 
 async def import_file(
@@ -77,20 +83,48 @@ async def import_file(
     fmt, table = _detect(path, options.format)
     contracts = ContractBook(config.contracts)
     result = ImportResult(path.name, fmt)
-    tv_fills: TvFills | None = None
     if fmt == "tradingview":
-        tv_fills, items = _tradingview(path, table, options, config, contracts)
-    else:
-        items, result.skipped = _alerts(path, options, config, contracts)
+        return await _backtest(ledger, config, path, table, options, result, now)
+    items, result.skipped = _alerts(path, options, config, contracts)
     items = await _new_only(ledger, items, result)
     await _refuse_older_than_recorded(ledger, items, path.name)
     book, last_signal_id = await _stored_book(ledger, config)
     planned = plan_import(book, items, make_calendar(config).day_of, path.name)
-    if tv_fills is not None:
-        _compare_with_tradingview(planned, tv_fills, result)
     if planned:
         await _record(ledger, book, last_signal_id, planned, result, now or datetime.now(UTC))
     return result
+
+
+async def _backtest(
+    ledger: Ledger,
+    config: Config,
+    path: Path,
+    table: list[list[Any]] | None,
+    options: ImportOptions,
+    result: ImportResult,
+    now: datetime | None,
+) -> ImportResult:
+    """A TradingView export, recorded as the strategy's backtest (never the live book)."""
+    contracts = ContractBook(config.contracts)
+    tv, items, root = _tradingview(path, table, options, config, contracts)
+    assert options.strategy is not None
+    result.strategies = [options.strategy]
+    result.open_trades = len(tv.open_trades)
+    if await backtest_import.check_replace(ledger, options.strategy, path, options.replace):
+        result.duplicates = len(items)
+        return result
+    planned = await backtest_import.plan_backtest(ledger, config, items, path.name)
+    _compare_with_tradingview(planned, tv, result)
+    _count(planned, result)
+    now = now or datetime.now(UTC)
+    await backtest_import.record(ledger, path, options.strategy, root, tv, planned, now)
+    return result
+
+
+def _count(planned: Sequence[PlannedSignal], result: ImportResult) -> None:
+    result.trades = sum(len(p.plan.closed_trades) for p in planned if p.plan)
+    result.added = sum(1 for p in planned if p.outcome is Outcome.ACCEPTED)
+    result.ignored = len(planned) - result.added
 
 
 # --- reading --------------------------------------------------------------------------------
@@ -160,7 +194,7 @@ def _tradingview(
     options: ImportOptions,
     config: Config,
     contracts: ContractBook,
-) -> tuple[TvFills, list[ImportItem]]:
+) -> tuple[TvFills, list[ImportItem], str]:
     if not options.strategy:
         raise TmtuiError(
             "a TradingView export needs --strategy NAME (the strategy to file it under)"
@@ -172,7 +206,7 @@ def _tradingview(
     rows = read_rows(table[0], list(enumerate(table[1:], 2)), tz, path.name)
     fills = read_fills(rows, path.name)
     items = tv_items(fills.fills, options.strategy, root, ticker, contracts, path.name)
-    return fills, items
+    return fills, items, root
 
 
 def _symbol(path: Path, symbol: str | None, contracts: ContractBook) -> tuple[str, str]:
@@ -300,9 +334,7 @@ async def _record(
     signals = [_batch_signal(p, result) for p in planned]
     per_strategy = Counter(p.item.signal.strategy for p in planned)
     result.strategies = sorted(per_strategy)
-    result.trades = sum(len(p.plan.closed_trades) for p in planned if p.plan)
-    result.added = sum(1 for p in planned if p.outcome is Outcome.ACCEPTED)
-    result.ignored = len(planned) - result.added
+    _count(planned, result)
     marks = [ImportMark(s, result.format, result.file, n) for s, n in per_strategy.items()]
     text = (
         f"imported {result.file} ({result.format}): {result.added} signal(s), "
