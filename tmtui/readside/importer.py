@@ -265,7 +265,8 @@ async def _refuse_older_than_recorded(
     problems = []
     for (strategy, root), item in sorted(first.items()):
         rows = await ledger.fetch(
-            "SELECT MAX(time) AS last FROM fills WHERE strategy = ? AND root = ?",
+            "SELECT MAX(time) AS last FROM fills WHERE strategy = ? AND root = ?"
+            " AND source = 'live'",
             (strategy, root),
         )
         last = rows[0]["last"] if rows else None
@@ -305,19 +306,19 @@ def _compare_with_tradingview(
         for fill in p.plan.fills:
             if fill.closing_qty:
                 tv_trades[fill.trade_id].update(order.trades)
-    for p in planned:
-        for trade in p.plan.closed_trades if p.plan else ():
-            numbers = tv_trades.get(trade.trade_id, set())
-            if not numbers or any(n not in tv_net for n in numbers):
-                continue
-            result.checked += 1
-            theirs = sum((tv_net[n] for n in numbers), Decimal(0))
-            if money(theirs) != money(trade.net):
-                listed = ", ".join(f"#{n}" for n in sorted(numbers))
-                result.mismatches.append(
-                    f"round trip {trade.trade_id} (TradingView {listed}): net "
-                    f"{money(trade.net)}, TradingView {money(theirs)}"
-                )
+    closed = [t for p in planned for t in (p.plan.closed_trades if p.plan else ())]
+    for n, trade in enumerate(closed, 1):  # named by their place in the file: round trip n
+        numbers = tv_trades.get(trade.trade_id, set())
+        if not numbers or any(k not in tv_net for k in numbers):
+            continue
+        result.checked += 1
+        theirs = sum((tv_net[k] for k in numbers), Decimal(0))
+        if money(theirs) != money(trade.net):
+            listed = ", ".join(f"#{k}" for k in sorted(numbers))
+            result.mismatches.append(
+                f"round trip {n} (TradingView {listed}): net "
+                f"{money(trade.net)}, TradingView {money(theirs)}"
+            )
 
 
 # --- writing --------------------------------------------------------------------------------
