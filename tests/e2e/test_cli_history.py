@@ -58,7 +58,7 @@ def imported(config_file: Path, tmp_path: Path) -> Path:
     result = tmtui(config_file, "import", str(path), "--strategy", "ORB", "--timezone",
                    "America/New_York")  # fmt: skip
     assert result.returncode == 0, result.stderr
-    assert "19 signal(s) recorded, 7 round trip(s) closed" in result.stdout
+    assert "17 signal(s) recorded, 7 round trip(s) closed" in result.stdout
     assert "all 7 round trip(s) match TradingView's Net P&L to the cent" in result.stdout
     return config_file
 
@@ -69,8 +69,8 @@ def test_import_reports_and_is_idempotent(imported: Path, tmp_path: Path) -> Non
                       "America/New_York", "--json")  # fmt: skip
     assert again == {
         "file": path.name, "format": "tradingview", "added": 0, "ignored": 0,
-        "duplicates": 19, "skipped": 0, "round_trips": 0, "strategies": [], "checked": 0,
-        "mismatches": [],
+        "duplicates": 17, "skipped": 0, "round_trips": 0, "strategies": ["ORB"], "checked": 0,
+        "mismatches": [], "source": "backtest", "open_trades": 1,
     }  # fmt: skip
 
 
@@ -111,21 +111,28 @@ def test_trades_report_calendar_flags(imported: Path) -> None:
     table = tmtui(c, "trades", "--from", "2026-01-05")
     assert "7 trades · win rate" in table.stdout.replace("\n", " ")
 
-    period = read_json(c, "report", "--json", "--from", "2026-01-05", "--to", "2026-01-06")
+    period = read_json(
+        c, "report", "--json", "--from", "2026-01-05", "--to", "2026-01-06", "--source", "backtest"
+    )
     assert list(period) == PERIOD_FIELDS
     net = sum((tv_net(n) for n in ROUND_TRIPS), D(0))
-    assert D(str(period["realized"])) == net - D("0.62")  # the open trade's entry commission
+    assert D(str(period["realized"])) == net  # the closed trades only, as TradingView's Net Profit
     assert period["trades"] == 7
-    day = read_json(c, "report", "--json", "--day", "2026-01-06", "--strategy", "ORB")
+    day = read_json(
+        c, "report", "--json", "--day", "2026-01-06", "--strategy", "ORB", "--source", "backtest"
+    )
     assert day["day"] == "2026-01-06" and day["trades"] == 1
-    assert D(str(day["realized"])) == tv_net([9]) + D("0.62") - D("0.62")
+    assert D(str(day["realized"])) == tv_net([9]) + D("0.62")  # its entry commission: Monday
 
-    days = read_json(c, "calendar", "--json", "--month", "2026-01")
+    days = read_json(c, "calendar", "--json", "--month", "2026-01", "--source", "backtest")
     assert [d["day"] for d in days] == ["2026-01-05", "2026-01-06"]
     assert sum(D(str(d["net_pnl"])) for d in days) == D(str(period["realized"]))
-    ranged = read_json(c, "calendar", "--json", "--from", "2026-01-06", "--to", "2026-01-31")
+    ranged = read_json(
+        c, "calendar", "--json", "--from", "2026-01-06", "--to", "2026-01-31",
+        "--source", "backtest",
+    )  # fmt: skip
     assert [d["day"] for d in ranged] == ["2026-01-06"]
-    grid = tmtui(c, "calendar", "--month", "2026-01")
+    grid = tmtui(c, "calendar", "--month", "2026-01", "--source", "backtest")
     assert grid.returncode == 0, grid.stderr
     for text in ("P&L calendar January 2026", "Mon", "Fri", "Week", "6 trades", "Month"):
         assert text in grid.stdout
@@ -136,12 +143,13 @@ def test_trades_report_calendar_flags(imported: Path) -> None:
 def test_strategies_command(imported: Path) -> None:
     (orb,) = read_json(imported, "strategies", "--json")
     assert orb["strategy"] == "ORB" and orb["imported"] is True and orb["enabled"] is True
+    assert orb["source"] == "backtest"  # the export is ORB's backtest, its open trade there
     assert orb["positions"] == [{"symbol": "MNQ", "side": "long", "qty": 1}]
-    assert orb["open_pnl"] is None  # never marked
-    assert orb["trades"] == 7
-    assert D(str(orb["realized_all"])) == sum((tv_net(n) for n in ROUND_TRIPS), D(0)) - D("0.62")
+    assert read_json(imported, "positions", "--json") == []  # never live
+    assert orb["trades"] == 9  # TradingView's closed trades, one per entry lot
+    assert D(str(orb["realized_all"])) == sum((tv_net(n) for n in ROUND_TRIPS), D(0))
     table = tmtui(imported, "strategies")
-    assert "ORB" in table.stdout and "imported" in table.stdout
+    assert "ORB" in table.stdout and "backtest" in table.stdout
 
 
 def test_export_round_trips(imported: Path, tmp_path: Path) -> None:
@@ -158,7 +166,7 @@ def test_export_round_trips(imported: Path, tmp_path: Path) -> None:
 
     async def ledger_trades() -> list[object]:
         async with await Ledger.open(config.ledger.resolved_path()) as ledger:
-            return await ledger.trades()
+            return await ledger.trades(source="backtest")
 
     import asyncio
 
@@ -169,18 +177,21 @@ def test_export_round_trips(imported: Path, tmp_path: Path) -> None:
 
     out = tmp_path / "fills.json"
     written = tmtui(c, "export", "--format", "json", "--what", "fills", "-o", str(out))
-    assert written.returncode == 0 and "wrote 19 fills row(s)" in written.stderr
+    assert written.returncode == 0 and "wrote 17 fills row(s)" in written.stderr
     fills = json.loads(out.read_text())
-    assert len(fills) == 19 and not (tmp_path / "fills.json.partial").exists()
+    assert len(fills) == 17 and not (tmp_path / "fills.json.partial").exists()
     assert sum(D(str(f["realized"])) - D(str(f["commission"])) for f in fills) == sum(
         (tv_net(n) for n in ROUND_TRIPS), D(0)
-    ) - D("0.62")
+    )
 
     daily = list(csv.DictReader(io.StringIO(
         tmtui(c, "export", "--what", "daily", "--from", "2026-01-06").stdout)))  # fmt: skip
-    assert [(r["day"], D(r["net_pnl"])) for r in daily] == [("2026-01-06", tv_net([9]))]
+    assert [(r["day"], D(r["net_pnl"]), r["source"]) for r in daily] == [
+        ("2026-01-06", tv_net([9]) + D("0.62"), "backtest")
+    ]
     signals = read_json(c, "export", "--format", "json", "--what", "signals")
-    assert len(signals) == 19 and {s["source"] for s in signals} == {"import"}
+    assert signals == []  # a backtest is no signals: the file is its record
+    assert read_json(c, "export", "--format", "json", "--source", "live") == []
     assert (
         read_json(c, "export", "--format", "json", "--what", "trades", "--to", "2026-01-02") == []
     )

@@ -133,9 +133,16 @@ async def test_a_v1_ledger_upgrades_on_open_and_rebuilds_once(tmp_path: Path) ->
     await engine.stop()
     path = config.ledger.resolved_path()
     with sqlite3.connect(path) as db:  # back to what a v1 tmtui left
-        for table in ("open_positions", "book_meta", "day_rollups", "strategy_imports"):
+        for table in (
+            "open_positions",
+            "book_meta",
+            "day_rollups",
+            "strategy_imports",
+            "backtests",
+        ):
             db.execute(f"DROP TABLE {table}")
         for index in (
+            "trades_source",
             "trades_strategy",
             "trades_root",
             "fills_signal",
@@ -147,6 +154,8 @@ async def test_a_v1_ledger_upgrades_on_open_and_rebuilds_once(tmp_path: Path) ->
         for table in ("position_samples", "account_samples"):  # v3's columns
             db.execute(f"ALTER TABLE {table} DROP COLUMN low")
             db.execute(f"ALTER TABLE {table} DROP COLUMN high")
+        for table in ("fills", "trades"):  # v6's
+            db.execute(f"ALTER TABLE {table} DROP COLUMN source")
         db.execute("PRAGMA user_version = 1")
     ledger = await Ledger.open(path)
     assert (await ledger.book_state()).needs_rebuild

@@ -21,13 +21,15 @@ from tv_files import (
     write_xlsx,
 )
 
+from tmtui.core.backtest.tv_fills import read_fills
 from tmtui.core.contracts import ContractBook
 from tmtui.core.history.history_views import TradeFilter
 from tmtui.core.history.import_plan import ImportRefused
-from tmtui.core.history.tv_export import in_tv_order, read_rows, symbol_from_filename
+from tmtui.core.history.tv_export import read_rows, symbol_from_filename
 from tmtui.core.models import TmtuiError
 from tmtui.core.trading_day import zone
 from tmtui.ledger.store import Ledger
+from tmtui.readside.backtest_import import BacktestExists
 from tmtui.readside.importer import ImportOptions, ImportResult, import_file
 from tmtui.readside.queries import Queries
 from tmtui.runtime.engine import Engine
@@ -49,7 +51,8 @@ async def run_import(config: Config, path: Path, options: ImportOptions = NY) ->
 
 async def closed_trades(config: Config) -> list[tuple[D, datetime | None]]:
     async with await Ledger.open(config.ledger.resolved_path()) as ledger:
-        trades = await ledger.trades()
+        trades = await ledger.trades(source="backtest")
+        assert await ledger.trades() == []  # a backtest is never live
     return [(t.net, t.exit_time) for t in trades]
 
 
@@ -61,7 +64,8 @@ async def test_current_csv_layout_matches_net_pnl(tmp_path: Path) -> None:
     config = tv_config(tmp_path)
     path = write_new(tmp_path / "orb.csv", [*LEGS, OPEN_ENTRY, OPEN_ROW])
     result = await run_import(config, path)
-    assert (result.format, result.added, result.trades) == ("tradingview", 19, 7)
+    # 18 closed rows are 17 fills (#2 and #3 exit as one order); the open #10 is none
+    assert (result.format, result.added, result.trades) == ("tradingview", 17, 7)
     assert result.checked == 7 and result.mismatches == []
     trades = await closed_trades(config)
     assert_matches_tradingview([net for net, _ in trades])
@@ -72,24 +76,19 @@ async def test_current_csv_layout_matches_net_pnl(tmp_path: Path) -> None:
     async with await Ledger.open(config.ledger.resolved_path()) as ledger:
         assert await verify(ledger, config) == []
         q = Queries(ledger, config)
-        (still_open,) = await q.open_positions()
-        assert (still_open.strategy, still_open.symbol, still_open.qty) == (
-            "ORB backtest",
-            "MNQ",
-            1,
-        )
-        assert still_open.avg_price == D("21100")
+        assert await q.open_positions() == []  # the backtest's open trade is not live
         (summary,) = await q.strategies()
         assert summary.imported and summary.sources == ("tradingview",)
-        assert summary.stats.trades == 7
+        assert summary.stats.trades == 9  # TradingView's closed trades #1-#9, one per lot
         # the short across the roll closes on Tuesday 6 January
         tuesday = await q.trades(TradeFilter(date(2026, 1, 6), date(2026, 1, 6)))
         assert [t.net for t in tuesday] == [tv_net([9])]
-        days = await q.calendar_days(date(2026, 1, 1), date(2026, 1, 31))
-        # commissions count on the day they are charged: #9 and #10 entries are 0.62 each
+        assert await q.calendar_days(date(2026, 1, 1), date(2026, 1, 31)) == []  # live: none
+        days = await q.calendar_days(date(2026, 1, 1), date(2026, 1, 31), source="backtest")
+        # commissions count on the day they are charged: #9's entry is 0.62 on Monday
         assert [d.net_pnl for d in days] == [
             sum((tv_net(n) for n in ROUND_TRIPS[:-1]), D(0)) - D("0.62"),
-            tv_net([9]) + D("0.62") - D("0.62"),
+            tv_net([9]) + D("0.62"),
         ]
 
 
@@ -101,9 +100,12 @@ async def test_older_layout_newest_first_with_symbol_from_the_file_name(tmp_path
     assert result.checked == 7 and result.mismatches == []
     assert_matches_tradingview([net for net, _ in await closed_trades(config)])
     again = await run_import(config, path, options)
-    assert (again.added, again.duplicates, again.trades) == (0, 18, 0)
-    other_layout = await run_import(config, write_new(tmp_path / "same.csv", LEGS), NY)
-    assert other_layout.added == 0 and other_layout.duplicates == 18
+    assert (again.added, again.duplicates, again.trades) == (0, 17, 0)
+    other = write_new(tmp_path / "same.csv", LEGS)
+    with pytest.raises(BacktestExists, match="already has a backtest .* pass --replace"):
+        await run_import(config, other, NY)
+    replaced = await run_import(config, other, replace(NY, replace=True))
+    assert (replaced.added, replaced.checked, replaced.mismatches) == (17, 7, [])
     assert len(await closed_trades(config)) == 7
 
 
@@ -118,9 +120,12 @@ async def test_an_open_trade_closes_in_a_later_export(tmp_path: Path) -> None:
     config = tv_config(tmp_path)
     await run_import(config, write_new(tmp_path / "a.csv", [*LEGS, OPEN_ENTRY, OPEN_ROW]))
     later = await run_import(
-        config, write_new(tmp_path / "b.csv", [*LEGS, OPEN_ENTRY, CLOSED_LATER])
+        config,
+        write_new(tmp_path / "b.csv", [*LEGS, OPEN_ENTRY, CLOSED_LATER]),
+        replace(NY, replace=True),
     )
-    assert (later.added, later.duplicates, later.checked, later.mismatches) == (1, 19, 1, [])
+    # the newer export replaces the backtest: the trade open before is closed in it
+    assert (later.added, later.duplicates, later.checked, later.mismatches) == (19, 0, 8, [])
     nets = [net for net, _ in await closed_trades(config)]
     assert nets[-1] == D("18.76")
 
@@ -154,7 +159,9 @@ async def test_an_exit_without_its_entry_is_refused(tmp_path: Path) -> None:
         await run_import(config, write_new(tmp_path / "x.csv", LEGS[1:]))
 
 
-async def test_a_position_already_open_in_that_strategy_refuses(tmp_path: Path) -> None:
+async def test_a_live_position_of_that_strategy_stays_apart_from_its_backtest(
+    tmp_path: Path,
+) -> None:
     config = tv_config(tmp_path)
     engine = Engine(config, await Ledger.open(config.ledger.resolved_path()))
     await engine.start()
@@ -163,8 +170,11 @@ async def test_a_position_already_open_in_that_strategy_refuses(tmp_path: Path) 
         alert("buy", "MNQ1!", 1, "21000", strategy="ORB backtest", received=when)
     )
     await engine.stop()
-    with pytest.raises(ImportRefused, match="the file holds long 1 MNQ but tmtui would hold"):
-        await run_import(config, write_new(tmp_path / "orb.csv", LEGS))
+    result = await run_import(config, write_new(tmp_path / "orb.csv", LEGS))
+    assert result.checked == 7 and result.mismatches == []
+    async with await Ledger.open(config.ledger.resolved_path()) as ledger:
+        (live,) = await Queries(ledger, config).open_positions()
+    assert (live.strategy, live.qty, live.avg_price) == ("ORB backtest", 1, D("21000"))
 
 
 async def test_strategy_and_symbol_are_required(tmp_path: Path) -> None:
@@ -183,8 +193,8 @@ def test_tradingview_order_within_one_time() -> None:
         (i, [str(g.trade), g.type, g.time, g.signal, g.price, str(g.qty), g.net])
         for i, g in enumerate(reversed(legs), 2)
     ]
-    ordered = in_tv_order(read_rows(header, rows, zone("America/New_York"), "t"))
-    assert [(r.trade, r.entry) for r in ordered] == [
+    fills = read_fills(read_rows(header, rows, zone("America/New_York"), "t"), "t").fills
+    assert [(f.trades[0], f.entry) for f in fills] == [
         (4, True),
         (4, False),  # 13:30: the reversal's exit first ...
         (5, True),  # ... then the opposite entry

@@ -6,7 +6,7 @@ import io
 import logging
 from datetime import UTC, datetime
 
-from tmtui.core.events import Event, EventKind
+from tmtui.core.events import REPEATS_EVENT, Event, EventKind
 from tmtui.frontends.headless import event_line, log_lines
 
 MOMENT = datetime(2025, 3, 4, 15, 30, 7, tzinfo=UTC)  # 09:30:07 in Chicago
@@ -27,10 +27,8 @@ def test_log_records_use_the_same_format_and_skip_what_an_event_already_said() -
         logging.getLogger("tmtui.feeds").warning("scanner answered %d", 429)
         logging.getLogger("tmtui.feeds").info("too chatty to print")
 
-        def report_error() -> None:  # the engine's: its event line is printed instead
-            logging.getLogger("tmtui.engine").error("background task failed")
-
-        report_error()
+        # the engine's report_error: its event line is printed instead
+        logging.getLogger("tmtui.engine").error("background task failed", extra=REPEATS_EVENT)
     logging.getLogger("tmtui.feeds").warning("after the run: not ours")
     lines = out.getvalue().splitlines()
     assert len(lines) == 1

@@ -24,6 +24,7 @@ from tmtui.cli.common import (
     day_range,
     emit_json,
     err,
+    fail,
     fmt_money,
     fmt_price,
     load,
@@ -35,7 +36,15 @@ from tmtui.cli.common import (
 from tmtui.core.contracts import ContractBook
 from tmtui.core.formatting import row_order
 from tmtui.core.history.calendar_grid import GridCell, MonthGrid, month_bounds
-from tmtui.core.history.history_views import TradeFilter, percent, period_json, ratio, strategy_json
+from tmtui.core.history.history_views import (
+    SOURCE_CHOICES,
+    TradeFilter,
+    percent,
+    period_json,
+    ratio,
+    source_filter,
+    strategy_json,
+)
 from tmtui.core.history.stats import TradeStats
 from tmtui.core.trading_day import zone
 from tmtui.core.views import calendar_json, position_json, report_json, trade_json
@@ -50,7 +59,28 @@ FromOpt = Annotated[
     str | None, typer.Option("--from", help="First trading day YYYY-MM-DD (inclusive).")
 ]
 ToOpt = Annotated[str | None, typer.Option("--to", help="Last trading day YYYY-MM-DD (inclusive).")]
+SourceOpt = Annotated[
+    str, typer.Option("--source", help="live, backtest or all: which book's rows (default all).")
+]
+AccountSourceOpt = Annotated[
+    str,
+    typer.Option(
+        "--source", help="live (the trading account, default) or backtest (the backtests')."
+    ),
+]
 DEFAULT_TRADE_LIMIT = 500
+
+
+def book_of(choice: str, *, account: bool = False) -> str | None:
+    """`--source` as the book to read (None: both); a bad word exits 2 in one line."""
+    allowed = ("live", "backtest") if account else SOURCE_CHOICES
+    if choice not in allowed:
+        fail(f"--source must be one of {', '.join(allowed)}, got {choice!r}", 2)
+    return source_filter(choice)
+
+
+def account_book(choice: str) -> str:
+    return book_of(choice, account=True) or "live"
 
 
 def ask(cfg: Config, question: Callable[[Queries], Awaitable[T]]) -> T:
@@ -65,10 +95,14 @@ def ask(cfg: Config, question: Callable[[Queries], Awaitable[T]]) -> T:
 # --- positions -------------------------------------------------------------------------------
 
 
-def positions(config: ConfigOpt = None, json: JsonOpt = False) -> None:
-    """Open positions with their marks and per-trade drawdown."""
+def positions(
+    config: ConfigOpt = None, json: JsonOpt = False, source: AccountSourceOpt = "live"
+) -> None:
+    """Open positions with their marks and per-trade drawdown (`--source backtest`: the
+    trades the backtests left open, at TradingView's last close)."""
+    book = account_book(source)
     cfg = load(config)
-    views = ask(cfg, lambda q: q.open_positions())
+    views = ask(cfg, lambda q: q.open_positions(source=book))
     if json:
         emit_json([position_json(v) for v in views])
         return
@@ -115,13 +149,17 @@ def trades(
             "--limit", min=0, help="At most this many, the newest (0 = all of the range)."
         ),
     ] = DEFAULT_TRADE_LIMIT,
+    source: SourceOpt = "all",
 ) -> None:
-    """Closed round-trip trades, oldest first, with a summary line."""
+    """Closed round-trip trades, oldest first, with a summary line; each of the live book
+    or a backtest (`source`)."""
+    book = book_of(source)
     cfg = load(config)
     start, end = day_range(day, first, last)
 
     async def question(q: Queries) -> tuple[list[Any], TradeStats]:
-        where = TradeFilter(start, end, strategy, q.root_of(symbol) if symbol else None)
+        root = q.root_of(symbol) if symbol else None
+        where = TradeFilter(start, end, strategy, root, book)
         rows = await q.trades(where, limit or None)
         return rows[::-1], await q.trade_stats(where)
 
@@ -153,11 +191,12 @@ def trades(
             fmt_money(t.net),
             fmt_money(t.mae),
             fmt_money(t.mfe),
+            t.source,
         ]
         for t in rows
     ]
     cols = ["Exit", "Strategy", "Symbol", "Side", "Qty", "Entry", "Exit px", "P&L", "Comm", "Net"]
-    out.print(_table("Trades", [*cols, "MAE", "MFE"], 4, cells))
+    out.print(_table("Trades", [*cols, "MAE", "MFE", "Source"], 4, cells, text=(12,)))
     out.print(stats_line(stats))
 
 
@@ -192,18 +231,21 @@ def report(
     first: FromOpt = None,
     last: ToOpt = None,
     strategy: StrategyOpt = None,
+    source: AccountSourceOpt = "live",
 ) -> None:
-    """A trading day's (or a period's) realized, open and total P&L with max/min and drawdown."""
+    """A trading day's (or a period's) realized, open and total P&L with max/min and drawdown:
+    the trading account's (live), or with `--source backtest` the backtests' (realized)."""
+    book = account_book(source)
     cfg = load(config)
     start, end = day_range(day, first, last)
     if (first is None and last is None) or start == end:
-        _day_report(cfg, start, strategy, json)
+        _day_report(cfg, start, strategy, json, book)
     else:
-        _period_report(cfg, start, end, strategy, json)
+        _period_report(cfg, start, end, strategy, json, book)
 
 
-def _day_report(cfg: Config, day: date | None, strategy: str | None, json: bool) -> None:
-    view = ask(cfg, lambda q: q.day_report(day, strategy))
+def _day_report(cfg: Config, day: date | None, strategy: str | None, json: bool, book: str) -> None:
+    view = ask(cfg, lambda q: q.day_report(day, strategy, book))
     if json:
         emit_json(report_json(view))
         return
@@ -224,9 +266,14 @@ def _day_report(cfg: Config, day: date | None, strategy: str | None, json: bool)
 
 
 def _period_report(
-    cfg: Config, first: date | None, last: date | None, strategy: str | None, json: bool
+    cfg: Config,
+    first: date | None,
+    last: date | None,
+    strategy: str | None,
+    json: bool,
+    book: str,
 ) -> None:
-    p = ask(cfg, lambda q: q.period_report(first, last, strategy))
+    p = ask(cfg, lambda q: q.period_report(first, last, strategy, book))
     if json:
         emit_json(period_json(p))
         return
@@ -270,8 +317,11 @@ def calendar(
     first: FromOpt = None,
     last: ToOpt = None,
     strategy: StrategyOpt = None,
+    source: AccountSourceOpt = "live",
 ) -> None:
-    """Net P&L and trade count per trading day: a month grid, or a list with --json."""
+    """Net P&L and trade count per trading day: a month grid, or a list with --json; the
+    trading account's (live), or with `--source backtest` the backtests'."""
+    book = account_book(source)
     cfg = load(config)
     if month is not None and (first is not None or last is not None):
         err.print("[bold red]error:[/] use either --month or --from/--to, not both")
@@ -280,12 +330,12 @@ def calendar(
 
     async def question(q: Queries) -> tuple[date, date, list[Any], list[MonthGrid]]:
         lo, hi = _calendar_span(q, month, start, end)
-        days = await q.calendar_days(lo, hi, strategy)
+        days = await q.calendar_days(lo, hi, strategy, book)
         if json:
             return lo, hi, days, []
         grids, cursor = [], lo.replace(day=1)
         while cursor <= hi:
-            grids.append(await q.month(cursor, strategy))
+            grids.append(await q.month(cursor, strategy, book))
             cursor = month_bounds(cursor)[1] + timedelta(days=1)
         return lo, hi, days, grids
 
@@ -345,14 +395,17 @@ def _count(trades: int) -> str:
 # --- strategies ------------------------------------------------------------------------------
 
 
-def strategies(config: ConfigOpt = None, json: JsonOpt = False) -> None:
-    """Every strategy ever seen, with its switch, position, realized P&L and statistics.
+def strategies(config: ConfigOpt = None, json: JsonOpt = False, source: SourceOpt = "all") -> None:
+    """Every strategy ever seen, a row per book (live, backtest), with its switch, position,
+    realized P&L and statistics.
 
-    Realized today / this month / all time, trades, win rate, profit factor and the max
-    drawdown of its equity curve at day closes.
+    Realized today / this month / all time; trades, win rate, profit factor and max drawdown
+    close-to-close as TradingView's Strategy Tester counts them (a trade per entry lot). A
+    strategy with both: `backtest` (JSON) holds both books over the days they overlap.
     """
+    book = book_of(source)
     cfg = load(config)
-    rows = ask(cfg, lambda q: q.strategies())
+    rows = ask(cfg, lambda q: q.strategies(book))
     if json:
         emit_json([strategy_json(s) for s in rows])
         return
@@ -361,7 +414,7 @@ def strategies(config: ConfigOpt = None, json: JsonOpt = False) -> None:
         return
     cells = []
     for s in rows:
-        name = f"{escape(s.strategy)}\n[dim]imported[/]" if s.imported else escape(s.strategy)
+        name = escape(s.strategy) + ("\n[dim]backtest[/]" if s.source == "backtest" else "")
         win_rate, pf = percent(s.stats.win_rate), ratio(s.stats.profit_factor)
         cells.append(
             [

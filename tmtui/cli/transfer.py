@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, TextIO
 import typer
 
 from tmtui.cli.common import ConfigOpt, day_range, emit_json, err, fail, load, out, run, with_ledger
+from tmtui.core.history.history_views import SOURCE_CHOICES, source_filter
 from tmtui.core.models import TmtuiError
 from tmtui.ledger.instance_lock import InstanceLock
 from tmtui.ledger.store import Ledger
@@ -36,22 +37,30 @@ def export(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to FILE (default: stdout).")
     ] = None,
+    source: Annotated[
+        str,
+        typer.Option("--source", help="live, backtest or all: which book's rows (default all)."),
+    ] = "all",
     config: ConfigOpt = None,
 ) -> None:
-    """Export trades, signals, fills or day totals as CSV or JSON (exact money, ISO times)."""
+    """Export trades, signals, fills or day totals as CSV or JSON (exact money, ISO times);
+    each trade, fill and day row names its book (`source`: live or backtest)."""
     if format_ not in FORMATS:
         fail(f"--format must be one of {', '.join(FORMATS)}, got {format_!r}")
     if what not in WHAT:
         fail(f"--what must be one of {', '.join(WHAT)}, got {what!r}")
+    if source not in SOURCE_CHOICES:
+        fail(f"--source must be one of {', '.join(SOURCE_CHOICES)}, got {source!r}")
+    book = source_filter(source)
     cfg = load(config)
     start, end = day_range(None, first, last)
     if output is None:
-        _export(cfg, what, format_, start, end, sys.stdout)
+        _export(cfg, what, format_, start, end, sys.stdout, book)
         return
     partial = output.with_name(output.name + ".partial")
     try:
         with partial.open("w", encoding="utf-8", newline="") as stream:
-            count = _export(cfg, what, format_, start, end, stream)
+            count = _export(cfg, what, format_, start, end, stream, book)
         os.replace(partial, output)
     except OSError as exc:
         partial.unlink(missing_ok=True)
@@ -63,10 +72,16 @@ def export(
 
 
 def _export(
-    cfg: Config, what: str, fmt: str, start: date | None, end: date | None, stream: TextIO
+    cfg: Config,
+    what: str,
+    fmt: str,
+    start: date | None,
+    end: date | None,
+    stream: TextIO,
+    book: str | None = None,
 ) -> int:
     async def work(ledger: Ledger) -> int:
-        records = Exporter(ledger, cfg, start, end).records(what)
+        records = Exporter(ledger, cfg, start, end, book).records(what)
         if fmt == "csv":
             return await write_csv(records, COLUMNS[what], stream)
         return await write_json(records, stream)
@@ -96,16 +111,25 @@ def import_(
             "(default: session.timezone).",
         ),
     ] = None,
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace",
+            help="Replace the strategy's backtest with this (newer) TradingView export.",
+        ),
+    ] = False,
     json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     config: ConfigOpt = None,
 ) -> None:
-    """Record history from a file, all or nothing; importing it twice adds nothing."""
+    """Record history from a file, all or nothing; importing it twice adds nothing.
+
+    A TradingView export is the strategy's backtest, apart from live trading (`--source`)."""
     from tmtui.readside.importer import ImportOptions, import_file
 
     cfg = load(config)
     if not file.is_file():
         fail(f"{file} is not a file")
-    options = ImportOptions(format_, strategy, symbol, timezone)
+    options = ImportOptions(format_, strategy, symbol, timezone, replace)
 
     async def work(ledger: Ledger) -> ImportResult:
         return await import_file(ledger, cfg, file, options)
@@ -136,6 +160,8 @@ def _result_json(r: ImportResult) -> dict[str, object]:
         "strategies": r.strategies,
         "checked": r.checked,
         "mismatches": r.mismatches,
+        "source": "backtest" if r.format == "tradingview" else "live",
+        "open_trades": r.open_trades,
     }
 
 
@@ -149,6 +175,15 @@ def _print_result(r: ImportResult) -> None:
         soft_wrap=True,
         markup=False,
     )
+    if r.format == "tradingview":
+        out.print(
+            f"recorded as the backtest of {', '.join(r.strategies)}"
+            + (f"; {r.open_trades} trade(s) still open there" if r.open_trades else "")
+            + " (not in the live book)",
+            highlight=False,
+            soft_wrap=True,
+            markup=False,
+        )
     if r.checked and not r.mismatches:
         out.print(
             f"all {r.checked} round trip(s) match TradingView's Net P&L to the cent",

@@ -230,6 +230,8 @@ class Trade:
     mae: Decimal = Decimal(0)
     mfe: Decimal = Decimal(0)
     exit_time: datetime | None = None
+    source: str = "live"
+    """Which book it is of: `live`, or `backtest` (a strategy's imported TradingView backtest)."""
 
     @property
     def entry_price(self) -> Decimal:

@@ -199,6 +199,7 @@ def trade_json(t: Trade, tz: Any) -> dict[str, Any]:
         "net_pnl": money(t.net),
         "mae": money(t.mae),
         "mfe": money(t.mfe),
+        "source": t.source,
     }
 
 

@@ -106,7 +106,7 @@ async def record_batch(ledger: Ledger, batch: Batch) -> list[int]:
                 add_rollup(conn, rollup)
             ids.append(signal_id)
         if ids:
-            conn.execute("DELETE FROM open_positions")
+            conn.execute("DELETE FROM open_positions WHERE source = 'live'")
             write_book(conn, book, ids[-1])
         conn.executemany(
             "INSERT INTO strategy_imports VALUES (?,?,?,?,?) ON CONFLICT"

@@ -21,7 +21,7 @@ TABLES: Final = (
 )
 """The tables every ledger has (v1); checked on open."""
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 MIGRATIONS: dict[int, str] = {
     1: """
@@ -193,6 +193,65 @@ MIGRATIONS: dict[int, str] = {
         PRIMARY KEY (strategy, format, file)
     );
     """,
+    6: """
+    ALTER TABLE fills ADD COLUMN source TEXT NOT NULL DEFAULT 'live';
+    ALTER TABLE trades ADD COLUMN source TEXT NOT NULL DEFAULT 'live';
+    CREATE TABLE day_rollups_v6 (
+        day TEXT NOT NULL,
+        strategy TEXT NOT NULL,
+        root TEXT NOT NULL,
+        realized TEXT NOT NULL,
+        commission TEXT NOT NULL,
+        fills INTEGER NOT NULL,
+        trades INTEGER NOT NULL,
+        wins INTEGER NOT NULL,
+        losses INTEGER NOT NULL,
+        won TEXT NOT NULL,
+        lost TEXT NOT NULL,
+        source TEXT NOT NULL DEFAULT 'live',
+        PRIMARY KEY (source, day, strategy, root)
+    );
+    INSERT INTO day_rollups_v6 (day, strategy, root, realized, commission, fills, trades,
+        wins, losses, won, lost)
+        SELECT day, strategy, root, realized, commission, fills, trades, wins, losses, won, lost
+        FROM day_rollups;
+    DROP TABLE day_rollups;
+    ALTER TABLE day_rollups_v6 RENAME TO day_rollups;
+    CREATE INDEX day_rollups_strategy ON day_rollups (strategy, day);
+    CREATE TABLE open_positions_v6 (
+        strategy TEXT NOT NULL,
+        root TEXT NOT NULL,
+        state TEXT NOT NULL,
+        signal_id INTEGER NOT NULL,
+        source TEXT NOT NULL DEFAULT 'live',
+        PRIMARY KEY (source, strategy, root)
+    );
+    INSERT INTO open_positions_v6 (strategy, root, state, signal_id)
+        SELECT strategy, root, state, signal_id FROM open_positions;
+    DROP TABLE open_positions;
+    ALTER TABLE open_positions_v6 RENAME TO open_positions;
+    CREATE TABLE backtests (
+        strategy TEXT PRIMARY KEY,
+        format TEXT NOT NULL,
+        file TEXT NOT NULL,
+        digest TEXT NOT NULL,
+        imported_at TEXT NOT NULL,
+        through_signal INTEGER NOT NULL DEFAULT 0
+    );
+    INSERT INTO backtests (strategy, format, file, digest, imported_at, through_signal)
+        SELECT strategy, 'tradingview', file, '', MAX(imported_at),
+            (SELECT COALESCE(MAX(id), 0) FROM signals)
+        FROM strategy_imports WHERE format = 'tradingview' GROUP BY strategy;
+    UPDATE fills SET source = 'backtest', trade_id = trade_id + 1000000000000
+        WHERE strategy IN (SELECT strategy FROM backtests);
+    UPDATE trades SET source = 'backtest', trade_id = trade_id + 1000000000000
+        WHERE strategy IN (SELECT strategy FROM backtests);
+    UPDATE day_rollups SET source = 'backtest' WHERE strategy IN (SELECT strategy FROM backtests);
+    UPDATE open_positions SET source = 'backtest'
+        WHERE strategy IN (SELECT strategy FROM backtests);
+    UPDATE book_meta SET last_signal_id = -1 WHERE EXISTS (SELECT 1 FROM backtests);
+    CREATE INDEX trades_source ON trades (source, exit_time);
+    """,
 }
 """v3: samples get the minute's `low`/`high` once compacted (NULL while raw, at 1 s). The
 partial indexes hold only raw samples: finding and reading a day still to compact touches
@@ -200,7 +259,17 @@ the raw rows alone. Position samples are a WITHOUT ROWID table on their primary 
 per-position lookups), without the v2 index on ts: a third less space per year.
 v4: one row of risk-guard state (highs, best prices, lockouts, drift), rewritten in place.
 v5: the strategies `tmtui import` recorded, by file and format (the Strategies screen marks
-them imported)."""
+them imported).
+v6: a `source` on the derived rows (fills, trades, day rollups, open positions): `live`, or
+`backtest` for a TradingView export recorded as a strategy's backtest (`backtests`, one per
+strategy; its trade ids start at BACKTEST_TRADE_IDS, apart from the live book's). Existing
+rows are live, except the strategies the TradingView importer recorded: those become their
+backtest, their signals up to the upgrade (`through_signal`) leave the live replay, and the
+live derived tables are rebuilt once (`NEEDS_REBUILD`) without them."""
+
+BACKTEST_TRADE_IDS = 1_000_000_000_000
+"""A backtest's trade ids count from here: the live book's never reach it, so a backtest
+never takes or renumbers a live trade id."""
 
 NEEDS_REBUILD = -1
 """`book_meta.last_signal_id` of a ledger upgraded from v1: its derived tables need a rebuild."""

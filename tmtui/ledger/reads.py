@@ -31,6 +31,7 @@ from tmtui.core.models import (
 )
 from tmtui.ledger.rows import (
     IDEM_SQL,
+    LIVE,
     StoredBook,
     account_from_row,
     parse_time,
@@ -38,6 +39,12 @@ from tmtui.ledger.rows import (
     rollup_from_row,
     time_range,
     trade_from_row,
+)
+
+LIVE_SIGNALS_SQL = (
+    "SELECT id, parsed FROM signals WHERE outcome = 'accepted' AND id > ? AND NOT EXISTS"
+    " (SELECT 1 FROM backtests b WHERE b.strategy = signals.strategy"
+    " AND signals.id <= b.through_signal) ORDER BY id"
 )
 
 
@@ -57,11 +64,9 @@ class LedgerReads:
         return int(rows[0][0]) if rows else None
 
     async def accepted_signals(self, after: int = 0) -> list[tuple[int, Signal]]:
-        """Applied signals with id > `after` in order, with their fill price: the replay input."""
-        async with self._db.execute(
-            "SELECT id, parsed FROM signals WHERE outcome = 'accepted' AND id > ? ORDER BY id",
-            (after,),
-        ) as cur:
+        """Applied signals with id > `after` in order, with their fill price: the replay input
+        of the live book (a strategy's signals a v6 upgrade made its backtest are left out)."""
+        async with self._db.execute(LIVE_SIGNALS_SQL, (after,)) as cur:
             rows = await cur.fetchall()
         return [(int(r[0]), signal_from_dict(json.loads(r[1]))) for r in rows]
 
@@ -78,9 +83,18 @@ class LedgerReads:
             row = await cur.fetchone()
         return int(row[0]) if row else 0
 
-    async def fills(self, start: datetime | None = None, end: datetime | None = None) -> list[Fill]:
-        sql = "SELECT * FROM fills"
-        sql, args = time_range(sql, "time", start, end)
+    async def fills(
+        self,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        source: str | None = LIVE,
+        strategy: str | None = None,
+    ) -> list[Fill]:
+        """Fills of one book (None: both) in the order they were made."""
+        sql, args = time_range("SELECT * FROM fills", "time", start, end, source)
+        if strategy is not None:
+            sql += (" AND" if args else " WHERE") + " strategy = ?"
+            args += (strategy,)
         rows = await self._dicts(sql + " ORDER BY id", args)
         return [
             Fill(
@@ -99,10 +113,10 @@ class LedgerReads:
         ]
 
     async def trades(
-        self, start: datetime | None = None, end: datetime | None = None
+        self, start: datetime | None = None, end: datetime | None = None, source: str | None = LIVE
     ) -> list[Trade]:
-        """Closed round trips by exit time."""
-        sql, args = time_range("SELECT * FROM trades", "exit_time", start, end)
+        """Closed round trips of one book (None: both) by exit time."""
+        sql, args = time_range("SELECT * FROM trades", "exit_time", start, end, source)
         rows = await self._dicts(sql + " ORDER BY exit_time, trade_id", args)
         return [trade_from_row(r) for r in rows]
 
@@ -167,18 +181,29 @@ class LedgerReads:
         return rows[-1] if rows else None
 
     async def book_state(self) -> StoredBook:
-        """The stored open positions and the id of the last signal they include."""
+        """The live book's stored open positions and the id of the last signal they include."""
         meta = await self._dicts("SELECT last_signal_id, next_trade_id FROM book_meta", ())
-        rows = await self._dicts("SELECT strategy, root, state FROM open_positions", ())
+        rows = await self._dicts(
+            "SELECT strategy, root, state FROM open_positions WHERE source = 'live'", ()
+        )
         last, next_id = (meta[0]["last_signal_id"], meta[0]["next_trade_id"]) if meta else (-1, 1)
         positions = {(r["strategy"], r["root"]): json.loads(r["state"]) for r in rows}
         return StoredBook(int(last), int(next_id), positions)
 
     async def rollups(
-        self, first: str | None = None, last: str | None = None, strategy: str | None = None
+        self,
+        first: str | None = None,
+        last: str | None = None,
+        strategy: str | None = None,
+        source: str | None = LIVE,
     ) -> list[DayRollup]:
-        """Day rollups with `first` <= day <= `last` (ISO dates), optionally one strategy."""
-        clauses, args = [], []
+        """Day rollups of one book (None: both, summed per day, strategy and root) with
+        `first` <= day <= `last` (ISO dates), optionally one strategy."""
+        clauses: list[str] = []
+        args: list[Any] = []
+        if source is not None:
+            clauses.append("source = ?")
+            args.append(source)
         if first is not None:
             clauses.append("day >= ?")
             args.append(first)
@@ -190,9 +215,15 @@ class LedgerReads:
             args.append(strategy)
         where = " WHERE " + " AND ".join(clauses) if clauses else ""
         rows = await self._dicts(
-            f"SELECT * FROM day_rollups{where} ORDER BY day, strategy, root", tuple(args)
+            f"SELECT * FROM day_rollups{where} ORDER BY day, strategy, root, source", tuple(args)
         )
-        return [rollup_from_row(r) for r in rows]
+        if source is not None:
+            return [rollup_from_row(r) for r in rows]
+        summed: dict[tuple[str, str, str], DayRollup] = {}
+        for r in rows:
+            rollup = rollup_from_row(r)
+            summed.setdefault(rollup.key, DayRollup(*rollup.key)).add(rollup)
+        return list(summed.values())
 
     async def risk_state(self) -> dict[str, Any] | None:
         """The stored risk-guard state, or None before the first one was written."""

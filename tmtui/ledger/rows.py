@@ -30,6 +30,15 @@ from tmtui.ledger.migrations import (
     NEEDS_REBUILD,
 )
 
+LIVE: Final = "live"
+BACKTEST: Final = "backtest"
+"""The two books a derived row (fill, trade, day rollup, open position) can be of."""
+
+
+def source_clause(column: str, source: str | None) -> tuple[str, tuple[Any, ...]]:
+    """`column = ?` for one book, nothing for both (None)."""
+    return ("", ()) if source is None else (f"{column} = ?", (source,))
+
 
 def iso(moment: datetime) -> str:
     """Fixed-width UTC text, so string order is time order in SQL."""
@@ -67,6 +76,7 @@ def trade_from_row(r: dict[str, Any]) -> Trade:
         mae=Decimal(r["mae"]),
         mfe=Decimal(r["mfe"]),
         exit_time=parse_time(r["exit_time"]),
+        source=r.get("source", LIVE),
     )
     # Stored averages are exact; keep them exact by storing them over a unit quantity.
     trade.entry_qty, trade.entry_value = 1, Decimal(r["entry_price"])
@@ -143,13 +153,13 @@ SIGNAL_ID_SQL: Final = (
 
 FILL_SQL: Final = (
     "INSERT INTO fills (signal_id, time, strategy, root, qty, price, commission,"
-    " realized, closing_qty, trade_id) VALUES (?,?,?,?,?,?,?,?,?,?)"
+    " realized, closing_qty, trade_id, source) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
 )
 
 TRADE_SQL: Final = (
     "INSERT OR REPLACE INTO trades (trade_id, strategy, root, side, qty, entry_time,"
-    " exit_time, entry_price, exit_price, gross, commission, mae, mfe)"
-    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
+    " exit_time, entry_price, exit_price, gross, commission, mae, mfe, source)"
+    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 )
 
 EVENT_SQL: Final = "INSERT INTO events (time, kind, message, data) VALUES (?,?,?,?)"
@@ -189,7 +199,7 @@ def signal_row(r: SignalRecord, key: str | None) -> tuple[Any, ...]:
     )
 
 
-def fill_row(f: Fill) -> tuple[Any, ...]:
+def fill_row(f: Fill, source: str = LIVE) -> tuple[Any, ...]:
     """A fill's columns after signal_id (known only once the signal row is inserted)."""
     return (
         iso(f.time),
@@ -201,10 +211,11 @@ def fill_row(f: Fill) -> tuple[Any, ...]:
         str(f.realized),
         f.closing_qty,
         f.trade_id,
+        source,
     )
 
 
-def trade_row(t: Trade) -> tuple[Any, ...]:
+def trade_row(t: Trade, source: str = LIVE) -> tuple[Any, ...]:
     assert t.exit_time is not None and t.exit_price is not None
     return (
         t.trade_id,
@@ -220,6 +231,7 @@ def trade_row(t: Trade) -> tuple[Any, ...]:
         str(t.commission),
         str(t.mae),
         str(t.mfe),
+        source,
     )
 
 
@@ -276,9 +288,17 @@ def rows(conn: sqlite3.Connection, sql: str, args: tuple[Any, ...]) -> list[dict
 
 
 def time_range(
-    sql: str, column: str, start: datetime | None, end: datetime | None
+    sql: str,
+    column: str,
+    start: datetime | None,
+    end: datetime | None,
+    source: str | None = None,
 ) -> tuple[str, tuple[Any, ...]]:
-    clauses, args = [], []
+    clauses: list[str] = []
+    args: list[Any] = []
+    if source is not None:
+        clauses.append("source = ?")
+        args.append(source)
     if start is not None:
         clauses.append(f"{column} >= ?")
         args.append(iso(start))

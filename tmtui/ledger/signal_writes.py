@@ -22,6 +22,7 @@ from tmtui.ledger.rows import (
     EVENT_SQL,
     FILL_SQL,
     IDEM_SQL,
+    LIVE,
     SIGNAL_ID_SQL,
     SIGNAL_SQL,
     TRADE_SQL,
@@ -49,23 +50,32 @@ def rows_of_book(delta: BookDelta) -> BookRows:
     return upserts, list(delta.deletes), delta.next_trade_id
 
 
+UPSERT_POSITION_SQL = (
+    "INSERT OR REPLACE INTO open_positions (strategy, root, state, signal_id, source)"
+    " VALUES (?,?,?,?,'live')"
+)
+DELETE_POSITION_SQL = (
+    "DELETE FROM open_positions WHERE strategy = ? AND root = ? AND source = 'live'"
+)
+"""The live book's stored positions (a backtest's are written by `ledger.backtests`)."""
+
+
 def write_book(conn: sqlite3.Connection, rows: BookRows, signal_id: int) -> None:
     upserts, deletes, next_trade_id = rows
-    conn.executemany(
-        "INSERT OR REPLACE INTO open_positions VALUES (?,?,?,?)",
-        [(strategy, root, state, signal_id) for strategy, root, state in upserts],
-    )
-    conn.executemany("DELETE FROM open_positions WHERE strategy = ? AND root = ?", deletes)
+    conn.executemany(UPSERT_POSITION_SQL, [(s, r, state, signal_id) for s, r, state in upserts])
+    conn.executemany(DELETE_POSITION_SQL, deletes)
     conn.execute(
         "UPDATE book_meta SET last_signal_id = ?, next_trade_id = ? WHERE id = 1",
         (signal_id, next_trade_id),
     )
 
 
-def add_rollup(conn: sqlite3.Connection, r: DayRollup) -> None:
-    """Add one signal's day figures to the stored day total (inside the write transaction)."""
+def add_rollup(conn: sqlite3.Connection, r: DayRollup, source: str = LIVE) -> None:
+    """Add one signal's day figures to the stored day total of its book (inside the write
+    transaction)."""
     cur = conn.execute(
-        "SELECT * FROM day_rollups WHERE day = ? AND strategy = ? AND root = ?", r.key
+        "SELECT * FROM day_rollups WHERE day = ? AND strategy = ? AND root = ? AND source = ?",
+        (*r.key, source),
     )
     names = [d[0] for d in cur.description]
     row = cur.fetchone()
@@ -75,7 +85,8 @@ def add_rollup(conn: sqlite3.Connection, r: DayRollup) -> None:
         total = rollup_from_row(dict(zip(names, row, strict=True)))
     total.add(r)
     conn.execute(
-        "INSERT OR REPLACE INTO day_rollups VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        "INSERT OR REPLACE INTO day_rollups (day, strategy, root, realized, commission, fills,"
+        " trades, wins, losses, won, lost, source) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
         (
             total.day,
             total.strategy,
@@ -88,6 +99,7 @@ def add_rollup(conn: sqlite3.Connection, r: DayRollup) -> None:
             total.losses,
             str(total.won),
             str(total.lost),
+            source,
         ),
     )
 
@@ -187,13 +199,9 @@ def write_books(conn: sqlite3.Connection, books: list[tuple[BookRows, int]]) -> 
         for strategy, root in deletes:
             final[(strategy, root)] = None
     conn.executemany(
-        "INSERT OR REPLACE INTO open_positions VALUES (?,?,?,?)",
-        [(k[0], k[1], v[0], v[1]) for k, v in final.items() if v is not None],
+        UPSERT_POSITION_SQL, [(k[0], k[1], v[0], v[1]) for k, v in final.items() if v is not None]
     )
-    conn.executemany(
-        "DELETE FROM open_positions WHERE strategy = ? AND root = ?",
-        [k for k, v in final.items() if v is None],
-    )
+    conn.executemany(DELETE_POSITION_SQL, [k for k, v in final.items() if v is None])
     (_upserts, _deletes, next_trade_id), last_id = books[-1]
     conn.execute(
         "UPDATE book_meta SET last_signal_id = ?, next_trade_id = ? WHERE id = 1",

@@ -232,7 +232,7 @@ class Ledger(LedgerReads, LedgerUpkeep):
         rows = rows_of_book(delta)
 
         def write(conn: sqlite3.Connection) -> None:
-            conn.execute("DELETE FROM open_positions")
+            conn.execute("DELETE FROM open_positions WHERE source = 'live'")
             write_book(conn, rows, last_signal_id)
 
         await self._writer.submit(write, urgent=True).confirmed()
@@ -245,7 +245,8 @@ class Ledger(LedgerReads, LedgerUpkeep):
         rollups: Sequence[DayRollup],
         last_signal_id: int,
     ) -> None:
-        """Rewrite every table derived from the signals, in one transaction (`ledger rebuild`).
+        """Rewrite every live table derived from the signals, in one transaction (`ledger
+        rebuild`); backtests are not derived from signals and stay.
 
         Not bound by the write budget: it may be a year of history, and nobody waits on a
         webhook for it.
@@ -257,7 +258,7 @@ class Ledger(LedgerReads, LedgerUpkeep):
 
         def write(conn: sqlite3.Connection) -> None:
             for table in ("fills", "trades", "open_positions", "day_rollups"):
-                conn.execute(f"DELETE FROM {table}")
+                conn.execute(f"DELETE FROM {table} WHERE source = 'live'")
             conn.executemany(FILL_SQL, fill_rows)
             conn.executemany(TRADE_SQL, trade_rows)
             for rollup in rollups:

@@ -19,6 +19,7 @@ from typing import Any, TextIO
 import simplejson
 
 from tmtui.core.trading_day import TradingCalendar
+from tmtui.ledger.history import export_sql
 from tmtui.ledger.rows import iso
 from tmtui.ledger.store import Ledger
 from tmtui.services.book_restore import make_calendar
@@ -30,10 +31,11 @@ FORMATS = ("csv", "json")
 TRADE_COLUMNS = (
     "trade_id", "day", "strategy", "symbol", "side", "qty", "entry_time", "exit_time",
     "duration_s", "entry_price", "exit_price", "pnl", "commission", "net_pnl", "mae", "mfe",
+    "source",
 )  # fmt: skip
 FILL_COLUMNS = (
     "fill_id", "signal_id", "trade_id", "day", "time", "strategy", "symbol", "qty", "price",
-    "commission", "realized", "closing_qty",
+    "commission", "realized", "closing_qty", "source",
 )  # fmt: skip
 SIGNAL_COLUMNS = (
     "signal_id", "time", "received_at", "source", "outcome", "reason", "strategy", "root",
@@ -42,7 +44,7 @@ SIGNAL_COLUMNS = (
 )  # fmt: skip
 DAILY_COLUMNS = (
     "day", "strategy", "symbol", "realized", "commission", "net_pnl", "fills", "trades",
-    "wins", "losses", "won", "lost",
+    "wins", "losses", "won", "lost", "source",
 )  # fmt: skip
 COLUMNS = {
     "trades": TRADE_COLUMNS,
@@ -58,9 +60,17 @@ class Exporter:
     """Streams one kind of record from the ledger for trading days `first`..`last`."""
 
     def __init__(
-        self, ledger: Ledger, config: Config, first: date | None, last: date | None
+        self,
+        ledger: Ledger,
+        config: Config,
+        first: date | None,
+        last: date | None,
+        source: str | None = None,
     ) -> None:
+        """`source`: the live book's or the backtests' rows, None for both (signals are
+        the live book's input: all of them, whatever `source`)."""
         self.ledger = ledger
+        self.source = source
         self.calendar: TradingCalendar = make_calendar(config)
         self.tz: tzinfo = self.calendar.tz
         self.first, self.last = first, last
@@ -74,15 +84,14 @@ class Exporter:
         }
         return readers[what]()
 
-    def _bounds(self, column: str) -> tuple[str, tuple[Any, ...]]:
-        clauses, args = [], []
-        if self.first is not None:
-            clauses.append(f"{column} >= ?")
-            args.append(iso(self.calendar.bounds(self.first)[0]))
-        if self.last is not None:
-            clauses.append(f"{column} < ?")
-            args.append(iso(self.calendar.bounds(self.last)[1]))
-        return (" WHERE " + " AND ".join(clauses) if clauses else ""), tuple(args)
+    def _sql(self, what: str) -> tuple[str, tuple[Any, ...]]:
+        if what == "daily":
+            lo = None if self.first is None else self.first.isoformat()
+            hi = None if self.last is None else self.last.isoformat()
+        else:
+            lo = None if self.first is None else iso(self.calendar.bounds(self.first)[0])
+            hi = None if self.last is None else iso(self.calendar.bounds(self.last)[1])
+        return export_sql(what, lo, hi, self.source)
 
     def _time(self, text: str | None) -> str | None:
         return (
@@ -93,9 +102,7 @@ class Exporter:
         return self.calendar.day_of(datetime.fromisoformat(text)).isoformat()
 
     async def trades(self) -> AsyncIterator[Record]:
-        where, args = self._bounds("exit_time")
-        sql = f"SELECT * FROM trades{where} ORDER BY exit_time, trade_id"
-        async for r in self.ledger.stream(sql, args):
+        async for r in self.ledger.stream(*self._sql("trades")):
             gross, commission = Decimal(r["gross"]), Decimal(r["commission"])
             entry, exit_ = (
                 datetime.fromisoformat(r["entry_time"]),
@@ -118,11 +125,11 @@ class Exporter:
                 "net_pnl": gross - commission,
                 "mae": Decimal(r["mae"]),
                 "mfe": Decimal(r["mfe"]),
+                "source": r["source"],
             }
 
     async def fills(self) -> AsyncIterator[Record]:
-        where, args = self._bounds("time")
-        async for r in self.ledger.stream(f"SELECT * FROM fills{where} ORDER BY id", args):
+        async for r in self.ledger.stream(*self._sql("fills")):
             yield {
                 "fill_id": r["id"],
                 "signal_id": r["signal_id"],
@@ -136,18 +143,14 @@ class Exporter:
                 "commission": Decimal(r["commission"]),
                 "realized": Decimal(r["realized"]),
                 "closing_qty": r["closing_qty"],
+                "source": r["source"],
             }
 
     async def signals(self) -> AsyncIterator[Record]:
         """Every signal, whatever its outcome. `action`/`qty`/`price` are the order the book
         filled (the sum of its fills), so an export re-imports to the same book whatever the
         alert's words were; `alert_action`/`alert_qty` are what the alert asked."""
-        where, args = self._bounds("s.received_at")
-        sql = (
-            "SELECT s.*, SUM(f.qty) AS filled FROM signals s LEFT JOIN fills f"
-            f" ON f.signal_id = s.id{where} GROUP BY s.id ORDER BY s.id"
-        )
-        async for r in self.ledger.stream(sql, args):
+        async for r in self.ledger.stream(*self._sql("signals")):
             parsed = jsonlib.loads(r["parsed"]) if r["parsed"] else {}
             price = parsed.get("price")
             action, qty = parsed.get("action"), parsed.get("qty")
@@ -174,16 +177,7 @@ class Exporter:
             }
 
     async def daily(self) -> AsyncIterator[Record]:
-        clauses, args = [], []
-        if self.first is not None:
-            clauses.append("day >= ?")
-            args.append(self.first.isoformat())
-        if self.last is not None:
-            clauses.append("day <= ?")
-            args.append(self.last.isoformat())
-        where = " WHERE " + " AND ".join(clauses) if clauses else ""
-        sql = f"SELECT * FROM day_rollups{where} ORDER BY day, strategy, root"
-        async for r in self.ledger.stream(sql, tuple(args)):
+        async for r in self.ledger.stream(*self._sql("daily")):
             realized, commission = Decimal(r["realized"]), Decimal(r["commission"])
             yield {
                 "day": r["day"],
@@ -198,6 +192,7 @@ class Exporter:
                 "losses": r["losses"],
                 "won": Decimal(r["won"]),
                 "lost": Decimal(r["lost"]),
+                "source": r["source"],
             }
 
 

@@ -1,11 +1,12 @@
 """`tmtui import FILE`: history recorded from a file, through the same book as live alerts.
 
 Two kinds of file: webhook-shaped alerts (JSON Lines, or a JSON array such as `tmtui export
---what signals --format json` writes) and TradingView Strategy Tester "List of trades"
-exports (CSV, or the xlsx report). Either way the signals are planned on the stored book
-with `Book.plan` (the engine's own accounting) and written in one transaction: a bad line
-refuses the whole file, and a signal already recorded (same dedupe key) is skipped, so
-importing a file twice adds nothing.
+--what signals --format json` writes), live history planned on the stored live book with
+`Book.plan` (the engine's own accounting) and written in one transaction, a signal already
+recorded (same dedupe key) skipped; and TradingView Strategy Tester "List of trades" exports
+(CSV, or the xlsx report), recorded as the strategy's backtest on a book of its own
+(`backtest_import`). Either way a bad line refuses the whole file, and importing a file
+twice adds nothing.
 """
 
 from __future__ import annotations
@@ -21,26 +22,21 @@ from pathlib import Path
 from typing import Any
 
 from tmtui.core.alerts.alert_file import AlertRules, alert_items
+from tmtui.core.backtest.tv_fills import TvFills, read_fills
 from tmtui.core.book.book import Book
 from tmtui.core.book.book_state import whole_book
 from tmtui.core.book.records import SignalRecord
 from tmtui.core.contracts import ContractBook
 from tmtui.core.events import Event, EventKind
 from tmtui.core.history.import_plan import ImportItem, ImportRefused, PlannedSignal, plan_import
-from tmtui.core.history.tv_export import (
-    TvRow,
-    is_trade_list,
-    nets_by_trade,
-    read_rows,
-    symbol_from_filename,
-    tv_items,
-)
+from tmtui.core.history.tv_export import is_trade_list, read_rows, symbol_from_filename, tv_items
 from tmtui.core.models import Outcome, TmtuiError, UnknownContract
 from tmtui.core.trading_day import zone
 from tmtui.core.views import money
 from tmtui.ledger.batch import Batch, BatchSignal, ImportMark, record_batch
 from tmtui.ledger.rows import iso
 from tmtui.ledger.store import Ledger
+from tmtui.readside import backtest_import
 from tmtui.services.book_restore import load_book, make_calendar
 from tmtui.settings.config import Config
 
@@ -54,6 +50,8 @@ class ImportOptions:
     strategy: str | None = None
     symbol: str | None = None
     timezone: str | None = None
+    replace: bool = False
+    """A TradingView export: replace the strategy's backtest from another file."""
 
 
 @dataclass(slots=True)
@@ -70,6 +68,8 @@ class ImportResult:
     strategies: list[str] = field(default_factory=list)
     checked: int = 0
     mismatches: list[str] = field(default_factory=list)
+    open_trades: int = 0
+    """A TradingView export's trades still open at its end (in the backtest's book)."""
 
 
 async def import_file(
@@ -83,20 +83,48 @@ async def import_file(
     fmt, table = _detect(path, options.format)
     contracts = ContractBook(config.contracts)
     result = ImportResult(path.name, fmt)
-    tv_rows: list[TvRow] = []
     if fmt == "tradingview":
-        tv_rows, items = _tradingview(path, table, options, config, contracts)
-    else:
-        items, result.skipped = _alerts(path, options, config, contracts)
+        return await _backtest(ledger, config, path, table, options, result, now)
+    items, result.skipped = _alerts(path, options, config, contracts)
     items = await _new_only(ledger, items, result)
     await _refuse_older_than_recorded(ledger, items, path.name)
     book, last_signal_id = await _stored_book(ledger, config)
     planned = plan_import(book, items, make_calendar(config).day_of, path.name)
-    if tv_rows:
-        _compare_with_tradingview(planned, tv_rows, result)
     if planned:
         await _record(ledger, book, last_signal_id, planned, result, now or datetime.now(UTC))
     return result
+
+
+async def _backtest(
+    ledger: Ledger,
+    config: Config,
+    path: Path,
+    table: list[list[Any]] | None,
+    options: ImportOptions,
+    result: ImportResult,
+    now: datetime | None,
+) -> ImportResult:
+    """A TradingView export, recorded as the strategy's backtest (never the live book)."""
+    contracts = ContractBook(config.contracts)
+    tv, items, root = _tradingview(path, table, options, config, contracts)
+    assert options.strategy is not None
+    result.strategies = [options.strategy]
+    result.open_trades = len(tv.open_trades)
+    if await backtest_import.check_replace(ledger, options.strategy, path, options.replace):
+        result.duplicates = len(items)
+        return result
+    planned = await backtest_import.plan_backtest(ledger, config, items, path.name)
+    _compare_with_tradingview(planned, tv, result)
+    _count(planned, result)
+    now = now or datetime.now(UTC)
+    await backtest_import.record(ledger, path, options.strategy, root, tv, planned, now)
+    return result
+
+
+def _count(planned: Sequence[PlannedSignal], result: ImportResult) -> None:
+    result.trades = sum(len(p.plan.closed_trades) for p in planned if p.plan)
+    result.added = sum(1 for p in planned if p.outcome is Outcome.ACCEPTED)
+    result.ignored = len(planned) - result.added
 
 
 # --- reading --------------------------------------------------------------------------------
@@ -166,7 +194,7 @@ def _tradingview(
     options: ImportOptions,
     config: Config,
     contracts: ContractBook,
-) -> tuple[list[TvRow], list[ImportItem]]:
+) -> tuple[TvFills, list[ImportItem], str]:
     if not options.strategy:
         raise TmtuiError(
             "a TradingView export needs --strategy NAME (the strategy to file it under)"
@@ -176,8 +204,9 @@ def _tradingview(
     root, ticker = _symbol(path, options.symbol, contracts)
     tz: tzinfo = zone(options.timezone or config.session.timezone)
     rows = read_rows(table[0], list(enumerate(table[1:], 2)), tz, path.name)
-    items = tv_items(rows, options.strategy, root, ticker, contracts, path.name)
-    return rows, items
+    fills = read_fills(rows, path.name)
+    items = tv_items(fills.fills, options.strategy, root, ticker, contracts, path.name)
+    return fills, items, root
 
 
 def _symbol(path: Path, symbol: str | None, contracts: ContractBook) -> tuple[str, str]:
@@ -236,7 +265,8 @@ async def _refuse_older_than_recorded(
     problems = []
     for (strategy, root), item in sorted(first.items()):
         rows = await ledger.fetch(
-            "SELECT MAX(time) AS last FROM fills WHERE strategy = ? AND root = ?",
+            "SELECT MAX(time) AS last FROM fills WHERE strategy = ? AND root = ?"
+            " AND source = 'live'",
             (strategy, root),
         )
         last = rows[0]["last"] if rows else None
@@ -263,32 +293,32 @@ async def _stored_book(ledger: Ledger, config: Config) -> tuple[Book, int]:
 
 
 def _compare_with_tradingview(
-    planned: Sequence[PlannedSignal], rows: Sequence[TvRow], result: ImportResult
+    planned: Sequence[PlannedSignal], tv: TvFills, result: ImportResult
 ) -> None:
     """Each closed round trip's net against the sum of TradingView's Net P&L of its trades."""
-    tv_net = nets_by_trade(rows)
-    by_line = {r.line: r for r in rows}
+    tv_net = tv.nets
+    by_line = {f.line: f for f in tv.fills}
     tv_trades: dict[int, set[int]] = defaultdict(set)
     for p in planned:
-        row = by_line.get(p.item.line)
-        if p.plan is None or row is None or row.entry:
+        order = by_line.get(p.item.line)
+        if p.plan is None or order is None or order.entry:
             continue
         for fill in p.plan.fills:
             if fill.closing_qty:
-                tv_trades[fill.trade_id].add(row.trade)
-    for p in planned:
-        for trade in p.plan.closed_trades if p.plan else ():
-            numbers = tv_trades.get(trade.trade_id, set())
-            if not numbers or any(n not in tv_net for n in numbers):
-                continue
-            result.checked += 1
-            theirs = sum((tv_net[n] for n in numbers), Decimal(0))
-            if money(theirs) != money(trade.net):
-                listed = ", ".join(f"#{n}" for n in sorted(numbers))
-                result.mismatches.append(
-                    f"round trip {trade.trade_id} (TradingView {listed}): net "
-                    f"{money(trade.net)}, TradingView {money(theirs)}"
-                )
+                tv_trades[fill.trade_id].update(order.trades)
+    closed = [t for p in planned for t in (p.plan.closed_trades if p.plan else ())]
+    for n, trade in enumerate(closed, 1):  # named by their place in the file: round trip n
+        numbers = tv_trades.get(trade.trade_id, set())
+        if not numbers or any(k not in tv_net for k in numbers):
+            continue
+        result.checked += 1
+        theirs = sum((tv_net[k] for k in numbers), Decimal(0))
+        if money(theirs) != money(trade.net):
+            listed = ", ".join(f"#{k}" for k in sorted(numbers))
+            result.mismatches.append(
+                f"round trip {n} (TradingView {listed}): net "
+                f"{money(trade.net)}, TradingView {money(theirs)}"
+            )
 
 
 # --- writing --------------------------------------------------------------------------------
@@ -305,9 +335,7 @@ async def _record(
     signals = [_batch_signal(p, result) for p in planned]
     per_strategy = Counter(p.item.signal.strategy for p in planned)
     result.strategies = sorted(per_strategy)
-    result.trades = sum(len(p.plan.closed_trades) for p in planned if p.plan)
-    result.added = sum(1 for p in planned if p.outcome is Outcome.ACCEPTED)
-    result.ignored = len(planned) - result.added
+    _count(planned, result)
     marks = [ImportMark(s, result.format, result.file, n) for s, n in per_strategy.items()]
     text = (
         f"imported {result.file} ({result.format}): {result.added} signal(s), "

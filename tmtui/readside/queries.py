@@ -16,8 +16,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
 
+from tmtui.core.backtest.lot_trades import LotTrade
+from tmtui.core.backtest.open_book import backtest_position
+from tmtui.core.backtest.side_by_side import side_by_side, strategy_trades, summary_of
 from tmtui.core.book.account import DayAccount
 from tmtui.core.book.book import Book
 from tmtui.core.book.rollups import DayRollup
@@ -41,15 +43,15 @@ from tmtui.core.history.stats import (
 from tmtui.core.models import Trade, UnknownContract
 from tmtui.core.trading_day import TradingCalendar
 from tmtui.core.views import AccountView, CalendarDay, PositionView, account_view, position_view
-from tmtui.ledger.rows import iso, trade_from_row
+from tmtui.ledger import history
+from tmtui.ledger.backtests import open_backtest_trades
+from tmtui.ledger.rows import BACKTEST, LIVE
 from tmtui.ledger.store import Ledger
 from tmtui.services.book_restore import load_book, load_day_account, make_calendar, open_at
 from tmtui.services.risk_store import load_drift
 from tmtui.settings.config import Config
 
 ZERO = Decimal(0)
-EXTREME_CANDIDATES = 8
-"""Rows fetched by float order before the exact Decimal pick of a largest win / loss."""
 
 
 def utcnow() -> datetime:
@@ -85,9 +87,14 @@ class Queries:
             return self._live_book()
         return await load_book(self.ledger, self.config)
 
-    async def open_positions(self, strategy: str | None = None) -> list[PositionView]:
+    async def open_positions(
+        self, strategy: str | None = None, source: str = LIVE
+    ) -> list[PositionView]:
         """Open positions with marks and per-trade drawdown, and the drift guard's view of
-        each (as the running tmtui last saved it)."""
+        each (as the running tmtui last saved it). `source="backtest"`: the trades the
+        backtests left open, at TradingView's last close and open P&L."""
+        if source == BACKTEST:
+            return await self.backtest_positions(strategy)
         book = await self.book()
         drift = await load_drift(self.ledger)
         now, stale = self.clock(), self.config.feed.stale_after
@@ -95,6 +102,13 @@ class Queries:
             replace(position_view(p, now, stale), drift=drift.get(p.key))
             for p in book.open_positions()
             if strategy in (None, p.strategy)
+        ]
+
+    async def backtest_positions(self, strategy: str | None = None) -> list[PositionView]:
+        now = self.clock()
+        return [
+            backtest_position(t.strategy, t.root, t.state, self.contracts[t.root].point_value, now)
+            for t in await open_backtest_trades(self.ledger, strategy)
         ]
 
     # --- days ---------------------------------------------------------------------------
@@ -109,13 +123,18 @@ class Queries:
         except UnknownContract:
             return symbol.strip().upper()
 
-    async def day_report(self, day: date | None = None, strategy: str | None = None) -> AccountView:
+    async def day_report(
+        self, day: date | None = None, strategy: str | None = None, source: str = LIVE
+    ) -> AccountView:
         """A trading day: realized (net), trades, the open P&L it made (carry-forward: from
-        the marks at the previous close to its own close, or to now) and its curve."""
+        the marks at the previous close to its own close, or to now) and its curve. The
+        backtests' day (`source="backtest"`) is realized only: their books are not marked."""
         today = self.today()
         day = day or today
         unmarked = 0
-        if day == today:
+        if source == BACKTEST:
+            open_pnl, now = ZERO, None
+        elif day == today:
             positions = await self.open_positions(strategy)
             open_pnl, now = _known_sum(p.open_pnl for p in positions), self.clock()
             unmarked = sum(1 for p in positions if p.open_pnl is None)
@@ -127,7 +146,7 @@ class Queries:
             # taken off again (which showed as the negative of it).
             return account_view(DayAccount(day), 0)
         account = await load_day_account(
-            self.ledger, self.calendar, day, open_pnl, now, strategy=strategy
+            self.ledger, self.calendar, day, open_pnl, now, strategy=strategy, source=source
         )
         return account_view(account, unmarked)
 
@@ -137,17 +156,19 @@ class Queries:
         """Open P&L of each round trip open at `moment`, at its last mark before it."""
         return await open_at(self.ledger, moment, strategy)
 
-    async def first_day(self, strategy: str | None = None) -> date | None:
+    async def first_day(
+        self, strategy: str | None = None, source: str | None = LIVE
+    ) -> date | None:
         """The first trading day with anything recorded (of one strategy), if any."""
-        sql = "SELECT MIN(day) AS day FROM day_rollups"
-        args: tuple[str, ...] = ()
-        if strategy is not None:
-            sql, args = sql + " WHERE strategy = ?", (strategy,)
-        rows = await self.ledger.fetch(sql, args)
-        return date.fromisoformat(rows[0]["day"]) if rows and rows[0]["day"] else None
+        day = await history.first_day(self.ledger, strategy, source)
+        return None if day is None else date.fromisoformat(day)
 
     async def period_report(
-        self, first: date | None, last: date | None, strategy: str | None = None
+        self,
+        first: date | None,
+        last: date | None,
+        strategy: str | None = None,
+        source: str = LIVE,
     ) -> PeriodReport:
         """Several trading days: realized (net) summed from rollups, plus the open P&L the
         period made (carry-forward: from the marks at its start to its end, or now);
@@ -157,13 +178,16 @@ class Queries:
         """
         today = self.today()
         last = last or today
-        first = first or await self.first_day(strategy) or min(today, last)
-        rollups = await self.ledger.rollups(first.isoformat(), last.isoformat(), strategy)
+        first = first or await self.first_day(strategy, source) or min(today, last)
+        rollups = await self.ledger.rollups(first.isoformat(), last.isoformat(), strategy, source)
         closes = _daily_nets(rollups)
         start_of = self.calendar.bounds(first)[0]
-        carried_in = _known_sum((await self.open_at(start_of, strategy)).values())
+        live = source == LIVE
+        carried_in = _known_sum((await self.open_at(start_of, strategy)).values()) if live else ZERO
         unmarked = 0
-        if first <= today <= last:
+        if not live:
+            open_end = ZERO
+        elif first <= today <= last:
             positions = await self.open_positions(strategy)
             open_end = _known_sum(p.open_pnl for p in positions)
             unmarked = sum(1 for p in positions if p.open_pnl is None)
@@ -188,10 +212,10 @@ class Queries:
         )
 
     async def calendar_days(
-        self, first: date, last: date, strategy: str | None = None
+        self, first: date, last: date, strategy: str | None = None, source: str = LIVE
     ) -> list[CalendarDay]:
         """Net P&L (realized minus commissions charged) and closed trades per trading day."""
-        rollups = await self.ledger.rollups(first.isoformat(), last.isoformat(), strategy)
+        rollups = await self.ledger.rollups(first.isoformat(), last.isoformat(), strategy, source)
         net: dict[str, Decimal] = defaultdict(lambda: ZERO)
         trades: dict[str, int] = defaultdict(int)
         for r in rollups:
@@ -199,10 +223,12 @@ class Queries:
             trades[r.day] += r.trades
         return [CalendarDay(date.fromisoformat(d), net[d], trades[d]) for d in sorted(net)]
 
-    async def month(self, month: date, strategy: str | None = None) -> MonthGrid:
+    async def month(
+        self, month: date, strategy: str | None = None, source: str = LIVE
+    ) -> MonthGrid:
         """The month containing `month` as a grid of weeks, with weekly and month totals."""
         first, last = month_bounds(month)
-        days = await self.calendar_days(first, last, strategy)
+        days = await self.calendar_days(first, last, strategy, source)
         return month_grid(first, days, weekends=not self.calendar.roll_weekends)
 
     # --- trades -------------------------------------------------------------------------
@@ -211,99 +237,105 @@ class Queries:
         self, where: TradeFilter, limit: int | None = None, offset: int = 0
     ) -> list[Trade]:
         """Closed round trips, newest exit first; `limit`/`offset` page through them."""
-        sql, args = self._trade_sql("SELECT * FROM trades", where)
-        sql += " ORDER BY exit_time DESC, trade_id DESC"
-        if limit is not None:
-            sql += " LIMIT ? OFFSET ?"
-            args += (limit, offset)
-        return [trade_from_row(r) for r in await self.ledger.fetch(sql, args)]
+        return await history.trade_page(self.ledger, self._where(where), limit, offset)
 
     async def trade_stats(self, where: TradeFilter) -> TradeStats:
         """Statistics of every trade the filter matches: counts and sums from day rollups
         (a trade counts on its exit day, as the filter does), extremes from two indexed picks."""
         first = None if where.first is None else where.first.isoformat()
         last = None if where.last is None else where.last.isoformat()
-        rollups = await self.ledger.rollups(first, last, where.strategy)
+        rollups = await self.ledger.rollups(first, last, where.strategy, where.source)
         if where.root is not None:
             rollups = [r for r in rollups if r.root == where.root]
         stats = stats_of_rollups(rollups)
-        best = await self._extreme(where, "DESC") if stats.wins else None
-        worst = await self._extreme(where, "ASC") if stats.losses else None
+        best = (
+            await history.extreme_net(self.ledger, self._where(where), True) if stats.wins else None
+        )
+        worst = (
+            await history.extreme_net(self.ledger, self._where(where), False)
+            if stats.losses
+            else None
+        )
         return stats.with_extremes(best, worst)
 
-    async def _extreme(self, where: TradeFilter, order: str) -> Decimal:
-        sql, args = self._trade_sql("SELECT gross, commission FROM trades", where)
-        sql += (
-            " ORDER BY CAST(gross AS REAL) - CAST(commission AS REAL) "
-            f"{'DESC' if order == 'DESC' else 'ASC'} LIMIT {EXTREME_CANDIDATES}"
+    def _where(self, where: TradeFilter) -> history.TradeWhere:
+        return history.TradeWhere(
+            None if where.first is None else self.calendar.bounds(where.first)[0],
+            None if where.last is None else self.calendar.bounds(where.last)[1],
+            where.strategy,
+            where.root,
+            where.source,
         )
-        nets = [
-            Decimal(r["gross"]) - Decimal(r["commission"])
-            for r in await self.ledger.fetch(sql, args)
-        ]
-        return max(nets) if order == "DESC" else min(nets)
-
-    def _trade_sql(self, select: str, where: TradeFilter) -> tuple[str, tuple[Any, ...]]:
-        clauses: list[str] = []
-        args: list[Any] = []
-        if where.first is not None:
-            clauses.append("exit_time >= ?")
-            args.append(iso(self.calendar.bounds(where.first)[0]))
-        if where.last is not None:
-            clauses.append("exit_time < ?")
-            args.append(iso(self.calendar.bounds(where.last)[1]))
-        if where.strategy is not None:
-            clauses.append("strategy = ?")
-            args.append(where.strategy)
-        if where.root is not None:
-            clauses.append("root = ?")
-            args.append(where.root)
-        if clauses:
-            select += " WHERE " + " AND ".join(clauses)
-        return select, tuple(args)
 
     # --- strategies ---------------------------------------------------------------------
 
     async def strategy_names(self) -> list[str]:
         """Every strategy ever seen: traded, switched, imported, open or disabled in config."""
-        rows = await self.ledger.fetch(
-            "SELECT DISTINCT strategy FROM day_rollups UNION SELECT strategy FROM"
-            " strategy_switches UNION SELECT strategy FROM strategy_imports UNION"
-            " SELECT strategy FROM open_positions"
-        )
-        return sorted({r["strategy"] for r in rows} | set(self.config.strategies.disabled))
+        names = await history.strategy_names(self.ledger)
+        return sorted(names | set(self.config.strategies.disabled))
 
-    async def strategies(self) -> list[StrategySummary]:
-        """One summary per strategy ever seen, from its day rollups (a few rows a day)."""
+    async def strategies(self, source: str | None = None) -> list[StrategySummary]:
+        """One summary per strategy and book ever seen (`source`: one book's rows only).
+
+        Realized money from the day rollups; the statistics per TradingView trade (each
+        entry lot, `lot_trades`), as the Strategy Tester counts them, for both books; a live
+        row of a strategy with a backtest too carries both over the days they overlap."""
         names = await self.strategy_names()
-        by_strategy: dict[str, list[DayRollup]] = defaultdict(list)
-        for r in await self.ledger.rollups():
-            by_strategy[r.strategy].append(r)
+        tested = await history.strategies_of(self.ledger, BACKTEST)
+        live = await history.strategies_of(self.ledger, LIVE)
         switches = await self.ledger.strategy_switches()
         imports = await self.imported_strategies()
         book = await self.book()
-        today = self.today()
-        return [
-            summarize(
-                name,
-                by_strategy.get(name, []),
-                switches.get(name, name not in self.config.strategies.disabled),
-                imports.get(name, ()),
-                book,
-                today,
-            )
-            for name in names
-        ]
+        tested_positions = await self.backtest_positions()
+        out: list[StrategySummary] = []
+        for name in names:
+            books = [b for b, has in ((LIVE, name in live), (BACKTEST, name in tested)) if has]
+            books = books or [LIVE]  # switched or configured, never traded
+            trades = {b: await self._tv_trades(name, b) for b in books}
+            for b in books:
+                if source not in (None, b):
+                    continue
+                rollups = await self.ledger.rollups(strategy=name, source=b)
+                if b == LIVE:
+                    legs = [p for p in book.open_positions() if p.strategy == name]
+                    positions = tuple(OpenLeg(p.root, p.side.value, p.qty) for p in legs)
+                    open_pnl = _sum_or_none(p.open_pnl for p in legs)
+                else:
+                    views = [v for v in tested_positions if v.strategy == name]
+                    positions = tuple(OpenLeg(v.symbol, v.side, v.qty) for v in views)
+                    open_pnl = _sum_or_none(v.open_pnl for v in views)
+                enabled = switches.get(name, name not in self.config.strategies.disabled)
+                summary = summarize(name, rollups, enabled, imports.get(name, ()), self.today())
+                tv = summary_of(trades[b])
+                compare = None
+                if b == LIVE and BACKTEST in trades:
+                    compare = side_by_side(trades[LIVE], trades[BACKTEST], self.calendar.day_of)
+                out.append(
+                    replace(
+                        summary,
+                        positions=positions,
+                        open_pnl=open_pnl,
+                        stats=tv.trades,
+                        max_drawdown=tv.max_drawdown,
+                        source=b,
+                        backtest=compare,
+                    )
+                )
+        return out
+
+    async def _tv_trades(self, strategy: str, source: str) -> list[LotTrade]:
+        fills = await history.strategy_fills(self.ledger, strategy, source)
+        return strategy_trades(fills, self._point_value)
+
+    def _point_value(self, root: str) -> Decimal:
+        return self.contracts[root].point_value
 
     async def imported_strategies(self) -> dict[str, tuple[str, ...]]:
         """Strategies recorded by `tmtui import`, with the formats they came in."""
-        rows = await self.ledger.fetch(
-            "SELECT strategy, format FROM strategy_imports ORDER BY strategy, format"
-        )
         out: dict[str, list[str]] = defaultdict(list)
-        for r in rows:
-            if r["format"] not in out[r["strategy"]]:
-                out[r["strategy"]].append(r["format"])
+        for strategy, fmt in await history.import_formats(self.ledger):
+            if fmt not in out[strategy]:
+                out[strategy].append(fmt)
         return {k: tuple(v) for k, v in out.items()}
 
     # --- curves -------------------------------------------------------------------------
@@ -314,13 +346,16 @@ class Queries:
         last: date | None = None,
         strategy: str | None = None,
         bucket: Bucket = "day",
+        source: str = LIVE,
     ) -> list[CurvePoint[date]]:
         """Cumulative net P&L at each day's (week's, month's) close over a range of trading
-        days, from 0 at the range's start, with its drawdown from the running peak."""
+        days, from 0 at the range's start, with its drawdown from the running peak; of the
+        live book, or of the backtests'."""
         rollups = await self.ledger.rollups(
             None if first is None else first.isoformat(),
             None if last is None else last.isoformat(),
             strategy,
+            source,
         )
         changes: dict[date, Decimal] = defaultdict(lambda: ZERO)
         for day, net in _daily_nets(rollups):
@@ -335,7 +370,7 @@ class Queries:
         A long day is thinned to about `points` points in SQL, keeping each slice's lowest
         and highest total, so the extremes stay on the chart exactly.
         """
-        rows = await day_samples(self.ledger, (day or self.today()).isoformat(), points)
+        rows = await history.day_samples(self.ledger, (day or self.today()).isoformat(), points)
         return [
             CurvePoint(
                 datetime.fromtimestamp(r["ts"], UTC).astimezone(self.calendar.tz),
@@ -356,19 +391,17 @@ def summarize(
     rollups: list[DayRollup],
     enabled: bool,
     sources: tuple[str, ...],
-    book: Book,
     today: date,
 ) -> StrategySummary:
-    """One strategy's standing from its day rollups and its open positions."""
+    """One strategy's realized standing in one book from its day rollups (no positions)."""
     month = today.replace(day=1).isoformat()
-    positions = [p for p in book.open_positions() if p.strategy == name]
     days = sorted({r.day for r in rollups})
     return StrategySummary(
         strategy=name,
         enabled=enabled,
         imported=bool(sources),
-        positions=tuple(OpenLeg(p.root, p.side.value, p.qty) for p in positions),
-        open_pnl=_sum_or_none(p.open_pnl for p in positions),
+        positions=(),
+        open_pnl=None,
         realized_today=sum((r.net for r in rollups if r.day == today.isoformat()), ZERO),
         realized_month=sum((r.net for r in rollups if r.day >= month), ZERO),
         realized_all=sum((r.net for r in rollups), ZERO),
@@ -378,37 +411,6 @@ def summarize(
         last_day=date.fromisoformat(days[-1]) if days else None,
         sources=sources,
     )
-
-
-async def day_samples(ledger: Ledger, day: str, points: int) -> list[dict[str, Any]]:
-    """A day's account samples (ts, total, peak), thinned in SQL to about `points` rows:
-    each slice's lowest and highest total, and the last sample."""
-    span = await ledger.fetch(
-        "SELECT MIN(ts) AS lo, MAX(ts) AS hi, COUNT(*) AS n FROM account_samples WHERE day = ?",
-        (day,),
-    )
-    if not span or not span[0]["n"]:
-        return []
-    lo, hi, n = span[0]["lo"], span[0]["hi"], span[0]["n"]
-    if n <= points:
-        return await ledger.fetch(
-            "SELECT ts, total, peak FROM account_samples WHERE day = ? ORDER BY ts", (day,)
-        )
-    width = max(1, (hi - lo) // max(1, points // 2) + 1)
-    picked: dict[int, dict[str, Any]] = {}
-    for pick in ("MIN", "MAX"):
-        for r in await ledger.fetch(
-            f"SELECT ts, total, peak, {pick}(CAST(total AS REAL)) FROM account_samples"
-            " WHERE day = ? GROUP BY (ts - ?) / ?",
-            (day, lo, width),
-        ):
-            picked[r["ts"]] = r
-    for r in await ledger.fetch(
-        "SELECT ts, total, peak FROM account_samples WHERE day = ? ORDER BY ts DESC LIMIT 1",
-        (day,),
-    ):
-        picked[r["ts"]] = r
-    return [picked[ts] for ts in sorted(picked)]
 
 
 def bucket_start(day: date, bucket: Bucket) -> date:

@@ -23,6 +23,7 @@ from tmtui.core.book.trading_state import TradingState
 from tmtui.core.contracts import ContractBook
 from tmtui.core.models import Fill, Trade
 from tmtui.core.trading_day import TradingCalendar
+from tmtui.ledger.history import exit_time_of, last_sample_before, traded_pairs
 from tmtui.ledger.rows import iso
 from tmtui.ledger.store import Ledger
 from tmtui.settings.config import Config
@@ -244,9 +245,11 @@ async def load_day_account(
     now: datetime | None = None,
     *,
     strategy: str | None = None,
+    source: str = "live",
 ) -> DayAccount:
     """A day's account from its fills and trades (one strategy's, if given), the open P&L
-    carried into it, and its curve from the newest live sample.
+    carried into it, and its curve from the newest live sample. `source`: the live book
+    (the account), or the backtests' (no marks, no samples: realized only).
 
     `open_pnl` is the open P&L now (today) or at the day's close. Carry-forward: positions
     open at the roll bring their open P&L at the last mark before it as `open_base`, and the
@@ -254,9 +257,10 @@ async def load_day_account(
     max/min/drawdown.
     """
     start, end = calendar.bounds(day)
-    fills = [f for f in await ledger.fills(start, end) if strategy in (None, f.strategy)]
-    trades = [t for t in await ledger.trades(start, end) if strategy in (None, t.strategy)]
-    carried = await open_at(ledger, start, strategy)
+    live = source == "live"
+    fills = [f for f in await ledger.fills(start, end, source) if strategy in (None, f.strategy)]
+    trades = [t for t in await ledger.trades(start, end, source) if strategy in (None, t.strategy)]
+    carried = await open_at(ledger, start, strategy) if live else {}
     account = DayAccount(day, trades_closed=len(trades), open_base=sum(carried.values(), ZERO))
     for fill in fills:
         account.add_fill(fill.realized, fill.commission)
@@ -264,7 +268,7 @@ async def load_day_account(
     # Fills alone see realized money only: right for a day that began flat. A day that
     # began with a position open takes its curve from the live samples, which saw marks.
     curve = DayCurve() if account.open_base else realized_curve(fills)
-    sample = await ledger.last_account_sample(day.isoformat()) if strategy is None else None
+    sample = await ledger.last_account_sample(day.isoformat()) if live and not strategy else None
     if sample is not None:
         _merge_sample(
             curve,
@@ -290,25 +294,17 @@ async def open_at(
     `moment`, kept if its round trip had not closed by then. A position never marked before
     `moment` is left out (its movement counts from its entry).
     """
-    sql = "SELECT DISTINCT strategy, root FROM day_rollups"
-    args: tuple[str, ...] = ()
-    if strategy is not None:
-        sql, args = sql + " WHERE strategy = ?", (strategy,)
     at = int(moment.timestamp())
     out: dict[tuple[str, str, int], Decimal] = {}
-    for pair in await ledger.fetch(sql, args):
-        rows = await ledger.fetch(
-            "SELECT trade_id, open_pnl FROM position_samples WHERE strategy = ? AND root = ?"
-            " AND ts < ? ORDER BY ts DESC LIMIT 1",
-            (pair["strategy"], pair["root"], at),
-        )
-        if not rows:
+    for name, root in await traded_pairs(ledger, strategy):
+        sample = await last_sample_before(ledger, name, root, at)
+        if sample is None:
             continue
-        trade_id = rows[0]["trade_id"]
-        closed = await ledger.fetch("SELECT exit_time FROM trades WHERE trade_id = ?", (trade_id,))
-        if closed and closed[0]["exit_time"] <= iso(moment):
+        trade_id, open_pnl = sample
+        closed = await exit_time_of(ledger, trade_id)
+        if closed is not None and closed <= iso(moment):
             continue
-        out[(pair["strategy"], pair["root"], trade_id)] = Decimal(rows[0]["open_pnl"])
+        out[(name, root, trade_id)] = open_pnl
     return out
 
 

@@ -9,10 +9,24 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from tmtui.core.history.stats import CurvePoint, TradeStats
 from tmtui.core.views import money
+
+if TYPE_CHECKING:
+    from tmtui.core.backtest.side_by_side import SideBySide
+
+SOURCES = ("live", "backtest")
+"""The two books: the trading account's (`live`) and the strategies' imported backtests."""
+SOURCE_CHOICES = (*SOURCES, "all")
+
+
+def source_filter(choice: str) -> str | None:
+    """`--source` as the book to read: None for all; ValueError for another word."""
+    if choice not in SOURCE_CHOICES:
+        raise ValueError(f"--source must be one of {', '.join(SOURCE_CHOICES)}, got {choice!r}")
+    return None if choice == "all" else choice
 
 
 def ratio(value: Decimal | None, places: int = 2) -> Decimal | None:
@@ -74,9 +88,19 @@ class StrategySummary:
     first_day: date | None = None
     last_day: date | None = None
     sources: tuple[str, ...] = field(default_factory=tuple)
+    source: str = "live"
+    """Which book the row is of: `live` or `backtest` (a strategy may have a row of each)."""
+    backtest: SideBySide | None = None
+    """On the live row of a strategy with a backtest too: both over the days they overlap."""
 
 
 def strategy_json(s: StrategySummary) -> dict[str, Any]:
+    """One row of `tmtui strategies --json`; `backtest` only on a live row with a backtest."""
+    from tmtui.core.backtest.side_by_side import side_by_side_json  # it imports this module
+
+    extra: dict[str, Any] = {"source": s.source}
+    if s.backtest is not None:
+        extra["backtest"] = side_by_side_json(s.backtest)
     return {
         "strategy": s.strategy,
         "enabled": s.enabled,
@@ -92,6 +116,7 @@ def strategy_json(s: StrategySummary) -> dict[str, Any]:
         "max_drawdown": money(s.max_drawdown),
         "first_day": None if s.first_day is None else s.first_day.isoformat(),
         "last_day": None if s.last_day is None else s.last_day.isoformat(),
+        **extra,
     }
 
 
@@ -157,3 +182,5 @@ class TradeFilter:
     last: date | None = None
     strategy: str | None = None
     root: str | None = None
+    source: str | None = None
+    """`live`, `backtest`, or None for both."""

@@ -5,23 +5,20 @@ differ across TradingView versions, so columns are found by name: `Trade #` (or 
 number`), `Type`, `Date/Time` (or `Date and time`), `Signal`, `Price ...`, `Contracts` (or
 `Size (qty)`, `Position size (qty)`, `Quantity`), `Net P&L ...` (or `Net PnL`, `Profit ...`).
 
-Each TradingView "trade" is one entry matched with one exit of the same size, so a row is one
-fill. Rows become fills in TradingView's own order: by time; within one time, by trade number,
-an entry before an exit of the same trade. So an exit comes right after the last entry it
-closes: a reversal is an exit then the opposite entry, a same-bar round trip an entry then its
-exit, and pyramided entries close first in, first out — as tmtui's book does. An open trade's
-`Open` row is skipped (its entry is imported; the position stays open).
+The rows become the fills TradingView made, in its order (`backtest.tv_fills`: several
+trades exiting together are one order); each fill is one buy or sell signal. A trade still
+open at the end (its `Open` row) is no signal: it belongs to the backtest.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 
 from tmtui.core.alerts.signal_rules import validate_price
+from tmtui.core.backtest.tv_fills import TvFill, TvRow
 from tmtui.core.contracts import ContractBook
 from tmtui.core.history.import_plan import ImportItem, ImportRefused
 from tmtui.core.models import Action, Signal, UnknownContract, UnusableSignal
@@ -47,30 +44,6 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 PREFIXED = ("price", "net")
 """Columns whose header carries the currency (`Price USD`, `Net P&L USDT`)."""
 REQUIRED = ("trade", "type", "time", "price", "qty")
-
-
-@dataclass(frozen=True, slots=True)
-class TvRow:
-    """One row of the list: an entry or an exit of TradingView trade `trade`."""
-
-    line: int
-    trade: int
-    entry: bool
-    long: bool
-    time: datetime
-    price: Decimal
-    qty: int
-    net_pnl: Decimal | None
-    name: str
-
-    @property
-    def order_key(self) -> tuple[datetime, int, int]:
-        return (self.time, self.trade, 0 if self.entry else 1)
-
-    @property
-    def buys(self) -> bool:
-        """An entry long or an exit short buys."""
-        return self.entry == self.long
 
 
 def _norm(header: object) -> str:
@@ -107,7 +80,8 @@ def is_trade_list(header: Sequence[object]) -> bool:
 def read_rows(
     header: Sequence[object], rows: Iterable[tuple[int, Sequence[object]]], zone: tzinfo, what: str
 ) -> list[TvRow]:
-    """Typed rows, `Open` rows left out; raises ImportRefused naming every bad row."""
+    """Typed rows (an open trade's `Open` row marked `still_open`); raises ImportRefused
+    naming every bad row."""
     columns = find_columns(header)
     if columns is None:
         missing = ", ".join(k for k in REQUIRED if k not in (find_columns_partial(header)))
@@ -154,8 +128,6 @@ def _row(line: int, cells: Sequence[object], columns: dict[str, int], zone: tzin
     if len(words) != 2 or words[0] not in ("entry", "exit") or words[1] not in ("long", "short"):
         raise ValueError(f"type {kind!r} is not Entry long, Exit long, Entry short or Exit short")
     entry = words[0] == "entry"
-    if not entry and name.lower() == "open":
-        return None  # the trade is still open: no exit yet
     qty = _number(_cell(cells, columns["qty"]), "size")
     if qty != qty.to_integral_value() or qty <= 0:
         raise ValueError(f"size {qty} is not a whole number of contracts")
@@ -170,6 +142,7 @@ def _row(line: int, cells: Sequence[object], columns: dict[str, int], zone: tzin
         qty=int(qty),
         net_pnl=None if net in (None, "") else _number(net, "net P&L"),
         name=name,
+        still_open=not entry and name.lower() == "open",
     )
 
 
@@ -212,58 +185,57 @@ def _parse_time(text: str) -> datetime:
         raise ValueError(f"time {text!r} is not like 2026-01-03 09:30") from None
 
 
-def in_tv_order(rows: Iterable[TvRow]) -> list[TvRow]:
-    """TradingView's fill order: time, then trade number, an entry before its own exit."""
-    return sorted(rows, key=lambda r: r.order_key)
-
-
 def tv_items(
-    rows: Sequence[TvRow],
+    fills: Sequence[TvFill],
     strategy: str,
     root: str,
     ticker: str,
     contracts: ContractBook,
     what: str,
 ) -> list[ImportItem]:
-    """One buy or sell signal per row, in TradingView's order, each knowing the position the
-    file holds after it (so a file that disagrees with the book is refused)."""
+    """One buy or sell signal per fill, in TradingView's order, each knowing the position
+    the file holds after it (so a file that disagrees with the book is refused)."""
     spec = contracts[root]
     position = 0
     items = []
     problems = []
-    for row in in_tv_order(rows):
+    seen: dict[str, int] = {}
+    for fill in fills:
         try:
-            validate_price(row.price, spec)
+            validate_price(fill.price, spec)
         except UnusableSignal as exc:
-            problems.append(f"line {row.line}: {exc}")
-        problem = _impossible(row, position)
+            problems.append(f"line {fill.line}: {exc}")
+        problem = _impossible(fill, position)
         if problem:
-            problems.append(f"line {row.line}: {problem}")
-        position += row.qty if row.buys else -row.qty
+            problems.append(f"line {fill.line}: {problem}")
+        position += fill.qty if fill.buys else -fill.qty
         signal = Signal(
             strategy=strategy,
             root=root,
-            action=Action.BUY if row.buys else Action.SELL,
-            qty=row.qty,
-            price=row.price,
-            time=row.time,
+            action=Action.BUY if fill.buys else Action.SELL,
+            qty=fill.qty,
+            price=fill.price,
+            time=fill.time,
             source=TV_SOURCE,
-            alert_id=f"tv#{row.trade}{'e' if row.entry else 'x'}",
+            alert_id=f"tv#{'+'.join(map(str, fill.trades))}{'e' if fill.entry else 'x'}",
             ticker=ticker,
         )
-        items.append(ImportItem(row.line, signal, _raw(row), _key(strategy, root, row), position))
+        key = _key(strategy, root, fill)
+        seen[key] = seen.get(key, 0) + 1
+        key += f"#{seen[key]}" if seen[key] > 1 else ""  # lots of one order, or a repeat
+        items.append(ImportItem(fill.line, signal, _raw(fill), key, position))
     if problems:
         raise ImportRefused(what, problems)
     return items
 
 
-def _impossible(row: TvRow, position: int) -> str | None:
-    """Why the row cannot follow `position` in the file, if it cannot."""
-    held = position if row.long else -position
-    if row.entry and held < 0:
-        return f"{_kind(row)} while the file holds {_side(position)}"
-    if not row.entry and held < row.qty:
-        return f"{_kind(row)} {row.qty} while the file holds {_side(position)}"
+def _impossible(fill: TvFill, position: int) -> str | None:
+    """Why the fill cannot follow `position` in the file, if it cannot."""
+    held = position if fill.long else -position
+    if fill.entry and held < 0:
+        return f"{fill.kind} while the file holds {_side(position)}"
+    if not fill.entry and held < fill.qty:
+        return f"{fill.kind} {fill.qty} while the file holds {_side(position)}"
     return None
 
 
@@ -271,22 +243,19 @@ def _side(position: int) -> str:
     return "nothing" if position == 0 else f"{'long' if position > 0 else 'short'} {abs(position)}"
 
 
-def _kind(row: TvRow) -> str:
-    return f"{'Entry' if row.entry else 'Exit'} {'long' if row.long else 'short'}"
-
-
-def _raw(row: TvRow) -> str:
+def _raw(fill: TvFill) -> str:
+    trades = ", ".join(f"#{n}" for n in fill.trades)
     return (
-        f"TradingView trade #{row.trade} {_kind(row)} {row.qty} @ {row.price} at "
-        f"{row.time.isoformat()} ({row.name})"
+        f"TradingView trade{'s' if len(fill.trades) > 1 else ''} {trades} {fill.kind} {fill.qty} "
+        f"@ {fill.price} at {fill.time.isoformat()} ({fill.names})"
     )
 
 
-def _key(strategy: str, root: str, row: TvRow) -> str:
+def _key(strategy: str, root: str, fill: TvFill) -> str:
     """Dedupe key by content, not trade number: a later export of a longer range renumbers."""
-    price = format(row.price.normalize(), "f")
-    when = row.time.astimezone(UTC).isoformat()
-    return f"tv:{strategy}:{root}:{when}:{_kind(row).lower()}:{row.qty}:{price}:{row.name}"
+    price = format(fill.price.normalize(), "f")
+    when = fill.time.astimezone(UTC).isoformat()
+    return f"tv:{strategy}:{root}:{when}:{fill.kind.lower()}:{fill.qty}:{price}:{fill.names}"
 
 
 def symbol_from_filename(name: str, contracts: ContractBook) -> tuple[str, str] | None:
@@ -311,13 +280,3 @@ def symbol_from_filename(name: str, contracts: ContractBook) -> tuple[str, str] 
         return None
     root, ticker = next(iter(chosen.items()))
     return root, ticker
-
-
-def nets_by_trade(rows: Iterable[TvRow]) -> dict[int, Decimal]:
-    """TradingView's Net P&L of each of its trades (from the exit row; the entry row repeats
-    it or leaves it empty)."""
-    nets: dict[int, Decimal] = {}
-    for row in rows:
-        if row.net_pnl is not None and (not row.entry or row.trade not in nets):
-            nets[row.trade] = row.net_pnl
-    return nets
