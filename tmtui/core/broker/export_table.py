@@ -136,6 +136,8 @@ def parse_decimal(text: str, label: str) -> Decimal:
     if value.startswith("-"):
         negative, value = not negative, value[1:]
     if m := _THIRTY_SECONDS.match(value):
+        if int(m["n"]) >= 32:
+            raise RowProblem(f"{label} {raw!r} has more than 31 32nds")
         n = Decimal(m["n"]) + _EIGHTHS_OF_32[m["frac"] or "0"]
         number = Decimal(m["whole"]) + n / 32
     else:
