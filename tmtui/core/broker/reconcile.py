@@ -6,8 +6,9 @@ Rules, in order (`match_signals`):
 2. Any other signal (a bridge that does not report the broker's order id, or an order id no
    fill carries) takes fills of its side and contract (its root when the route does not know
    the month) at its account, from `window.before` before the signal to `window.after` after
-   it; signals are served in time order, each taking the earliest fills that still fit in the
-   quantity it asked for. A fill serves one signal at most.
+   it; signals are served in time order, each taking the earliest single fill of its whole
+   quantity if there is one (an order filled at once), else the earliest fills that still fit
+   in the quantity it asked for. A fill serves one signal at most.
 3. A signal the broker rejected takes nothing: `rejected`, whatever fills are near it.
 
 Each signal ends `matched` (all its quantity filled), `partial`, `missed` (nothing filled: an
@@ -186,13 +187,17 @@ def _match_by_window(
         ),
         key=lambda j: (ledger.fills[j].time, ledger.fills[j].key),
     )
+    whole = next((j for j in candidates if ledger.fills[j].qty == signal.qty), None)
+    if whole is not None:
+        ledger.take(index, whole)
+        return
     remaining = signal.qty
     for j in candidates:
-        if remaining <= 0:
-            break
         if ledger.fills[j].qty <= remaining:
             ledger.take(index, j)
             remaining -= ledger.fills[j].qty
+        if remaining == 0:
+            break
 
 
 def same_account(signal: RoutedSignal, fill: BrokerFill) -> bool:
