@@ -5,6 +5,7 @@ sat out (on a fake clock: nothing here really waits), and no secret anywhere.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
 from collections.abc import AsyncIterator
@@ -192,6 +193,17 @@ async def test_a_closed_session_logs_in_once_more(
     assert result.accepted
     assert fake.logins == 2
     assert len(fake.orders) == 1  # the refused request was not handled; the resend was
+
+
+async def test_calls_made_at_once_log_in_once(fake: FakeTradovate, client: TradovateClient) -> None:
+    await asyncio.gather(*(client.accounts() for _ in range(5)))
+    assert fake.logins == 1
+    fake.kill_sessions()
+    await asyncio.gather(*(client.positions() for _ in range(3)))
+    assert fake.logins == 2
+    _clock(fake).advance(minutes=70)
+    await asyncio.gather(*(client.positions() for _ in range(3)))
+    assert (fake.logins, fake.renewals) == (2, 1)
 
 
 async def test_a_refused_login_is_one_clear_line_without_secrets(

@@ -15,6 +15,7 @@ from tmtui.core.broker.contract_months import (
     front_month,
     listing,
     roll_date,
+    route_contract,
     split_contract_code,
 )
 from tmtui.core.contracts import BUILTIN_CONTRACTS
@@ -189,3 +190,13 @@ def test_contract_names_in_every_broker_form(text: str, code: str, root: str) ->
 @pytest.mark.parametrize("text", ["NQ", "NQ1!", "NQ 13-25", "", "Z6"])
 def test_names_without_a_month(text: str) -> None:
     assert split_contract_code(text) is None
+
+
+def test_a_routes_symbols_win_over_the_front_month() -> None:
+    day = date(2026, 12, 11)
+    assert route_contract("NQ", day, {"nq": "nqz6"}) == "NQZ6"  # kept in the expiring month
+    assert route_contract("ES", day, {"NQ": "NQZ6"}) == "ESH7"
+    assert route_contract("NQ", day) == "NQH7"
+    with pytest.raises(UnknownContract):
+        route_contract("FDAX", day, {"NQ": "NQZ6"})
+    assert route_contract("FDAX", day, {"FDAX": "FDAXZ6"}) == "FDAXZ6"

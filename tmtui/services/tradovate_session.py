@@ -137,6 +137,7 @@ class TradovateSession:
         self._http = httpx.AsyncClient(base_url=self._base, timeout=timeout, transport=transport)
         self._token: str | None = None
         self._expires: datetime | None = None
+        self._token_lock = asyncio.Lock()
 
     def __repr__(self) -> str:
         return f"TradovateSession({self._base!r}, user={self._creds.username!r})"
@@ -157,26 +158,40 @@ class TradovateSession:
     # --- the token ---------------------------------------------------------------------------
 
     async def log_in(self) -> None:
+        """Log in now (a route's start), whatever token is held."""
+        async with self._token_lock:
+            await self._log_in()
+
+    async def _log_in(self) -> None:
         reply = await self._send("POST", "/auth/accesstokenrequest", body=self._creds.body())
         self._take_token(reply, "login")
 
     async def _ensure_token(self) -> None:
-        if self._token is None or self._expires is None:
-            await self.log_in()
-        elif self._clock() >= self._expires - self._limits.renew_before:
-            await self._renew()
+        """A live token, got under a lock: calls made at once log in (or renew) once."""
+        async with self._token_lock:
+            if self._token is None or self._expires is None:
+                await self._log_in()
+            elif self._clock() >= self._expires - self._limits.renew_before:
+                await self._renew()
 
     async def _renew(self) -> None:
         """Renew the session's token; an expired or refused one means a fresh login."""
         if self._expires is not None and self._clock() >= self._expires:
-            await self.log_in()
+            await self._log_in()
             return
         try:
             reply = await self._send("GET", "/auth/renewaccesstoken", auth=True)
         except _Unauthorized:
-            await self.log_in()
+            await self._log_in()
             return
         self._take_token(reply, "token renewal")
+
+    async def _replace_refused(self, refused: str | None) -> None:
+        """Log in again after a 401, unless a call made at the same time already has."""
+        async with self._token_lock:
+            if self._token is None or self._token == refused:
+                self._token = None
+                await self._log_in()
 
     def _take_token(self, reply: Any, what: str) -> None:
         user = self._creds.username
@@ -209,12 +224,12 @@ class TradovateSession:
     ) -> Any:
         """An authenticated request; a refused token logs in once more and resends."""
         await self._ensure_token()
+        used = self._token
         try:
             return await self._send(method, path, params, body, auth=True, missing_ok=missing_ok)
         except _Unauthorized:
             pass
-        self._token = None
-        await self.log_in()
+        await self._replace_refused(used)
         try:
             return await self._send(method, path, params, body, auth=True, missing_ok=missing_ok)
         except _Unauthorized:

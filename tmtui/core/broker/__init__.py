@@ -7,7 +7,12 @@
 - `reconcile` / `reconciliation`: routed signals matched to fills; `reconcile(...).to_json()`.
 """
 
-from tmtui.core.broker.contract_months import ContractMonth, front_contract, front_month
+from tmtui.core.broker.contract_months import (
+    ContractMonth,
+    front_contract,
+    front_month,
+    route_contract,
+)
 from tmtui.core.broker.export_table import ExportRead
 from tmtui.core.broker.exports import FORMATS, read_export
 from tmtui.core.broker.fills import BrokerFill, Side
@@ -30,4 +35,5 @@ __all__ = [
     "front_month",
     "read_export",
     "reconcile",
+    "route_contract",
 ]

@@ -33,7 +33,7 @@ the month outright for anyone who needs a date the rule does not give.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -171,6 +171,16 @@ def front_month(root: str, on: date) -> ContractMonth:
 def front_contract(root: str, on: date) -> str:
     """`front_month(...).code`: what a route sends as the order's symbol."""
     return front_month(root, on).code
+
+
+def route_contract(root: str, on: date, symbols: Mapping[str, str] | None = None) -> str:
+    """What a route sends for `root` on `on`: its `symbols` entry if it has one (`{NQ = "NQZ6"}`,
+    roots compared without case), otherwise the front month.
+    """
+    for name, contract in (symbols or {}).items():
+        if name.strip().upper() == root.strip().upper():
+            return contract.strip().upper()
+    return front_contract(root, on)
 
 
 def roll_date(rule: RollRule, year: int, month: int) -> date:
