@@ -98,6 +98,14 @@ def test_rithmic_after_its_preamble_with_32nds_and_commission_rate() -> None:
     assert read.fills[0].time == datetime(2026, 10, 1, 13, 30, 1, tzinfo=UTC)  # CDT, UTC-5
 
 
+def test_a_zone_named_in_the_header_wins_over_the_one_passed() -> None:
+    read = _read("rithmic-completed-orders.csv", "rithmic", NEW_YORK)
+    assert read.fills[0].time == datetime(2026, 10, 1, 13, 30, 1, tzinfo=UTC)
+    text = (DATA / "rithmic-completed-orders.csv").read_text(encoding="utf-8")
+    unnoted = read_export(text.replace("Update Time (CDT)", "Update Time"), "rithmic", NEW_YORK)
+    assert unnoted.fills[0].time == datetime(2026, 10, 1, 12, 30, 1, tzinfo=UTC)
+
+
 def test_topstepx_bid_ask_and_offsets() -> None:
     read = _read("topstepx-orders.csv", "topstepx", NEW_YORK)
     assert read.ok, read.errors

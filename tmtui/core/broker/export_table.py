@@ -14,8 +14,9 @@ import io
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
 
 from tmtui.core.broker.fills import BrokerFill, Side
 
@@ -41,6 +42,16 @@ class ExportRead:
         return not self.errors
 
 
+_ZONE_NOTES: dict[str, tzinfo] = {
+    **dict.fromkeys(("ct", "cst", "cdt", "central"), ZoneInfo("America/Chicago")),
+    **dict.fromkeys(("et", "est", "edt", "eastern"), ZoneInfo("America/New_York")),
+    **dict.fromkeys(("mt", "mst", "mdt"), ZoneInfo("America/Denver")),
+    **dict.fromkeys(("pt", "pst", "pdt"), ZoneInfo("America/Los_Angeles")),
+    **dict.fromkeys(("utc", "gmt", "z"), UTC),
+}
+_NOTE = re.compile(r"\((?P<note>[^)]*)\)\s*$")
+
+
 @dataclass(frozen=True, slots=True)
 class Row:
     """One data row with the header's column positions: cells by column name."""
@@ -48,6 +59,19 @@ class Row:
     line: int
     cells: Sequence[str]
     columns: Mapping[str, int]
+    header: Sequence[str] = ()
+
+    def zone(self, name: str, default: tzinfo) -> tzinfo:
+        """The zone a time column's header states (`Update Time (CDT)`), else `default`.
+
+        Daylight and standard abbreviations both name the place's zone, whose own rules then
+        give each date its offset.
+        """
+        index = self.columns.get(name)
+        if index is None or index >= len(self.header):
+            return default
+        note = _NOTE.search(self.header[index])
+        return _ZONE_NOTES.get(note["note"].strip().lower(), default) if note else default
 
     def get(self, name: str) -> str:
         """The cell under `name`, stripped; "" when the export has no such column or cell."""
@@ -95,7 +119,7 @@ def find_header(
     """The first row holding every required column: its index and each known column's position.
 
     `spellings` maps a column's name to the header texts it goes by (case and spacing aside),
-    in order of preference; a prefix match (`update time (cdt)` for `update time`) counts.
+    in order of preference; a header with a note in parentheses (`update time (cdt)`) counts.
     """
     for index, (_, cells) in enumerate(rows):
         headers = [norm_header(c) for c in cells]
@@ -115,7 +139,7 @@ def _position(headers: list[str], alternatives: tuple[str, ...]) -> int | None:
             return headers.index(spelling)
     for spelling in alternatives:
         for pos, header in enumerate(headers):
-            if header.startswith(spelling + " ") or header.startswith(spelling + "("):
+            if header.startswith((spelling + " (", spelling + "(")):
                 return pos
     return None
 

@@ -21,7 +21,8 @@ Columns are found by name, as the open-source journals that read these files fin
   `PositionDisposition`. A row is a fill when its status is `Filled`.
 
 All or nothing: one unreadable row and the export yields no fills, only `line N: ...` reasons.
-Times without an offset are in the zone the caller passes (the trader's configured zone).
+Times without an offset are in the zone their header names (`Update Time (CDT)`), else in the
+zone the caller passes (the trader's configured zone).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from tmtui.core.broker.export_table import (
     Row,
     RowProblem,
     find_header,
+    norm_header,
     parse_decimal,
     parse_qty,
     parse_side,
@@ -77,11 +79,12 @@ def read_export(text: str, fmt: str, zone: tzinfo, account: str | None = None) -
     if found is None:
         return ExportRead(spec.name, (), (_missing_columns(spec, rows),))
     start, columns = found
+    header = [norm_header(c) for c in rows[start][1]]
     fills: list[BrokerFill] = []
     errors: list[str] = []
     skipped = 0
     for line, cells in rows[start + 1 :]:
-        row = Row(line, cells, columns)
+        row = Row(line, cells, columns, header)
         try:
             fill = _read(spec, row, zone, account)
         except RowProblem as problem:
@@ -245,7 +248,7 @@ def _rithmic_row(row: Row, zone: tzinfo, account: str) -> BrokerFill:
         side=parse_side(row.need("side", "Buy/Sell"), "Buy/Sell"),
         qty=qty,
         price=parse_decimal(row.need("price", "Avg Fill Price"), "Avg Fill Price"),
-        time=parse_time(row.need("time", "Update Time"), zone, "Update Time"),
+        time=parse_time(row.need("time", "Update Time"), row.zone("time", zone), "Update Time"),
         commission=commission,
     )
 
