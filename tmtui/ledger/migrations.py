@@ -21,7 +21,7 @@ TABLES: Final = (
 )
 """The tables every ledger has (v1); checked on open."""
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 MIGRATIONS: dict[int, str] = {
     1: """
@@ -193,6 +193,28 @@ MIGRATIONS: dict[int, str] = {
         PRIMARY KEY (strategy, format, file)
     );
     """,
+    6: """
+    CREATE TABLE broker_fills (
+        key TEXT PRIMARY KEY,
+        source TEXT NOT NULL,
+        account TEXT NOT NULL,
+        fill_id TEXT,
+        order_id TEXT,
+        contract TEXT NOT NULL,
+        root TEXT NOT NULL,
+        side TEXT NOT NULL CHECK (side IN ('buy', 'sell')),
+        qty INTEGER NOT NULL CHECK (qty > 0),
+        price TEXT NOT NULL,
+        time TEXT NOT NULL,
+        commission TEXT,
+        origin TEXT NOT NULL,
+        recorded_at TEXT NOT NULL
+    );
+    CREATE INDEX broker_fills_time ON broker_fills (time);
+    CREATE INDEX broker_fills_account ON broker_fills (account, root, time);
+    CREATE TRIGGER broker_fills_no_update BEFORE UPDATE ON broker_fills
+        BEGIN SELECT RAISE(ABORT, 'broker fills are recorded as the broker reported them'); END;
+    """,
 }
 """v3: samples get the minute's `low`/`high` once compacted (NULL while raw, at 1 s). The
 partial indexes hold only raw samples: finding and reading a day still to compact touches
@@ -200,7 +222,11 @@ the raw rows alone. Position samples are a WITHOUT ROWID table on their primary 
 per-position lookups), without the v2 index on ts: a third less space per year.
 v4: one row of risk-guard state (highs, best prices, lockouts, drift), rewritten in place.
 v5: the strategies `tmtui import` recorded, by file and format (the Strategies screen marks
-them imported)."""
+them imported).
+v6: the broker's fills (`tmtui import --format tradovate|ninjatrader|rithmic|topstepx`, later a
+Tradovate route's poll), beside the signals and never changing them: one row per
+`BrokerFill.key`, so the same fill read twice is one row; `origin` is the file or route it
+came from."""
 
 NEEDS_REBUILD = -1
 """`book_meta.last_signal_id` of a ledger upgraded from v1: its derived tables need a rebuild."""
