@@ -46,7 +46,6 @@ from tmtui.core.broker.reconciliation import Reconciliation
 from tmtui.core.contracts import ContractBook
 from tmtui.core.models import TmtuiError
 from tmtui.core.trading_day import zone
-from tmtui.ledger.broker_fills import has_broker_fills
 from tmtui.ledger.instance_lock import InstanceLock
 from tmtui.ledger.store import Ledger
 from tmtui.readside.broker_import import (
@@ -126,7 +125,7 @@ def reconcile(
             lo = hi = reads.today()
         elif hi is None:
             hi = reads.today()
-        return lo, hi, await reads.reconcile(lo, hi, strategy), await has_broker_fills(ledger)
+        return lo, hi, await reads.reconcile(lo, hi, strategy), await reads.broker_fills_recorded()
 
     lo, hi, result, any_fills = run(with_ledger(cfg, work))
     if not any_fills:

@@ -25,6 +25,7 @@ from tmtui.ledger.broker_fills import (
     broker_accounts,
     broker_fills_between,
     broker_nets,
+    has_broker_fills,
     order_routes,
     orders_of_signals,
 )
@@ -60,6 +61,10 @@ class ReconcileQueries:
     def tick_size(self, root: str) -> Decimal | None:
         spec = self.contracts.specs.get(root.upper())
         return None if spec is None else spec.tick_size
+
+    async def broker_fills_recorded(self) -> bool:
+        """Has any broker fill been recorded (else every routed signal would read missed)?"""
+        return await has_broker_fills(self.ledger)
 
     def period(self, first: date | None, last: date | None, strategy: str | None) -> Period:
         """Trading days first..last (inclusive; either end open) as moments."""
