@@ -14,10 +14,12 @@ route whose account is not known shows the broker's side as unknown, never 0.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from tmtui.core.broker.contract_months import split_contract_code
 from tmtui.core.broker.fills import BrokerFill
 from tmtui.core.broker.reconcile import (
     MatchWindow,
@@ -100,7 +102,7 @@ def reconcile_period(
     extras = [f for f in extra if period.holds(f.time)]
     accounts = route_accounts(outcomes, side.accounts_by_root)
     books = _books(side, signals, accounts, explicit)
-    rows = position_rows(books, _broker(side, accounts, books, extras))
+    rows = position_rows(books, _broker(side, accounts, books, outcomes))
     totals = strategy_totals(kept, extras)
     if period.strategy is not None:
         name = period.strategy
@@ -152,24 +154,32 @@ def _broker(
     side: LedgerSide,
     accounts: Mapping[str, str],
     books: Sequence[BooksPosition],
-    extras: Sequence[BrokerFill],
+    outcomes: Sequence[SignalOutcome],
 ) -> dict[str, dict[str, int]]:
-    """Route → contract → the broker's net, for each route whose account is known; an
-    account no route trades (a hand-traded one, seen in the extras) as a route of its name.
-    An inferred route is named by its account."""
-    routes_of: dict[str, list[str]] = {}
-    for route, account in accounts.items():
-        routes_of.setdefault(account, []).append(route)
+    """Route → contract → the broker's net, for each route whose account is known.
+
+    An account's position in a root goes to the routes trading that root there (by their
+    books or signals); a root no route trades there (a hand-made position) to a route named
+    by the account. An inferred route is named by its account.
+    """
+    account_of = dict(accounts)
     known = set().union(*side.accounts_by_root.values()) if side.accounts_by_root else set()
     for b in books:
-        if b.route not in accounts and b.route in known:
-            routes_of.setdefault(b.route, [b.route])
-    for fill in extras:
-        routes_of.setdefault(fill.account, [fill.account])
-    out: dict[str, dict[str, int]] = {r: {} for routes in routes_of.values() for r in routes}
+        if b.route not in account_of and b.route in known:
+            account_of[b.route] = b.route
+    claims: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for route, root in [(b.route, b.symbol) for b in books] + [
+        (o.signal.route, o.signal.symbol) for o in outcomes
+    ]:
+        if route in account_of:
+            claims[(account_of[route], root.upper())].add(route)
+    out: dict[str, dict[str, int]] = {route: {} for route in account_of}
     for (account, contract), qty in side.broker_nets.items():
-        for route in routes_of.get(account, ()):
-            out[route][contract] = out[route].get(contract, 0) + qty
+        code = split_contract_code(contract)
+        root = code.root if code else contract.upper()
+        for route in claims.get((account, root)) or {account}:
+            held = out.setdefault(route, {})
+            held[contract] = held.get(contract, 0) + qty
     return out
 
 

@@ -78,6 +78,14 @@ class RoutedSignal:
     account: str | None = None
     order_ids: tuple[str, ...] = ()
     rejected: bool = False
+    books_change: int | None = None
+    """The signal's signed change to the books, where it differs from what the broker was
+    asked (a close sized from what the strategy holds at the broker); None: the same."""
+
+    @property
+    def books_net(self) -> int:
+        """What the signal did in the books, signed."""
+        return self.books_change if self.books_change is not None else self.side.sign * self.qty
 
 
 @dataclass(frozen=True, slots=True)

@@ -224,6 +224,6 @@ def _totals(name: str | None, outcomes: Sequence[SignalOutcome], extra: int) -> 
         avg_latency_s=(sum(timed, Decimal(0)) / len(timed)).quantize(SECONDS_PLACES)
         if timed
         else None,
-        books_net=sum(o.signal.side.sign * o.signal.qty for o in outcomes),
+        books_net=sum(o.signal.books_net for o in outcomes),
         broker_net=sum(f.signed_qty for o in outcomes for f in o.fills),
     )

@@ -151,7 +151,8 @@ def _from_orders(c: BooksChange, orders: Sequence[OrderRow]) -> RoutedSignal | N
     if change == 0:
         return None
     ids = tuple(o.bridge_id for o in live if o.kind == TRADOVATE and o.bridge_id)
-    return _signal(c, change, orders[0].route, None, ids, rejected=not live)
+    signal = _signal(c, change, orders[0].route, None, ids, rejected=not live)
+    return replace(signal, books_change=c.change) if change != c.change else signal
 
 
 def _inferred(c: BooksChange, accounts: set[str]) -> RoutedSignal | None:
