@@ -106,11 +106,13 @@ def reconcile_period(
     totals = strategy_totals(kept, extras)
     if period.strategy is not None:
         name = period.strategy
-        routes = {b.route for b in books if b.strategy == name}
-        routes |= {o.signal.route for o in kept if o.signal.strategy == name}
+        legs = {(b.route, b.symbol) for b in books if b.strategy == name}
+        legs |= {
+            (o.signal.route, o.signal.symbol.upper()) for o in kept if o.signal.strategy == name
+        }
         extras = [f for f in extras if _owner(f, kept) == name]
         kept = [o for o in kept if o.signal.strategy == name]
-        rows = [r for r in rows if r.route in routes]
+        rows = [r for r in rows if (r.route, r.symbol) in legs]
         totals = [t for t in totals if t.strategy == name]
     return Reconciliation(tuple(kept), tuple(extras), tuple(rows), tuple(totals))
 
