@@ -112,7 +112,7 @@ def test_the_keymap_table_matches_the_bindings() -> None:
     """Every id the config accepts is bound on its screen with the documented default."""
     from textual.binding import Binding
 
-    from tmtui.core.keymap import CALENDAR, CHART, DASHBOARD, STRATEGIES, TRADES
+    from tmtui.core.keymap import CALENDAR, CHART, DASHBOARD, RECONCILE, STRATEGIES, TRADES
     from tmtui.ui.app import TmtuiApp
     from tmtui.ui.screens.confirm import ConfirmScreen
     from tmtui.ui.screens.dashboard import DashboardScreen
@@ -121,6 +121,7 @@ def test_the_keymap_table_matches_the_bindings() -> None:
     from tmtui.ui.screens.pnl_calendar import PnlCalendarScreen
     from tmtui.ui.screens.pnl_chart import PnlChartScreen
     from tmtui.ui.screens.quit_confirm import QuitScreen
+    from tmtui.ui.screens.reconcile import ReconcileScreen
     from tmtui.ui.screens.strategies import StrategiesScreen
     from tmtui.ui.screens.strategy_board import StrategyBoardScreen
     from tmtui.ui.screens.trades import TradesScreen
@@ -138,7 +139,9 @@ def test_the_keymap_table_matches_the_bindings() -> None:
         STRATEGIES: (*TmtuiApp.BINDINGS, *StrategyBoardScreen.keymap_bindings()),
         CALENDAR: (*TmtuiApp.BINDINGS, *PnlCalendarScreen.keymap_bindings()),
         CHART: (*TmtuiApp.BINDINGS, *PnlChartScreen.keymap_bindings()),
+        RECONCILE: (*TmtuiApp.BINDINGS, *ReconcileScreen.keymap_bindings()),
     }
+    assert set(screens) == set(DEFAULT_KEYS)
     for scope, bindings in screens.items():
         bound = {b.id: b.key for b in bindings if isinstance(b, Binding) and b.id}
         assert bound == DEFAULT_KEYS[scope], scope

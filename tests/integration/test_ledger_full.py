@@ -57,7 +57,8 @@ async def test_a_full_ledger_answers_503_with_the_real_error_and_recovers(tmp_pa
     await engine.start()
     try:
         assert engine.listener is not None
-        url, health = engine.listener.webhook_url, engine.listener.url + "/health"
+        url = engine.listener.webhook_url
+        health = engine.listener.url + f"/health?secret={SECRET}"  # the details need the secret
         writer = engine.ledger._writer  # the pragma is per connection: set it on the writer's
 
         async def post(client: httpx.AsyncClient, alert_id: str) -> tuple[int, dict[str, Any]]:

@@ -18,6 +18,7 @@ from typing import Annotated
 import typer
 
 from tmtui import __version__
+from tmtui.cli.broker import reconcile
 from tmtui.cli.common import ConfigOpt, emit_json, err, fail, load
 from tmtui.cli.common import run as run_command
 from tmtui.cli.history import COMMANDS as READ_COMMANDS
@@ -40,6 +41,7 @@ config_app = typer.Typer(help="Find or create the configuration file.", no_args_
 app.add_typer(config_app, name="config")
 app.add_typer(ledger_app, name="ledger")
 app.command("risk")(risk_cmd)
+app.command("reconcile")(reconcile)
 
 
 def main() -> None:

@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
+from tmtui.cli.broker import import_broker
 from tmtui.cli.common import ConfigOpt, day_range, emit_json, err, fail, load, out, run, with_ledger
+from tmtui.core.broker.exports import FORMATS as BROKER_FORMATS
 from tmtui.core.history.history_views import SOURCE_CHOICES, source_filter
 from tmtui.core.models import TmtuiError
 from tmtui.ledger.instance_lock import InstanceLock
@@ -25,6 +27,8 @@ FromOpt = Annotated[
     str | None, typer.Option("--from", help="First trading day YYYY-MM-DD (inclusive).")
 ]
 ToOpt = Annotated[str | None, typer.Option("--to", help="Last trading day YYYY-MM-DD (inclusive).")]
+ALERT_FORMATS = ("jsonl", "tradingview")
+"""The history formats (`readside.importer.FORMATS`, which loads only for an import)."""
 
 
 def export(
@@ -90,10 +94,17 @@ def _export(
 
 
 def import_(
-    file: Annotated[Path, typer.Argument(help="JSONL alerts, or a TradingView trade list.")],
+    file: Annotated[
+        Path,
+        typer.Argument(help="JSONL alerts, a TradingView trade list, or a broker's export."),
+    ],
     format_: Annotated[
         str | None,
-        typer.Option("--format", help="jsonl or tradingview (default: from the file)."),
+        typer.Option(
+            "--format",
+            help="jsonl or tradingview (default: from the file); a broker's fills: tradovate, "
+            "ninjatrader, rithmic or topstepx.",
+        ),
     ] = None,
     strategy: Annotated[
         str | None,
@@ -118,10 +129,17 @@ def import_(
             help="Replace the strategy's backtest with this (newer) TradingView export.",
         ),
     ] = False,
+    account: Annotated[
+        str | None,
+        typer.Option(
+            "--account", help="A broker export: only this account (names rows without one)."
+        ),
+    ] = None,
     json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     config: ConfigOpt = None,
 ) -> None:
-    """Record history from a file, all or nothing; importing it twice adds nothing.
+    """Record history or a broker's fills from a file, all or nothing; importing it twice
+    adds nothing.
 
     A TradingView export is the strategy's backtest, apart from live trading (`--source`)."""
     from tmtui.readside.importer import ImportOptions, import_file
@@ -129,6 +147,18 @@ def import_(
     cfg = load(config)
     if not file.is_file():
         fail(f"{file} is not a file")
+    known = (*ALERT_FORMATS, *BROKER_FORMATS)
+    if format_ is not None and format_ not in known:
+        fail(f"--format must be one of {', '.join(known)}, got {format_!r}")
+    if format_ in BROKER_FORMATS:
+        if strategy is not None or symbol is not None:
+            fail(f"--strategy and --symbol are for TradingView files, not a {format_} export")
+        import_broker(cfg, file, format_, account, timezone, json)
+        return
+    if replace and format_ in BROKER_FORMATS:
+        fail("--replace is for a TradingView export (a strategy's backtest)")
+    if account is not None:
+        fail(f"--account is for a broker's export (--format {'|'.join(BROKER_FORMATS)})")
     options = ImportOptions(format_, strategy, symbol, timezone, replace)
 
     async def work(ledger: Ledger) -> ImportResult:

@@ -16,6 +16,7 @@ TRADES = "the trades screen"
 STRATEGIES = "the strategies screen"
 CALENDAR = "the calendar"
 CHART = "the chart"
+RECONCILE = "the reconcile screen"
 
 EVERY_SCREEN: dict[str, str] = {
     "quit": "q",
@@ -25,6 +26,7 @@ EVERY_SCREEN: dict[str, str] = {
     "show_strategies": "3",
     "show_calendar": "4",
     "show_chart": "5",
+    "show_reconcile": "6",
     "back_to_dashboard": "escape",
 }
 """The app's keys: active on the dashboard and on each history screen."""
@@ -77,6 +79,12 @@ DEFAULT_KEYS: dict[str, dict[str, str]] = {
         "chart_weeks": "w",
         "chart_months": "m",
         "chart_all": "a",
+    },
+    RECONCILE: {
+        **EVERY_SCREEN,
+        "reconcile_day_back": "left",
+        "reconcile_day_on": "right",
+        "reconcile_today": "t",
     },
 }
 """Scope → binding id → comma-separated keys (Textual key names)."""

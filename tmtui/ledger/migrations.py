@@ -21,7 +21,7 @@ TABLES: Final = (
 )
 """The tables every ledger has (v1); checked on open."""
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 MIGRATIONS: dict[int, str] = {
     1: """
@@ -252,6 +252,28 @@ MIGRATIONS: dict[int, str] = {
     UPDATE book_meta SET last_signal_id = -1 WHERE EXISTS (SELECT 1 FROM backtests);
     CREATE INDEX trades_source ON trades (source, exit_time);
     """,
+    7: """
+    CREATE TABLE broker_fills (
+        key TEXT PRIMARY KEY,
+        source TEXT NOT NULL,
+        account TEXT NOT NULL,
+        fill_id TEXT,
+        order_id TEXT,
+        contract TEXT NOT NULL,
+        root TEXT NOT NULL,
+        side TEXT NOT NULL CHECK (side IN ('buy', 'sell')),
+        qty INTEGER NOT NULL CHECK (qty > 0),
+        price TEXT NOT NULL,
+        time TEXT NOT NULL,
+        commission TEXT,
+        origin TEXT NOT NULL,
+        recorded_at TEXT NOT NULL
+    );
+    CREATE INDEX broker_fills_time ON broker_fills (time);
+    CREATE INDEX broker_fills_account ON broker_fills (account, root, time);
+    CREATE TRIGGER broker_fills_no_update BEFORE UPDATE ON broker_fills
+        BEGIN SELECT RAISE(ABORT, 'broker fills are recorded as the broker reported them'); END;
+    """,
 }
 """v3: samples get the minute's `low`/`high` once compacted (NULL while raw, at 1 s). The
 partial indexes hold only raw samples: finding and reading a day still to compact touches
@@ -265,7 +287,11 @@ v6: a `source` on the derived rows (fills, trades, day rollups, open positions):
 strategy; its trade ids start at BACKTEST_TRADE_IDS, apart from the live book's). Existing
 rows are live, except the strategies the TradingView importer recorded: those become their
 backtest, their signals up to the upgrade (`through_signal`) leave the live replay, and the
-live derived tables are rebuilt once (`NEEDS_REBUILD`) without them."""
+live derived tables are rebuilt once (`NEEDS_REBUILD`) without them.
+v7: the broker's fills (`tmtui import --format tradovate|ninjatrader|rithmic|topstepx`, later a
+Tradovate route's poll), beside the signals and never changing them: one row per
+`BrokerFill.key`, so the same fill read twice is one row; `origin` is the file or route it
+came from."""
 
 BACKTEST_TRADE_IDS = 1_000_000_000_000
 """A backtest's trade ids count from here: the live book's never reach it, so a backtest

@@ -26,6 +26,7 @@ from tmtui.core.views import AccountView, PositionView, Snapshot, SymbolMark
 from tmtui.core.views import account_view as account_figures
 from tmtui.ledger.store import Ledger
 from tmtui.readside.queries import Queries
+from tmtui.readside.reconcile_reads import ReconcileQueries
 from tmtui.services.risk_guard import RiskGuard
 from tmtui.services.signal_client import build_alert_payload, post_signal
 from tmtui.services.signal_intake import SignalIntake
@@ -132,6 +133,10 @@ class EngineViews:
         """The read side of this ledger, with the live book for open positions and marks
         (the history screens' figures: the same answers as the read commands)."""
         return Queries(self.ledger, self.config, live_book=lambda: self.book, clock=self.clock)
+
+    def reconcile_reads(self) -> ReconcileQueries:
+        """The signals beside the broker's fills (the Reconcile screen)."""
+        return ReconcileQueries(self.ledger, self.config, clock=self.clock)
 
     async def send_test_alert(self, url: str, secret: str | None) -> tuple[int, Any]:
         """The set-up screen's test alert: a `close` under the test strategy, POSTed to the

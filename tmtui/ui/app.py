@@ -34,6 +34,7 @@ from tmtui.ui.screens.history_keys import (
     CALENDAR,
     CHART,
     DASHBOARD,
+    RECONCILE,
     SCREEN_BINDINGS,
     STRATEGIES,
     TRADES,
@@ -43,6 +44,7 @@ from tmtui.ui.screens.history_source import HistorySource
 from tmtui.ui.screens.pnl_calendar import PnlCalendarScreen
 from tmtui.ui.screens.pnl_chart import PnlChartScreen
 from tmtui.ui.screens.quit_confirm import QuitRisk, QuitScreen
+from tmtui.ui.screens.reconcile import ReconcileScreen
 from tmtui.ui.screens.strategy_board import StrategyBoardScreen
 from tmtui.ui.screens.trades import TradesScreen
 
@@ -102,6 +104,7 @@ class TmtuiApp(App[None]):
         STRATEGIES: StrategyBoardScreen,
         CALENDAR: PnlCalendarScreen,
         CHART: PnlChartScreen,
+        RECONCILE: ReconcileScreen,
     }
     """One mode per screen: each keeps its state, and the dashboard stays alive."""
 
@@ -223,7 +226,7 @@ class TmtuiApp(App[None]):
         self.push_screen(HelpScreen(key_help(bindings, display)))
 
     async def action_show_screen(self, mode: str) -> None:
-        """`1`-`5`: show a screen; the one left keeps its state (and the dashboard runs on)."""
+        """`1`-`6`: show a screen; the one left keeps its state (and the dashboard runs on)."""
         await self.switch_mode(mode)
 
     async def action_quit(self) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from tmtui.core.broker.reconcile_reads import ReconcileReads
 from tmtui.core.engine_api import EngineApi
 from tmtui.core.engine_api import HistoryReads as Queries
 from tmtui.core.events import Event, EventKind
@@ -36,6 +37,10 @@ class HistorySource:
     def queries(self) -> Queries | None:
         """The read side, or None while the ledger is not open yet (or closing)."""
         return self._queries
+
+    def reconcile_reads(self) -> ReconcileReads | None:
+        """The broker's side beside the signals (None while the ledger is not open)."""
+        return None if self._engine is None else self._engine.reconcile_reads()
 
     def attach(self, engine: EngineApi, queries: Queries) -> None:
         """Show this engine's history: `queries` reads its ledger with its live book."""
