@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from tmtui.core.models import TmtuiError
 from tmtui.core.orders.intents import Effect, OrderIntent
 from tmtui.core.orders.routing import RouteKind
 
@@ -107,3 +108,7 @@ def describe(order: Order) -> str:
     if order.dismissed:
         text += " [dismissed]"
     return " ".join(text.split())
+
+
+class OrderRefusal(TmtuiError):
+    """The trader asked for something an order's state does not allow (resend an accepted)."""
