@@ -117,6 +117,8 @@ class OrderSender:
         self._workers: dict[str, asyncio.Task[None]] = {}
         self._states: dict[int, OrderState] = {}
         self._waiting: set[int] = set()
+        self._idle = asyncio.Event()
+        self._idle.set()
         self._started = False
 
     # --- lifecycle ---------------------------------------------------------------------------
@@ -154,6 +156,7 @@ class OrderSender:
         queue = self._queues.setdefault(order.route, asyncio.Queue())
         queue.put_nowait(order)
         self._waiting.add(order.id)
+        self._idle.clear()
         if self._started:
             self._spawn(order.route, queue)
 
@@ -164,8 +167,12 @@ class OrderSender:
             )
 
     def busy(self) -> bool:
-        """Any order waiting or being delivered (tests and shutdown wait on `not busy()`)."""
+        """Any order waiting or being delivered."""
         return bool(self._waiting)
+
+    async def drained(self) -> None:
+        """Until no order is waiting or being delivered (for a graceful stop, and tests)."""
+        await self._idle.wait()
 
     # --- the trader's decisions --------------------------------------------------------------
 
@@ -218,6 +225,8 @@ class OrderSender:
                 log.error("order %s on route %s: %s", order.id, name, type(exc).__name__)
             finally:
                 self._waiting.discard(order.id)
+                if not self._waiting:
+                    self._idle.set()
 
     async def _deliver(self, order: Order) -> None:
         route = self.routes.get(order.route)
