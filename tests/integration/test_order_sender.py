@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal as D
 
+import httpx
 import pytest
 from fakes.fake_bridges import (
     CT_ACCOUNT,
@@ -131,18 +132,31 @@ def changes() -> Changes:
     return Changes()
 
 
-def sender_for(
-    store: MemoryStore, routes: Sequence[Route], changes: Changes, backoff: Backoff = FAST
-) -> OrderSender:
-    return OrderSender(store, {r.name: r for r in routes}, changes, backoff=backoff)
+@pytest.fixture
+async def loopback() -> AsyncIterator[httpx.AsyncClient]:
+    """A client that ignores proxy settings of the machine running the tests."""
+    async with httpx.AsyncClient(trust_env=False, follow_redirects=False) as client:
+        yield client
+
+
+SenderFor = Callable[[MemoryStore, Sequence[Route]], OrderSender]
+
+
+@pytest.fixture
+def sender_for(changes: Changes, loopback: httpx.AsyncClient) -> SenderFor:
+    def make(store: MemoryStore, routes: Sequence[Route]) -> OrderSender:
+        routes_by_name = {r.name: r for r in routes}
+        return OrderSender(store, routes_by_name, changes, client=loopback, backoff=FAST)
+
+    return make
 
 
 async def test_each_bridge_gets_its_order_once_in_its_shape(
-    bridges: dict[str, FakeBridge], changes: Changes
+    bridges: dict[str, FakeBridge], changes: Changes, sender_for: SenderFor
 ) -> None:
     routes = [route_for(bridges[k], k[:4]) for k in bridges]
     store = MemoryStore()
-    sender = sender_for(store, routes, changes)
+    sender = sender_for(store, routes)
     await sender.start()
     try:
         for number, route in enumerate(routes, start=1):
@@ -177,13 +191,13 @@ async def test_each_bridge_gets_its_order_once_in_its_shape(
 
 
 async def test_a_refusal_carries_the_bridges_own_message(
-    bridges: dict[str, FakeBridge], changes: Changes
+    bridges: dict[str, FakeBridge], changes: Changes, sender_for: SenderFor
 ) -> None:
     bridges["traderspost"].mode = "reject"
     bridges["crosstrade"].mode = "reject"
     tp, ct = route_for(bridges["traderspost"], "tp"), route_for(bridges["crosstrade"], "ct")
     store = MemoryStore([order(1, "tp", tp.kind), order(2, "ct", ct.kind)])
-    sender = sender_for(store, [tp, ct], changes)
+    sender = sender_for(store, [tp, ct])
     await sender.start()
     try:
         rejected_tp = await changes.until_final(1)
@@ -197,13 +211,13 @@ async def test_a_refusal_carries_the_bridges_own_message(
 
 
 async def test_a_hang_is_unknown_and_never_sent_again_by_itself(
-    bridges: dict[str, FakeBridge], changes: Changes
+    bridges: dict[str, FakeBridge], changes: Changes, sender_for: SenderFor
 ) -> None:
     bridge = bridges["traderspost"]
     bridge.mode = "hang"
     tp = route_for(bridge, "tp", timeout=0.3)
     store = MemoryStore([order(1, "tp", tp.kind)])
-    sender = sender_for(store, [tp], changes)
+    sender = sender_for(store, [tp])
     await sender.start()
     try:
         unknown = await changes.until_final(1)
@@ -220,13 +234,13 @@ async def test_a_hang_is_unknown_and_never_sent_again_by_itself(
 
 
 async def test_a_5xx_is_unknown_and_sent_once(
-    bridges: dict[str, FakeBridge], changes: Changes
+    bridges: dict[str, FakeBridge], changes: Changes, sender_for: SenderFor
 ) -> None:
     bridge = bridges["pickmytrade"]
     bridge.mode = "error"
     pmt = route_for(bridge, "pmt")
     store = MemoryStore([order(1, "pmt", pmt.kind)])
-    sender = sender_for(store, [pmt], changes)
+    sender = sender_for(store, [pmt])
     await sender.start()
     try:
         unknown = await changes.until_final(1)
@@ -239,13 +253,13 @@ async def test_a_5xx_is_unknown_and_sent_once(
 
 
 async def test_a_bridge_that_is_down_is_retried_then_sent_once_when_back(
-    bridges: dict[str, FakeBridge], changes: Changes
+    bridges: dict[str, FakeBridge], changes: Changes, sender_for: SenderFor
 ) -> None:
     bridge = bridges["crosstrade"]
     ct = route_for(bridge, "ct", give_up_after=60)
     await bridge.stop()
     store = MemoryStore()
-    sender = sender_for(store, [ct], changes)
+    sender = sender_for(store, [ct])
     await sender.start()
     try:
         sender.enqueue(store.add(order(1, "ct", ct.kind)))
@@ -262,13 +276,13 @@ async def test_a_bridge_that_is_down_is_retried_then_sent_once_when_back(
 
 
 async def test_a_bridge_down_too_long_is_given_up_on(
-    bridges: dict[str, FakeBridge], changes: Changes
+    bridges: dict[str, FakeBridge], changes: Changes, sender_for: SenderFor
 ) -> None:
     bridge = bridges["webhook"]
     hook = route_for(bridge, "hook", give_up_after=0.2)
     await bridge.stop()
     store = MemoryStore([order(1, "hook", hook.kind)])
-    sender = sender_for(store, [hook], changes)
+    sender = sender_for(store, [hook])
     await sender.start()
     try:
         failed = await changes.until_final(1, OrderState.FAILED)
@@ -280,7 +294,7 @@ async def test_a_bridge_down_too_long_is_given_up_on(
 
 
 async def test_after_a_restart_sent_is_unknown_and_queued_or_retrying_go_once(
-    bridges: dict[str, FakeBridge], changes: Changes
+    bridges: dict[str, FakeBridge], changes: Changes, sender_for: SenderFor
 ) -> None:
     bridge = bridges["traderspost"]
     tp = route_for(bridge, "tp")
@@ -293,7 +307,7 @@ async def test_after_a_restart_sent_is_unknown_and_queued_or_retrying_go_once(
             order(4, "tp", kind, state=OrderState.ACCEPTED, strategy="D"),
         ]
     )
-    sender = sender_for(store, [tp], changes)
+    sender = sender_for(store, [tp])
     await sender.start()
     try:
         finals = [await changes.until_final(n) for n in (1, 2, 3)]
@@ -311,20 +325,20 @@ async def test_after_a_restart_sent_is_unknown_and_queued_or_retrying_go_once(
 
 
 async def test_a_stop_leaves_queued_orders_for_the_next_start_and_in_flight_ones_unknown(
-    bridges: dict[str, FakeBridge], changes: Changes
+    bridges: dict[str, FakeBridge], changes: Changes, sender_for: SenderFor
 ) -> None:
     bridge = bridges["traderspost"]
     bridge.mode = "hang"
     tp = route_for(bridge, "tp", timeout=30)
     store = MemoryStore([order(1, "tp", tp.kind), order(2, "tp", tp.kind, strategy="B")])
-    first = sender_for(store, [tp], changes)
+    first = sender_for(store, [tp])
     await first.start()
     await bridge.wait_received(1)
     await first.stop()  # order 1 in flight, order 2 still queued behind it
     assert store.orders[1].state is OrderState.UNKNOWN
     assert store.orders[2].state is OrderState.QUEUED
     bridge.mode = "ok"
-    second = sender_for(store, [tp], changes)
+    second = sender_for(store, [tp])
     await second.start()
     try:
         assert (await changes.until_final(2)).state is OrderState.ACCEPTED
@@ -334,13 +348,13 @@ async def test_a_stop_leaves_queued_orders_for_the_next_start_and_in_flight_ones
 
 
 async def test_only_the_trader_resends_and_dismisses(
-    bridges: dict[str, FakeBridge], changes: Changes
+    bridges: dict[str, FakeBridge], changes: Changes, sender_for: SenderFor
 ) -> None:
     bridge = bridges["traderspost"]
     bridge.mode = "error"
     tp = route_for(bridge, "tp")
     store = MemoryStore([order(1, "tp", tp.kind)])
-    sender = sender_for(store, [tp], changes)
+    sender = sender_for(store, [tp])
     await sender.start()
     try:
         assert (await changes.until_final(1)).state is OrderState.UNKNOWN
@@ -367,7 +381,7 @@ async def test_only_the_trader_resends_and_dismisses(
 
 
 async def test_the_entry_of_a_reversal_waits_for_its_exit(
-    bridges: dict[str, FakeBridge], changes: Changes
+    bridges: dict[str, FakeBridge], changes: Changes, sender_for: SenderFor
 ) -> None:
     bridge = bridges["traderspost"]
     bridge.mode = "reject"
@@ -376,7 +390,7 @@ async def test_the_entry_of_a_reversal_waits_for_its_exit(
     exit_first = order(1, "tp", kind, action=OrderAction.EXIT, qty=2, effect=Effect.CLOSE, held=2)
     entry = order(2, "tp", kind, action=OrderAction.SELL, follows=1)
     store = MemoryStore([exit_first, entry])
-    sender = sender_for(store, [tp], changes)
+    sender = sender_for(store, [tp])
     await sender.start()
     try:
         assert (await changes.until_final(1)).state is OrderState.REJECTED
@@ -393,11 +407,11 @@ async def test_the_entry_of_a_reversal_waits_for_its_exit(
 
 
 async def test_orders_of_one_route_go_in_order_and_no_secret_is_ever_shown(
-    bridges: dict[str, FakeBridge], changes: Changes
+    bridges: dict[str, FakeBridge], changes: Changes, sender_for: SenderFor
 ) -> None:
     routes = [route_for(b, b.kind) for b in bridges.values()]
     store = MemoryStore()
-    sender = sender_for(store, routes, changes)
+    sender = sender_for(store, routes)
     await sender.start()
     try:
         for number in range(1, 6):

@@ -111,7 +111,9 @@ class OrderSender:
         self.on_change = on_change
         self.backoff = backoff or Backoff()
         self.clock = clock
-        self._client = client or httpx.AsyncClient(trust_env=False, follow_redirects=False)
+        # proxies from the environment apply, as for the feeds; redirects are not followed (a
+        # POST that moved is reported as refused rather than repeated somewhere else)
+        self._client = client or httpx.AsyncClient(follow_redirects=False)
         self._owns_client = client is None
         self._queues: dict[str, asyncio.Queue[Order]] = {}
         self._workers: dict[str, asyncio.Task[None]] = {}
@@ -250,7 +252,7 @@ class OrderSender:
         while True:
             attempt += 1
             try:
-                request = build_request(route, order.intent, order.id, self.clock())
+                request = build_request(route, order.intent, order.id, order.created)
             except ValueError as exc:
                 reason = redact(str(exc), route.secrets)
                 await self._settle(order, Answer(OrderState.FAILED, f"not sent: {reason}"))
@@ -271,12 +273,14 @@ class OrderSender:
             await asyncio.sleep(delay)
 
     async def _mark_sent(self, order: Order) -> Order:
+        attempts = order.attempts + 1
         sent = replace(
             order,
             state=OrderState.SENT,
             sent_at=self.clock(),
-            attempts=order.attempts + 1,
+            attempts=attempts,
             retrying=False,
+            message="" if attempts == 1 else f"attempt {attempts}",
         )
         await self._save(sent, order.state)
         return sent

@@ -60,12 +60,18 @@ DIALECTS: Final[Mapping[RouteKind, Dialect]] = {
 }
 
 
-def build_request(route: Route, intent: OrderIntent, order_id: int, now: datetime) -> BridgeRequest:
-    """The request for one order in its route's shape (ValueError when it cannot be made)."""
+def build_request(
+    route: Route, intent: OrderIntent, order_id: int, made: datetime
+) -> BridgeRequest:
+    """The request for one order in its route's shape (ValueError when it cannot be made).
+
+    `made` is when tmtui made the order (not when it is sent): TradersPost measures latency
+    from it, and PickMyTrade spots a duplicate by it, so retries and resends keep it.
+    """
     dialect = DIALECTS.get(route.kind)
     if dialect is None:
         raise ValueError(f"routes of kind {route.kind} are not sent by this module")
-    return dialect.build(route, intent, order_id, now)
+    return dialect.build(route, intent, order_id, made)
 
 
 def answer_for_reply(route: Route, status: int, text: str) -> Answer:

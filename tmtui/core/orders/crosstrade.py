@@ -69,8 +69,8 @@ def text_of(route: Route, intent: OrderIntent) -> str:
     return " ".join(f"{name}={value};" for name, value in pairs)
 
 
-def build(route: Route, intent: OrderIntent, order_id: int, now: datetime) -> BridgeRequest:
-    del order_id, now  # the command form has no field for them
+def build(route: Route, intent: OrderIntent, order_id: int, made: datetime) -> BridgeRequest:
+    del order_id, made  # the command form has no field for them
     return BridgeRequest(route.url, text_of(route, intent).encode(), TEXT)
 
 

@@ -5,7 +5,9 @@ guide's table of `reverse_order_close` × `pyramid` (pickmy.trade/pages/generate
 the Rithmic JSON reference (docs.pickmytrade.io) for `order_type` and `account_id`.
 
 * JSON POST to the route's URL with `symbol`, `date` (PickMyTrade spots duplicate alerts by
-  it: each order has its own, to the microsecond), `data` (buy | sell | close), `quantity`,
+  it: each order has its own, when it was made, to the microsecond; a retry or a resend
+  carries the same one, so a second copy of an order PickMyTrade already has can be dropped
+  there), `data` (buy | sell | close), `quantity`,
   `price`, `order_type` (`MKT`), `token` and `account_id`.
 * `data: close` closes the position.
 * `reverse_order_close: true` (without `pyramid`) closes the existing position before the new
@@ -18,7 +20,7 @@ the Rithmic JSON reference (docs.pickmytrade.io) for `order_type` and `account_i
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from tmtui.core.orders.intents import Effect, OrderIntent
@@ -27,12 +29,12 @@ from tmtui.core.orders.request_shape import JSON, BridgeRequest
 from tmtui.core.orders.routing import Route
 
 
-def alert_of(route: Route, intent: OrderIntent, now: datetime) -> dict[str, Any]:
+def alert_of(route: Route, intent: OrderIntent, made: datetime) -> dict[str, Any]:
     """The JSON alert for one order (holds the route's token)."""
     closing = intent.effect is Effect.CLOSE
     alert: dict[str, Any] = {
         "symbol": intent.symbol,
-        "date": now.isoformat(timespec="microseconds"),
+        "date": made.astimezone(UTC).isoformat(timespec="microseconds"),
         "data": "close" if closing else str(intent.action),
         "quantity": intent.qty,
         "order_type": "MKT",
@@ -47,9 +49,9 @@ def alert_of(route: Route, intent: OrderIntent, now: datetime) -> dict[str, Any]
     return alert
 
 
-def build(route: Route, intent: OrderIntent, order_id: int, now: datetime) -> BridgeRequest:
+def build(route: Route, intent: OrderIntent, order_id: int, made: datetime) -> BridgeRequest:
     del order_id  # PickMyTrade's alert has no field for it; `date` keeps orders apart
-    return BridgeRequest(route.url, json_body(alert_of(route, intent, now)), JSON)
+    return BridgeRequest(route.url, json_body(alert_of(route, intent, made)), JSON)
 
 
 def reply_message(reply: Mapping[str, Any]) -> str:

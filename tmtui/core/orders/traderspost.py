@@ -19,7 +19,7 @@ traderspost.io/reference/strategy-message/exit-partial-position).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from tmtui.core.orders.intents import Effect, OrderAction, OrderIntent
@@ -28,7 +28,7 @@ from tmtui.core.orders.request_shape import JSON, BridgeRequest
 from tmtui.core.orders.routing import Route
 
 
-def signal_of(intent: OrderIntent, order_id: int, now: datetime) -> dict[str, Any]:
+def signal_of(intent: OrderIntent, order_id: int, made: datetime) -> dict[str, Any]:
     """The JSON signal for one order."""
     signal: dict[str, Any] = {"ticker": intent.symbol, "action": _action(intent)}
     if intent.effect is not Effect.CLOSE:
@@ -36,7 +36,7 @@ def signal_of(intent: OrderIntent, order_id: int, now: datetime) -> dict[str, An
         signal["orderType"] = "market"
     if intent.price is not None:
         signal["signalPrice"] = intent.price
-    signal["time"] = now.isoformat()
+    signal["time"] = made.astimezone(UTC).isoformat()
     signal["extras"] = {
         "strategy": intent.strategy,
         "reason": str(intent.reason),
@@ -55,8 +55,8 @@ def _action(intent: OrderIntent) -> str:
     return "buy" if intent.action is OrderAction.BUY else "sell"
 
 
-def build(route: Route, intent: OrderIntent, order_id: int, now: datetime) -> BridgeRequest:
-    return BridgeRequest(route.url, json_body(signal_of(intent, order_id, now)), JSON)
+def build(route: Route, intent: OrderIntent, order_id: int, made: datetime) -> BridgeRequest:
+    return BridgeRequest(route.url, json_body(signal_of(intent, order_id, made)), JSON)
 
 
 def reply_message(reply: Mapping[str, Any]) -> str:

@@ -52,7 +52,7 @@ PLACEHOLDERS: Final[Mapping[str, Callable[[OrderIntent, int, datetime], Value]]]
     "strategy": lambda i, _o, _t: i.strategy,
     "signal_id": lambda i, _o, _t: i.signal_id,
     "order_id": lambda _i, o, _t: o,
-    "time": lambda _i, _o, t: t.isoformat(),
+    "time": lambda _i, _o, t: t.astimezone(UTC).isoformat(),
     "reason": lambda i, _o, _t: str(i.reason),
     "effect": lambda i, _o, _t: str(i.effect),
     "position": lambda i, _o, _t: i.held_after,
@@ -106,13 +106,13 @@ def _text(value: str | int | Decimal) -> str:
     return str(value)
 
 
-def values_of(intent: OrderIntent, order_id: int, now: datetime) -> dict[str, Value]:
-    return {name: get(intent, order_id, now) for name, get in PLACEHOLDERS.items()}
+def values_of(intent: OrderIntent, order_id: int, made: datetime) -> dict[str, Value]:
+    return {name: get(intent, order_id, made) for name, get in PLACEHOLDERS.items()}
 
 
-def filled(template: str, intent: OrderIntent, order_id: int, now: datetime) -> str:
+def filled(template: str, intent: OrderIntent, order_id: int, made: datetime) -> str:
     """The body for one order; TemplateError when the result is not JSON."""
-    text = render(template, values_of(intent, order_id, now))
+    text = render(template, values_of(intent, order_id, made))
     try:
         json.loads(text)
     except ValueError as exc:
@@ -120,8 +120,8 @@ def filled(template: str, intent: OrderIntent, order_id: int, now: datetime) -> 
     return text
 
 
-def build(route: Route, intent: OrderIntent, order_id: int, now: datetime) -> BridgeRequest:
-    return BridgeRequest(route.url, filled(route.template, intent, order_id, now).encode(), JSON)
+def build(route: Route, intent: OrderIntent, order_id: int, made: datetime) -> BridgeRequest:
+    return BridgeRequest(route.url, filled(route.template, intent, order_id, made).encode(), JSON)
 
 
 def check_template(template: str) -> None:
@@ -131,9 +131,9 @@ def check_template(template: str) -> None:
     full of quotes and backslashes), so a template valid for one order and broken for
     another is caught at load, not at the first trade.
     """
-    now = datetime(2025, 6, 2, 14, 30, tzinfo=UTC)
+    made = datetime(2025, 6, 2, 14, 30, tzinfo=UTC)
     for order_id, intent in enumerate(_SAMPLES, start=1):
-        filled(template, intent, order_id, now)
+        filled(template, intent, order_id, made)
 
 
 _SAMPLES: Final = (
