@@ -171,6 +171,7 @@ async def test_each_bridge_gets_its_order_once_in_its_shape(
     assert [len(b.received) for b in bridges.values()] == [1, 1, 1, 1]
     tp = bridges["traderspost"].received[0].json
     assert (tp["ticker"], tp["action"], tp["quantity"]) == ("MNQ1!", "buy", 2)
+    assert tp["time"] == T0.isoformat()  # when the order was made, not when it went out
     pmt = bridges["pickmytrade"].received[0].json
     assert (pmt["symbol"], pmt["data"], pmt["quantity"], pmt["token"]) == (
         "MNQ1!",
@@ -273,6 +274,9 @@ async def test_a_bridge_that_is_down_is_retried_then_sent_once_when_back(
     assert accepted.state is OrderState.ACCEPTED
     assert len(bridge.received) == 1
     assert accepted.attempts >= 3
+    sent_lines = [e.line for e in changes.events if e.order.state is OrderState.SENT]
+    assert "attempt 2" in sent_lines[1]
+    assert len({e.order.message for e in changes.events if e.order.retrying}) >= 2
 
 
 async def test_a_bridge_down_too_long_is_given_up_on(

@@ -91,6 +91,15 @@ def test_traderspost_entry_is_a_market_buy_with_the_signal_price_as_reference() 
     assert signal["extras"] == {"strategy": "ORB", "reason": "signal", "tmtui_order": 42}
 
 
+def test_times_are_when_the_order_was_made_in_utc() -> None:
+    made = datetime.fromisoformat("2025-06-02T16:30:05.000001+02:00")
+    tp = json.loads(build_request(TP, OPEN, 1, made).body)
+    pmt = json.loads(build_request(PMT, OPEN, 1, made).body)
+    hook = json.loads(filled('{"t": "{{time}}"}', OPEN, 1, made))
+    assert tp["time"] == hook["t"] == "2025-06-02T14:30:05.000001+00:00"
+    assert pmt["date"] == "2025-06-02T14:30:05.000001+00:00"
+
+
 def test_traderspost_add_partial_exit_and_exit() -> None:
     assert (body(TP, ADD)["action"], body(TP, ADD)["quantity"]) == ("add", 1)
     assert (body(TP, REDUCE)["action"], body(TP, REDUCE)["quantity"]) == ("sell", 1)

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from tmtui.core.orders.holdings import BridgeHoldings, applied
 from tmtui.core.orders.intents import Effect, OrderAction, OrderIntent, Reason
-from tmtui.core.orders.planning import plan_orders
-from tmtui.core.orders.routing import RouteKind
+from tmtui.core.orders.planning import orders_for_change, plan_orders
+from tmtui.core.orders.routing import Route, RouteKind, Routing
 from tmtui.core.orders.states import Order, OrderState
 
 T0 = datetime(2025, 6, 2, 14, 30, tzinfo=UTC)
@@ -194,3 +194,29 @@ def test_an_unknown_order_counts_for_nothing_and_a_retrying_one_is_still_expecte
     holdings = BridgeHoldings.replayed([retrying, unknown])
     assert holdings.accepted("tp", "ORB", "MNQ") == 0
     assert holdings.expected("tp", "ORB", "MNQ") == 1
+
+
+def test_a_routed_strategy_gets_its_bridges_orders_and_a_paper_one_none() -> None:
+    tp = Route("tp", RouteKind.TRADERSPOST, "https://x.io/a/b")
+    ct = Route("ct", RouteKind.CROSSTRADE, "https://x.io/c/d", key="k", account="Sim101")
+    routing = Routing(strategies={"ORB": "tp", "Rev": "ct"}, routes={"tp": tp, "ct": ct})
+    holdings = BridgeHoldings()
+    buy = OrderIntent("ORB", "MNQ", "MNQ1!", OrderAction.BUY, 2, Effect.OPEN, 0, Reason.SIGNAL)
+    holdings.update(_order(1, buy, OrderState.ACCEPTED))
+
+    def change(strategy: str, before: int, after: int) -> tuple[str | None, list[str]]:
+        route, orders = orders_for_change(
+            routing,
+            holdings,
+            strategy=strategy,
+            root="MNQ",
+            ticker="MNQ1!",
+            before=before,
+            after=after,
+            reason=Reason.SIGNAL,
+        )
+        return (route.name if route else None), [f"{o.action} {o.qty} {o.effect}" for o in orders]
+
+    assert change("ORB", 2, -1) == ("tp", ["exit 2 close", "sell 1 open"])
+    assert change("Rev", 0, 1) == ("ct", ["buy 1 open"])
+    assert change("Paper", 0, 1) == (None, [])

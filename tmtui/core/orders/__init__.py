@@ -10,7 +10,7 @@ routes; `redaction` masks their secrets. Delivery (HTTP, retries) is
 
 from tmtui.core.orders.holdings import BridgeHoldings
 from tmtui.core.orders.intents import Effect, OrderAction, OrderIntent, Reason
-from tmtui.core.orders.planning import plan_orders
+from tmtui.core.orders.planning import orders_for_change, plan_orders
 from tmtui.core.orders.routing import PAPER, ReservedRoute, Route, RouteKind, Routing
 from tmtui.core.orders.states import Answer, Order, OrderChanged, OrderState
 
@@ -29,5 +29,6 @@ __all__ = [
     "Route",
     "RouteKind",
     "Routing",
+    "orders_for_change",
     "plan_orders",
 ]

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from tmtui.core.orders.holdings import BridgeHoldings
 from tmtui.core.orders.intents import Effect, OrderAction, OrderIntent, Reason
+from tmtui.core.orders.routing import Route, Routing
 
 
 def _sign(value: int) -> int:
@@ -96,3 +98,40 @@ def plan_orders(
         )
         for action, qty, effect, held_before in planned
     )
+
+
+def orders_for_change(
+    routing: Routing,
+    holdings: BridgeHoldings,
+    *,
+    strategy: str,
+    root: str,
+    ticker: str,
+    before: int,
+    after: int,
+    reason: Reason,
+    signal_id: int | None = None,
+    price: Decimal | None = None,
+) -> tuple[Route | None, tuple[OrderIntent, ...]]:
+    """The strategy's bridge route and its orders for one change of the books.
+
+    (None, ()) on paper, and for a reserved kind (Tradovate), whose own module plans.
+    Sized from what the strategy is expected to hold at that bridge (`holdings.expected`).
+    """
+    route = routing.route_for(strategy)
+    if route is None:
+        return None, ()
+    held = holdings.expected(route.name, strategy, root)
+    orders = plan_orders(
+        strategy=strategy,
+        root=root,
+        ticker=ticker,
+        held=held,
+        before=before,
+        after=after,
+        reason=reason,
+        one_order_reversal=route.one_order_reversal,
+        signal_id=signal_id,
+        price=price,
+    )
+    return route, orders
