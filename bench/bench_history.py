@@ -47,10 +47,10 @@ from harness import (
     run_cli,
 )
 
-from tmtui.config import load_config
-from tmtui.core.alert_parsing import idempotency_key, parse_alert_body
+from tmtui.core.alerts.alert_parsing import idempotency_key, parse_alert_body
 from tmtui.core.models import IncomingAlert, TmtuiError
-from tmtui.factory import build_engine
+from tmtui.runtime.factory import build_engine
+from tmtui.settings.config import load_config
 
 CACHE = Path(__file__).resolve().parent / ".cache"
 SIGNALS = 100_000

@@ -24,8 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from harness import Figure, emit, machine, parse_args
 
-from tmtui.core.marking import MARK_MODES, mark_price
-from tmtui.feeds.tv_protocol import (
+from tmtui.core.book.marking import MARK_MODES, mark_price
+from tmtui.services.feeds.tv_protocol import (
     QuoteState,
     decode_frames,
     encode,

@@ -21,19 +21,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import Figure, emit, machine, parse_args
 
-from tmtui.core.book import Book
+from tmtui.core.book.book import Book
 from tmtui.core.contracts import ContractBook
 from tmtui.core.models import Action, Signal
-from tmtui.core.risk_checks import RiskInputs
-from tmtui.core.risk_limits import (
+from tmtui.core.risk.risk_checks import RiskInputs
+from tmtui.core.risk.risk_limits import (
     Amount,
     ProfitLock,
     RiskLimits,
     StrategyRisk,
     TrailingDrawdown,
 )
-from tmtui.core.risk_rules import evaluate, observe
-from tmtui.core.risk_state import RiskState
+from tmtui.core.risk.risk_rules import evaluate, observe
+from tmtui.core.risk.risk_state import RiskState
 from tmtui.core.trading_day import TradingCalendar, parse_day_start
 
 ROOTS = {"NQ": "25600", "ES": "6900", "CL": "60.12", "GC": "4012.3", "6E": "1.1525"}

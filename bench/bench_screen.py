@@ -33,14 +33,14 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tmtui.app import TmtuiApp
-from tmtui.config import Config
 from tmtui.core.contracts import BUILTIN_CONTRACTS
 from tmtui.core.models import AlertFields, IncomingAlert
-from tmtui.engine import Engine
-from tmtui.factory import build_engine
-from tmtui.feeds.base import Quote
-from tmtui.widgets.positions_table import PositionsTable
+from tmtui.runtime.engine import Engine
+from tmtui.runtime.factory import build_engine
+from tmtui.services.feeds.base import Quote
+from tmtui.settings.config import Config
+from tmtui.ui.app import TmtuiApp
+from tmtui.ui.widgets.positions_table import PositionsTable
 
 SIZE = (160, 45)
 RATE = 200

@@ -28,14 +28,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tmtui.config import Config, LedgerConfig
+from tmtui.core.history.samples import AccountSample, PositionSample
 from tmtui.core.models import AlertFields, IncomingAlert
-from tmtui.core.samples import AccountSample, PositionSample
 from tmtui.core.trading_day import TradingCalendar
-from tmtui.engine import Engine
-from tmtui.history import load_book
-from tmtui.ledger import Ledger
-from tmtui.retention import compact_finished_days
+from tmtui.ledger.store import Ledger
+from tmtui.runtime.engine import Engine
+from tmtui.services.book_restore import load_book
+from tmtui.services.retention import compact_finished_days
+from tmtui.settings.config import Config, LedgerConfig
 
 POSITIONS = (("ORB", "NQ", D("25600")), ("Trend", "ES", D("6800")), ("Oil", "CL", D("70.50")))
 SESSION_SECONDS = 23 * 3600

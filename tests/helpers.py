@@ -13,9 +13,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tmtui.config import Config
 from tmtui.core.models import AlertFields, IncomingAlert
-from tmtui.feeds.base import FeedState, FeedStatus, Quote
+from tmtui.services.feeds.base import FeedState, FeedStatus, Quote
+from tmtui.settings.config import Config
 
 
 async def wait_for(condition: Callable[[], Any], timeout: float = 5.0, what: str = "") -> Any:

@@ -14,14 +14,14 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from tmtui.app import TmtuiApp
-from tmtui.config import Config
 from tmtui.core.models import AlertFields, IncomingAlert
-from tmtui.engine import Engine
-from tmtui.factory import build_engine
-from tmtui.feeds.base import Quote
-from tmtui.importer import ImportOptions, import_file
-from tmtui.ledger import Ledger
+from tmtui.ledger.store import Ledger
+from tmtui.readside.importer import ImportOptions, import_file
+from tmtui.runtime.engine import Engine
+from tmtui.runtime.factory import build_engine
+from tmtui.services.feeds.base import Quote
+from tmtui.settings.config import Config
+from tmtui.ui.app import TmtuiApp
 
 NOW = datetime(2026, 3, 18, 15, 30, tzinfo=UTC)
 """Wednesday 10:30 in Chicago: trading day 2026-03-18."""

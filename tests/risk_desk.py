@@ -11,14 +11,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal as D
 
-from tmtui.core.book import Book
+from tmtui.core.alerts.entry_rules import EntryVerdict, check_entry
+from tmtui.core.book.book import Book
 from tmtui.core.contracts import ContractBook
-from tmtui.core.entry_rules import EntryVerdict, check_entry
 from tmtui.core.models import Action, Signal
-from tmtui.core.risk_checks import RiskInputs
-from tmtui.core.risk_limits import RiskLimits
-from tmtui.core.risk_rules import Evaluation, RiskExit, evaluate, observe
-from tmtui.core.risk_state import Lock, RiskState
+from tmtui.core.risk.risk_checks import RiskInputs
+from tmtui.core.risk.risk_limits import RiskLimits
+from tmtui.core.risk.risk_rules import Evaluation, RiskExit, evaluate, observe
+from tmtui.core.risk.risk_state import Lock, RiskState
 from tmtui.core.trading_day import TradingCalendar
 
 CAL = TradingCalendar("America/Chicago", "17:00")

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tmtui.core.alert_parsing import (
+from tmtui.core.alerts.alert_parsing import (
     FIELD_ALIASES,
     check_alert_fields,
     idempotency_key,
@@ -20,7 +20,7 @@ from tmtui.core.alert_parsing import (
     validate_strategy_name,
 )
 from tmtui.core.models import AlertFields, InvalidSignal
-from tmtui.signal_client import build_alert_payload
+from tmtui.services.signal_client import build_alert_payload
 
 TIME = "2025-06-02T14:30:05Z"
 

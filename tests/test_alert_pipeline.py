@@ -13,16 +13,16 @@ from decimal import Decimal as D
 
 from helpers import alert
 
-from tmtui.core.alert_rules import ALERT_RULES, trimmed
-from tmtui.core.book import Book
+from tmtui.core.alerts.alert_rules import ALERT_RULES, trimmed
+from tmtui.core.alerts.entry_rules import EntryVerdict
+from tmtui.core.alerts.intake import IntakeRules, decide_alert, decide_risk_exit
+from tmtui.core.alerts.position_rules import resolve
+from tmtui.core.book.book import Book
 from tmtui.core.contracts import ContractBook
-from tmtui.core.entry_rules import EntryVerdict
 from tmtui.core.events import EventKind
-from tmtui.core.intake import IntakeRules, decide_alert, decide_risk_exit
 from tmtui.core.models import Action, Intent, Outcome, Signal
-from tmtui.core.position_rules import resolve
-from tmtui.core.risk_rules import RiskExit
-from tmtui.core.rule_hits import RuleHit
+from tmtui.core.risk.risk_rules import RiskExit
+from tmtui.core.risk.rule_hits import RuleHit
 from tmtui.core.trading_day import TradingCalendar
 
 NOW = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)

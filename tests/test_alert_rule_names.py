@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from tmtui.core.book import Book
+from tmtui.core.alerts.signal_rules import build_signal
+from tmtui.core.book.book import Book
 from tmtui.core.contracts import ContractBook
 from tmtui.core.models import AlertFields, InvalidSignal, RuleRefusal, UnusableSignal
-from tmtui.core.signal_rules import build_signal
 
 
 @pytest.mark.parametrize(

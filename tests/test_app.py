@@ -17,19 +17,19 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from tmtui.app import TmtuiApp
-from tmtui.config import Config
-from tmtui.engine import Engine
-from tmtui.factory import build_engine
-from tmtui.screens.confirm import ConfirmScreen
-from tmtui.screens.help import HelpScreen
-from tmtui.screens.quit_confirm import QuitScreen
-from tmtui.screens.strategies import StrategiesScreen
-from tmtui.signal_client import build_alert_payload, post_signal
-from tmtui.widgets.event_log import EventLog
-from tmtui.widgets.pnl_charts import SignedChart
-from tmtui.widgets.positions_table import PositionsTable
-from tmtui.widgets.status_line import StatusLine
+from tmtui.runtime.engine import Engine
+from tmtui.runtime.factory import build_engine
+from tmtui.services.signal_client import build_alert_payload, post_signal
+from tmtui.settings.config import Config
+from tmtui.ui.app import TmtuiApp
+from tmtui.ui.screens.confirm import ConfirmScreen
+from tmtui.ui.screens.help import HelpScreen
+from tmtui.ui.screens.quit_confirm import QuitScreen
+from tmtui.ui.screens.strategies import StrategiesScreen
+from tmtui.ui.widgets.event_log import EventLog
+from tmtui.ui.widgets.pnl_charts import SignedChart
+from tmtui.ui.widgets.positions_table import PositionsTable
+from tmtui.ui.widgets.status_line import StatusLine
 
 pytestmark = pytest.mark.timeout(30)
 

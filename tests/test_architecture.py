@@ -32,9 +32,7 @@ def test_the_ui_reaches_the_engine_only_through_its_narrow_interface() -> None:
     never the engine's ledger, book or internals."""
     import ast
 
-    sources = [ROOT / "tmtui" / "app.py"]
-    for package in ("screens", "widgets"):
-        sources += sorted((ROOT / "tmtui" / package).glob("*.py"))
+    sources = sorted((ROOT / "tmtui" / "ui").rglob("*.py"))
     reached = []
     for path in sources:
         for node in ast.walk(ast.parse(path.read_text())):
@@ -45,3 +43,38 @@ def test_the_ui_reaches_the_engine_only_through_its_narrow_interface() -> None:
             ):
                 reached.append(f"{path.name}:{node.lineno}: {ast.unparse(node)}")
     assert reached == []
+
+
+def test_the_package_shows_its_layers() -> None:
+    """`ls tmtui` reads like the layer table: packages, and at most four modules beside them."""
+    top = ROOT / "tmtui"
+    modules = sorted(p.name for p in top.glob("*.py"))
+    packages = sorted(p.name for p in top.iterdir() if (p / "__init__.py").exists())
+    assert len(modules) <= 4, modules
+    assert packages == [
+        "cli",
+        "core",
+        "frontends",
+        "ledger",
+        "readside",
+        "runtime",
+        "services",
+        "settings",
+        "ui",
+    ]
+
+
+def test_no_module_over_500_lines_and_no_class_over_300() -> None:
+    import ast
+
+    too_long = []
+    for path in sorted((ROOT / "tmtui").rglob("*.py")):
+        text = path.read_text()
+        if text.count("\n") > 500:
+            too_long.append(f"{path.relative_to(ROOT)}: {text.count(chr(10))} lines")
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.ClassDef) and node.end_lineno is not None:
+                size = node.end_lineno - node.lineno + 1
+                if size > 300:
+                    too_long.append(f"{path.relative_to(ROOT)}: class {node.name} {size} lines")
+    assert too_long == []

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tmtui.core.book import Book, Change, replay
+from tmtui.core.alerts.signal_rules import signal_from_dict, signal_to_dict
+from tmtui.core.book.book import Book, Change, replay
 from tmtui.core.contracts import ContractBook
 from tmtui.core.models import Action, Signal, UnusableSignal
-from tmtui.core.signal_rules import signal_from_dict, signal_to_dict
 
 T0 = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)
 

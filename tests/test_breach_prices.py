@@ -8,9 +8,9 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from risk_desk import Desk
 
-from tmtui.core.breach import first_tick
-from tmtui.core.risk_checks import RiskInputs, daily_loss_checks, money_check
-from tmtui.core.risk_limits import RiskLimits
+from tmtui.core.risk.breach import first_tick
+from tmtui.core.risk.risk_checks import RiskInputs, daily_loss_checks, money_check
+from tmtui.core.risk.risk_limits import RiskLimits
 
 
 def test_two_positions_long_and_short_with_commissions() -> None:

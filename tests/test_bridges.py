@@ -16,12 +16,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tmtui.core.alert_parsing import parse_alert_body
-from tmtui.core.book import Book, Plan
+from tmtui.core.alerts.alert_parsing import parse_alert_body
+from tmtui.core.alerts.position_rules import resolve
+from tmtui.core.alerts.signal_rules import build_signal, signal_from_dict, signal_to_dict
+from tmtui.core.book.book import Book, Plan
 from tmtui.core.contracts import ContractBook
 from tmtui.core.models import Action, Intent, InvalidSignal, Signal, UnusableSignal
-from tmtui.core.position_rules import resolve
-from tmtui.core.signal_rules import build_signal, signal_from_dict, signal_to_dict
 
 T0 = datetime(2025, 6, 2, 14, 30, 5, tzinfo=UTC)
 TIME = "2025-06-02T14:30:05Z"

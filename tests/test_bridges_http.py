@@ -18,10 +18,10 @@ import pytest
 from helpers import make_config
 
 from tmtui.core.models import Outcome
-from tmtui.engine import Engine
-from tmtui.factory import build_engine
-from tmtui.feeds.base import Quote
-from tmtui.history import verify
+from tmtui.runtime.engine import Engine
+from tmtui.runtime.factory import build_engine
+from tmtui.services.book_restore import verify
+from tmtui.services.feeds.base import Quote
 
 SECRET = "Br1dge-s3cret-Value"
 TIME = "2025-06-02T14:30:05Z"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal as D
 
-from tmtui.core.calendar_grid import month_bounds, month_grid
+from tmtui.core.history.calendar_grid import month_bounds, month_grid
 from tmtui.core.views import CalendarDay
 
 

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from helpers import alert, make_config
 
-from tmtui.core.account import DayAccount
-from tmtui.engine import Engine
-from tmtui.feeds.base import Quote
-from tmtui.ledger import Ledger
-from tmtui.queries import Queries
+from tmtui.core.book.account import DayAccount
+from tmtui.ledger.store import Ledger
+from tmtui.readside.queries import Queries
+from tmtui.runtime.engine import Engine
+from tmtui.services.feeds.base import Quote
 
 pytestmark = pytest.mark.timeout(60)
 DAY1, DAY2 = date(2026, 3, 3), date(2026, 3, 4)

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from helpers import alert
 
-from tmtui.config import load_config
-from tmtui.engine import Engine
-from tmtui.feeds.base import Quote
-from tmtui.ledger import Ledger
+from tmtui.ledger.store import Ledger
+from tmtui.runtime.engine import Engine
+from tmtui.services.feeds.base import Quote
+from tmtui.settings.config import load_config
 
 POSITION_FIELDS = [
     "strategy",

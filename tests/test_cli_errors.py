@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from test_headless import free_port
 
-from tmtui.config import config_from_dict
 from tmtui.core.keymap import DEFAULT_KEYS
 from tmtui.core.models import ConfigError
+from tmtui.settings.config import config_from_dict
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -112,19 +112,19 @@ def test_the_keymap_table_matches_the_bindings() -> None:
     """Every id the config accepts is bound on its screen with the documented default."""
     from textual.binding import Binding
 
-    from tmtui.app import TmtuiApp
     from tmtui.core.keymap import CALENDAR, CHART, DASHBOARD, STRATEGIES, TRADES
-    from tmtui.screens.confirm import ConfirmScreen
-    from tmtui.screens.dashboard import DashboardScreen
-    from tmtui.screens.help import HelpScreen
-    from tmtui.screens.order_form import OrderScreen
-    from tmtui.screens.pnl_calendar import PnlCalendarScreen
-    from tmtui.screens.pnl_chart import PnlChartScreen
-    from tmtui.screens.quit_confirm import QuitScreen
-    from tmtui.screens.strategies import StrategiesScreen
-    from tmtui.screens.strategy_board import StrategyBoardScreen
-    from tmtui.screens.trades import TradesScreen
-    from tmtui.screens.webhook_setup import WebhookSetupScreen
+    from tmtui.ui.app import TmtuiApp
+    from tmtui.ui.screens.confirm import ConfirmScreen
+    from tmtui.ui.screens.dashboard import DashboardScreen
+    from tmtui.ui.screens.help import HelpScreen
+    from tmtui.ui.screens.order_form import OrderScreen
+    from tmtui.ui.screens.pnl_calendar import PnlCalendarScreen
+    from tmtui.ui.screens.pnl_chart import PnlChartScreen
+    from tmtui.ui.screens.quit_confirm import QuitScreen
+    from tmtui.ui.screens.strategies import StrategiesScreen
+    from tmtui.ui.screens.strategy_board import StrategyBoardScreen
+    from tmtui.ui.screens.trades import TradesScreen
+    from tmtui.ui.screens.webhook_setup import WebhookSetupScreen
 
     screens = {
         DASHBOARD: (*TmtuiApp.BINDINGS, *DashboardScreen.BINDINGS),

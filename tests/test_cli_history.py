@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from tv_files import LEGS, OPEN_ENTRY, OPEN_ROW, ROUND_TRIPS, tv_net, write_new
 
-from tmtui.config import load_config
-from tmtui.instance_lock import InstanceLock
-from tmtui.ledger import Ledger
+from tmtui.ledger.instance_lock import InstanceLock
+from tmtui.ledger.store import Ledger
+from tmtui.settings.config import load_config
 
 pytestmark = pytest.mark.timeout(120)
 PERIOD_FIELDS = ["from", "to", "realized", "open", "total", "max_mtm", "min_mtm",

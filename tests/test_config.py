@@ -4,14 +4,14 @@ from pathlib import Path
 
 import pytest
 
-from tmtui.config import (
+from tmtui.core.models import ConfigError
+from tmtui.settings.config import (
     Config,
     config_from_dict,
     example_config_text,
     find_config_path,
     load_config,
 )
-from tmtui.core.models import ConfigError
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -22,7 +22,7 @@ def write(tmp_path: Path, text: str) -> Path:
 
 def test_defaults_need_no_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("TMTUI_CONFIG", raising=False)
-    monkeypatch.setattr("tmtui.config.default_config_path", lambda: tmp_path / "none.toml")
+    monkeypatch.setattr("tmtui.settings.config.default_config_path", lambda: tmp_path / "none.toml")
     config = load_config()
     assert config == Config()
     assert config.listener.max_qty == 100
@@ -120,7 +120,7 @@ def test_secret_with_spaces_refused(tmp_path: Path) -> None:
 
 
 def test_example_documents_every_risk_key() -> None:
-    from tmtui.core.risk_limits import ProfitLock, RiskLimits, TrailingDrawdown
+    from tmtui.core.risk.risk_limits import ProfitLock, RiskLimits, TrailingDrawdown
 
     text = example_config_text()
     assert config_from_dict(tomllib.loads(text)).risk == RiskLimits()
@@ -147,7 +147,7 @@ def test_example_documents_every_risk_key() -> None:
 def test_risk_section_reads_every_shape(tmp_path: Path) -> None:
     from datetime import date, time
 
-    from tmtui.core.risk_limits import Amount, Unit
+    from tmtui.core.risk.risk_limits import Amount, Unit
 
     config = load_config(
         write(

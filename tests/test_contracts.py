@@ -4,7 +4,6 @@ from decimal import Decimal
 
 import pytest
 
-from tmtui.config import ContractOverride
 from tmtui.core.contracts import (
     BUILTIN_CONTRACTS,
     BUILTIN_TICK_VALUES,
@@ -12,6 +11,7 @@ from tmtui.core.contracts import (
     load_builtin_specs,
 )
 from tmtui.core.models import UnknownContract
+from tmtui.settings.config import ContractOverride
 
 # The roots issue 12 names, by group: the table must hold every one of them.
 REQUIRED_ROOTS = {

@@ -32,14 +32,14 @@ from test_app import (
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
-from tmtui.app import TmtuiApp
-from tmtui.engine import Engine
-from tmtui.feeds.base import FeedState, FeedStatus, Quote
-from tmtui.screens.confirm import ConfirmScreen
-from tmtui.screens.order_form import OrderScreen
-from tmtui.screens.quit_confirm import QuitScreen
-from tmtui.widgets.secret_banner import SecretBanner
-from tmtui.widgets.totals_bar import TotalsBar
+from tmtui.runtime.engine import Engine
+from tmtui.services.feeds.base import FeedState, FeedStatus, Quote
+from tmtui.ui.app import TmtuiApp
+from tmtui.ui.screens.confirm import ConfirmScreen
+from tmtui.ui.screens.order_form import OrderScreen
+from tmtui.ui.screens.quit_confirm import QuitScreen
+from tmtui.ui.widgets.secret_banner import SecretBanner
+from tmtui.ui.widgets.totals_bar import TotalsBar
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -315,7 +315,7 @@ async def test_unmarked_totals_missing_secret_and_rejected_count(tmp_path: Path)
         assert re.search(r"Total +—", str(totals.render()))
         assert "Rejected 0 · Errors 0" in status_text(app)
         assert engine.listener is not None
-        from tmtui.signal_client import post_signal
+        from tmtui.services.signal_client import post_signal
 
         status, _ = await post_signal(engine.listener.webhook_url, {"action": "buy"})
         assert status == 401

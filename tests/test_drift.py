@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from tmtui.core.drift import Drift, drift_after
+from tmtui.core.book.drift import Drift, drift_after
 from tmtui.core.models import Action, Intent, Signal
 
 NOW = datetime(2026, 3, 3, 15, 0, tzinfo=UTC)

@@ -13,9 +13,10 @@ from helpers import alert, make_config
 
 from tmtui.core.models import InvalidSignal, LedgerUnavailable, Outcome, UnusableSignal
 from tmtui.core.views import position_json, report_json
-from tmtui.engine import Engine
-from tmtui.feeds.base import Quote
-from tmtui.ledger import SCHEMA_VERSION, Ledger
+from tmtui.ledger.migrations import SCHEMA_VERSION
+from tmtui.ledger.store import Ledger
+from tmtui.runtime.engine import Engine
+from tmtui.services.feeds.base import Quote
 
 
 async def make_engine(tmp_path: Path, **sections: object) -> Engine:
@@ -76,7 +77,7 @@ async def test_rejections_change_nothing(tmp_path: Path) -> None:
 
 
 async def test_negative_price_allowed_when_configured(tmp_path: Path) -> None:
-    from tmtui.config import ContractOverride
+    from tmtui.settings.config import ContractOverride
 
     config = make_config(tmp_path)
     from dataclasses import replace

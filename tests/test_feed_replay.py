@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from helpers import wait_for
 
-from tmtui.feeds.base import FeedState, FeedStatus, Quote
-from tmtui.feeds.replay import RandomWalk, ReplayFeed, ReplayFileError, load_ticks
+from tmtui.services.feeds.base import FeedState, FeedStatus, Quote
+from tmtui.services.feeds.tick_file import RandomWalk, ReplayFeed, ReplayFileError, load_ticks
 
 pytestmark = pytest.mark.timeout(20)
 

@@ -16,8 +16,8 @@ from fakes.tv_scanner_server import FakeScannerServer
 from helpers import FeedRecorder as Recorder
 from helpers import wait_for
 
-from tmtui.feeds.base import FeedState
-from tmtui.feeds.scanner import MISSING_ERROR, TradingViewScannerFeed
+from tmtui.services.feeds.base import FeedState
+from tmtui.services.feeds.scanner import MISSING_ERROR, TradingViewScannerFeed
 
 pytestmark = pytest.mark.timeout(20)
 

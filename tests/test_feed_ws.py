@@ -18,8 +18,8 @@ from helpers import FeedRecorder as Recorder
 from helpers import wait_for
 from websockets.asyncio.client import connect
 
-from tmtui.feeds.base import TRADINGVIEW_ORIGIN, FeedState
-from tmtui.feeds.tradingview_ws import QUOTE_FIELDS, TradingViewQuoteFeed
+from tmtui.services.feeds.base import TRADINGVIEW_ORIGIN, FeedState
+from tmtui.services.feeds.tradingview_ws import QUOTE_FIELDS, TradingViewQuoteFeed
 
 pytestmark = pytest.mark.timeout(20)
 

@@ -7,7 +7,7 @@ import logging
 from datetime import UTC, datetime
 
 from tmtui.core.events import Event, EventKind
-from tmtui.headless import event_line, log_lines
+from tmtui.frontends.headless import event_line, log_lines
 
 MOMENT = datetime(2025, 3, 4, 15, 30, 7, tzinfo=UTC)  # 09:30:07 in Chicago
 

@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tmtui.core.chart_range import RANGES, TODAY
-from tmtui.core.filter_text import FilterError, FilterFields, parse_filter
-from tmtui.screens.pnl_calendar import shift_month
-from tmtui.widgets.equity_plot import ClockAxis, IndexAxis, MoneyAxis
-from tmtui.widgets.month_table import fitted_money, shade_level
+from tmtui.core.history.chart_range import RANGES, TODAY
+from tmtui.core.history.filter_text import FilterError, FilterFields, parse_filter
+from tmtui.ui.screens.pnl_calendar import shift_month
+from tmtui.ui.widgets.equity_plot import ClockAxis, IndexAxis, MoneyAxis
+from tmtui.ui.widgets.month_table import fitted_money, shade_level
 
 
 def test_filter_fields_read_strictly() -> None:

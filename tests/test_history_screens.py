@@ -19,19 +19,20 @@ from history_data import NOW, TODAY, config, history_app, import_backtest, send_
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-import tmtui.screens.trades
-from tmtui.app import TmtuiApp
-from tmtui.core.calendar_grid import month_bounds
+import tmtui.ui.screens.trades
+from tmtui.core.history.calendar_grid import month_bounds
+from tmtui.core.history.history_views import TradeFilter
 from tmtui.core.models import AlertFields, IncomingAlert
-from tmtui.engine import Engine
-from tmtui.queries import Queries, TradeFilter
-from tmtui.screens.dashboard import DashboardScreen
-from tmtui.screens.help import HelpScreen
-from tmtui.screens.history_screen import HistoryScreen
-from tmtui.screens.pnl_calendar import PnlCalendarScreen
-from tmtui.screens.pnl_chart import PnlChartScreen
-from tmtui.screens.strategy_board import StrategyBoardScreen
-from tmtui.screens.trades import TradesScreen
+from tmtui.readside.queries import Queries
+from tmtui.runtime.engine import Engine
+from tmtui.ui.app import TmtuiApp
+from tmtui.ui.screens.dashboard import DashboardScreen
+from tmtui.ui.screens.help import HelpScreen
+from tmtui.ui.screens.history_screen import HistoryScreen
+from tmtui.ui.screens.pnl_calendar import PnlCalendarScreen
+from tmtui.ui.screens.pnl_chart import PnlChartScreen
+from tmtui.ui.screens.strategy_board import StrategyBoardScreen
+from tmtui.ui.screens.trades import TradesScreen
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -170,8 +171,8 @@ async def test_a_bad_filter_is_refused_and_keeps_the_list(running: Running) -> N
 
 
 async def test_trades_page_in_lazily(running: Running, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(tmtui.screens.trades, "PAGE", 10)
-    monkeypatch.setattr(tmtui.screens.trades, "PAGE_MARGIN", 3)
+    monkeypatch.setattr(tmtui.ui.screens.trades, "PAGE", 10)
+    monkeypatch.setattr(tmtui.ui.screens.trades, "PAGE_MARGIN", 3)
     await running.press("2")
     trades = await shown(running.pilot, TradesScreen)
     assert trades.table.row_count == 10 and trades.total == 34

@@ -16,12 +16,12 @@ from history_data import config, history_app, import_backtest, send_live
 from test_history_screens import shown, until
 from textual.pilot import Pilot
 
-from tmtui.app import TmtuiApp
-from tmtui.screens.history_screen import HistoryScreen
-from tmtui.screens.pnl_calendar import PnlCalendarScreen
-from tmtui.screens.pnl_chart import PnlChartScreen
-from tmtui.screens.strategy_board import StrategyBoardScreen
-from tmtui.screens.trades import TradesScreen
+from tmtui.ui.app import TmtuiApp
+from tmtui.ui.screens.history_screen import HistoryScreen
+from tmtui.ui.screens.pnl_calendar import PnlCalendarScreen
+from tmtui.ui.screens.pnl_chart import PnlChartScreen
+from tmtui.ui.screens.strategy_board import StrategyBoardScreen
+from tmtui.ui.screens.trades import TradesScreen
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -12,16 +12,16 @@ from typing import Any
 import pytest
 from helpers import make_config
 
-from tmtui.config import Config
-from tmtui.core.alert_parsing import check_alert_fields, idempotency_key, read_alert_fields
-from tmtui.core.import_plan import ImportRefused
+from tmtui.core.alerts.alert_parsing import check_alert_fields, idempotency_key, read_alert_fields
+from tmtui.core.history.import_plan import ImportRefused
 from tmtui.core.models import IncomingAlert
-from tmtui.engine import Engine
-from tmtui.exports import Exporter, write_json
-from tmtui.history import verify
-from tmtui.importer import ImportOptions, ImportResult, import_file
-from tmtui.ledger import Ledger
-from tmtui.queries import Queries
+from tmtui.ledger.store import Ledger
+from tmtui.readside.exports import Exporter, write_json
+from tmtui.readside.importer import ImportOptions, ImportResult, import_file
+from tmtui.readside.queries import Queries
+from tmtui.runtime.engine import Engine
+from tmtui.services.book_restore import verify
+from tmtui.settings.config import Config
 
 pytestmark = pytest.mark.timeout(60)
 T0 = datetime(2026, 3, 5, 14, 30, tzinfo=UTC)

@@ -21,17 +21,18 @@ from tv_files import (
     write_xlsx,
 )
 
-from tmtui.config import Config
 from tmtui.core.contracts import ContractBook
-from tmtui.core.import_plan import ImportRefused
+from tmtui.core.history.history_views import TradeFilter
+from tmtui.core.history.import_plan import ImportRefused
+from tmtui.core.history.tv_export import in_tv_order, read_rows, symbol_from_filename
 from tmtui.core.models import TmtuiError
 from tmtui.core.trading_day import zone
-from tmtui.core.tv_export import in_tv_order, read_rows, symbol_from_filename
-from tmtui.engine import Engine
-from tmtui.history import verify
-from tmtui.importer import ImportOptions, ImportResult, import_file
-from tmtui.ledger import Ledger
-from tmtui.queries import Queries, TradeFilter
+from tmtui.ledger.store import Ledger
+from tmtui.readside.importer import ImportOptions, ImportResult, import_file
+from tmtui.readside.queries import Queries
+from tmtui.runtime.engine import Engine
+from tmtui.services.book_restore import verify
+from tmtui.settings.config import Config
 
 pytestmark = pytest.mark.timeout(60)
 NY = ImportOptions(strategy="ORB backtest", symbol="MNQ1!", timezone="America/New_York")

@@ -19,7 +19,7 @@ from helpers import read_positions, wait_for
 from test_headless import SECRET, free_port, start, wait_listening, write_config
 
 from tmtui.core.models import LedgerUnavailable
-from tmtui.instance_lock import InstanceLock, InstanceRunning, lock_path, running_instance
+from tmtui.ledger.instance_lock import InstanceLock, InstanceRunning, lock_path, running_instance
 
 pytestmark = pytest.mark.timeout(60)
 

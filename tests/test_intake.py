@@ -9,11 +9,7 @@ from decimal import Decimal as D
 import pytest
 from helpers import alert
 
-from tmtui.core.book import Book
-from tmtui.core.book_state import position_state
-from tmtui.core.contracts import ContractBook
-from tmtui.core.events import EventKind
-from tmtui.core.intake import (
+from tmtui.core.alerts.intake import (
     IntakeRules,
     decide_alert,
     decide_close,
@@ -21,7 +17,11 @@ from tmtui.core.intake import (
     decide_refusal,
     reply_of,
 )
-from tmtui.core.manual_orders import ManualOrder, ManualPrice, PriceSource
+from tmtui.core.alerts.manual_orders import ManualOrder, ManualPrice, PriceSource
+from tmtui.core.book.book import Book
+from tmtui.core.book.book_state import position_state
+from tmtui.core.contracts import ContractBook
+from tmtui.core.events import EventKind
 from tmtui.core.models import Action, InvalidSignal, Outcome, UnusableSignal
 from tmtui.core.trading_day import TradingCalendar
 

@@ -13,12 +13,15 @@ from typing import Any
 import pytest
 from helpers import wait_for
 
+from tmtui.core.book.records import SignalRecord
 from tmtui.core.events import Event, EventKind
+from tmtui.core.history.samples import PositionSample
 from tmtui.core.models import Action, LedgerUnavailable, Outcome, Signal
-from tmtui.ledger import DuplicateSignal, Ledger, PositionSample, SignalRecord
-from tmtui.ledger_backup import DailyBackups
-from tmtui.ledger_guard import FileGuard, LedgerRefused
-from tmtui.ledger_writer import ChainBroken, LedgerWriter
+from tmtui.ledger.backup import DailyBackups
+from tmtui.ledger.guard import FileGuard, LedgerRefused
+from tmtui.ledger.signal_writes import DuplicateSignal
+from tmtui.ledger.store import Ledger
+from tmtui.ledger.writer import ChainBroken, LedgerWriter
 
 
 def count_rows(path: Path, table: str) -> int:
@@ -269,22 +272,22 @@ async def test_alerts_committed_together_equal_a_replay(
 ) -> None:
     """Signals written together (one statement per table) leave exactly what writing them
     one by one would: `ledger verify` finds no difference with a replay."""
-    import tmtui.ledger
+    import tmtui.ledger.signal_writes
 
     together: list[int] = []
-    write_signals = tmtui.ledger.write_signals
+    write_signals = tmtui.ledger.signal_writes.write_signals
 
     def counting(conn: sqlite3.Connection, jobs: Any) -> list[int]:
         together.append(len(jobs))
         return write_signals(conn, jobs)
 
-    monkeypatch.setattr(tmtui.ledger, "write_signals", counting)
+    monkeypatch.setattr(tmtui.ledger.signal_writes, "write_signals", counting)
     from dataclasses import replace
 
     from helpers import alert, make_config
 
-    from tmtui.engine import Engine
-    from tmtui.history import verify
+    from tmtui.runtime.engine import Engine
+    from tmtui.services.book_restore import verify
 
     config = replace(make_config(tmp_path), commissions={"default": D("1.25")})
     engine = Engine(config, await Ledger.open(config.ledger.resolved_path()))

@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from tmtui.app import TmtuiApp
-from tmtui.config import Config
-from tmtui.factory import build_engine
-from tmtui.widgets.event_log import EventLog
-from tmtui.widgets.status_line import StatusLine
+from tmtui.runtime.factory import build_engine
+from tmtui.settings.config import Config
+from tmtui.ui.app import TmtuiApp
+from tmtui.ui.widgets.event_log import EventLog
+from tmtui.ui.widgets.status_line import StatusLine
 
 pytestmark = pytest.mark.timeout(30)
 

@@ -11,8 +11,8 @@ import pytest
 from helpers import make_config
 
 from tmtui.core.models import Outcome
-from tmtui.engine import Engine
-from tmtui.factory import build_engine
+from tmtui.runtime.engine import Engine
+from tmtui.runtime.factory import build_engine
 
 SECRET = "engine-secret"
 

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tmtui.core.marking import MARK_MODES, mark_price
-from tmtui.feeds.base import Quote
+from tmtui.core.book.marking import MARK_MODES, mark_price
+from tmtui.services.feeds.base import Quote
 
 NQ = "CME_MINI:NQ1!"
 FULL = Quote(NQ, last=Decimal("25650"), bid=Decimal("25649.75"), ask=Decimal("25650.50"))

@@ -16,12 +16,12 @@ from typing import Any
 import pytest
 from helpers import alert, make_config, wait_for
 
+from tmtui.core.alerts.manual_orders import ManualOrder, ManualPrice, PriceSource
 from tmtui.core.events import EventKind
-from tmtui.core.manual_orders import ManualOrder, ManualPrice, PriceSource
 from tmtui.core.models import Action, InvalidSignal, Outcome, UnusableSignal
-from tmtui.engine import Engine
-from tmtui.feeds.base import Quote
-from tmtui.ledger import Ledger
+from tmtui.ledger.store import Ledger
+from tmtui.runtime.engine import Engine
+from tmtui.services.feeds.base import Quote
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -111,7 +111,7 @@ async def test_a_sampler_tick_is_one_transaction(engine: Engine, transactions: l
     engine.say(EventKind.INFO, "queued")
     transactions.clear()
     await engine.flush()
-    assert transactions == ["Ledger.write_samples.<locals>.write"]
+    assert transactions == ["LedgerUpkeep.write_samples.<locals>.write"]
     sample = await engine.ledger.latest_position_sample("S", "ES")
     assert sample is not None and sample.open_pnl == D(50) and sample.low is None
     assert "queued" in [e.message for e in await engine.ledger.events()]

@@ -11,12 +11,13 @@ from pathlib import Path
 import pytest
 from helpers import alert, make_config
 
-from tmtui.config import Config
-from tmtui.core.calendar_grid import month_bounds
-from tmtui.core.stats import stats_of
-from tmtui.engine import Engine
-from tmtui.ledger import Ledger
-from tmtui.queries import Queries, TradeFilter
+from tmtui.core.history.calendar_grid import month_bounds
+from tmtui.core.history.history_views import TradeFilter
+from tmtui.core.history.stats import stats_of
+from tmtui.ledger.store import Ledger
+from tmtui.readside.queries import Queries
+from tmtui.runtime.engine import Engine
+from tmtui.settings.config import Config
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -198,7 +199,7 @@ async def test_reports_and_curves(tmp_path: Path) -> None:
 async def test_intraday_curve_thins_but_keeps_extremes(tmp_path: Path) -> None:
     config = make_config(tmp_path)
     ledger = await Ledger.open(config.ledger.resolved_path())
-    from tmtui.ledger import AccountSample
+    from tmtui.core.history.samples import AccountSample
 
     start = int(utc("2026-03-09 14:00").timestamp())
     totals = [D(i % 50) - 25 for i in range(3000)]

@@ -22,10 +22,10 @@ from test_app import SIZE, started, until
 from test_app import make_config as app_config
 from test_app import make_engine as app_engine
 
-from tmtui.app import TmtuiApp
-from tmtui.engine import Engine
-from tmtui.factory import build_engine
-from tmtui.screens.quit_confirm import QuitScreen
+from tmtui.runtime.engine import Engine
+from tmtui.runtime.factory import build_engine
+from tmtui.ui.app import TmtuiApp
+from tmtui.ui.screens.quit_confirm import QuitScreen
 
 SECRET = "drain-secret"
 BURST = 25
@@ -128,7 +128,7 @@ async def test_quitting_the_screen_during_a_burst_loses_no_alert(tmp_path: Path)
 
 
 def test_quit_asks_when_positions_are_open_or_alerts_are_recent_or_in_flight() -> None:
-    from tmtui.screens.quit_confirm import QuitRisk, quit_question
+    from tmtui.ui.screens.quit_confirm import QuitRisk, quit_question
 
     assert not QuitRisk(0, None).worth_asking
     assert not QuitRisk(0, 45.0).worth_asking

@@ -13,15 +13,16 @@ from pathlib import Path
 import pytest
 from helpers import alert, make_config, wait_for
 
-from tmtui.config import Config
+from tmtui.core.alerts.manual_orders import ManualPrice, PriceSource
 from tmtui.core.events import Event, EventKind
-from tmtui.core.manual_orders import ManualPrice, PriceSource
-from tmtui.core.samples import AccountSample, PositionSample
+from tmtui.core.history.samples import AccountSample, PositionSample
 from tmtui.core.views import account_view, report_json
-from tmtui.engine import Engine
-from tmtui.feeds.base import Quote
-from tmtui.history import load_book, load_day_account
-from tmtui.ledger import Ledger
+from tmtui.ledger.migrations import MIGRATIONS, split_sql
+from tmtui.ledger.store import Ledger
+from tmtui.runtime.engine import Engine
+from tmtui.services.book_restore import load_book, load_day_account
+from tmtui.services.feeds.base import Quote
+from tmtui.settings.config import Config
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -239,12 +240,11 @@ async def test_marks_come_from_the_open_round_trips_own_sample(tmp_path: Path) -
 
 async def test_a_v2_ledgers_samples_upgrade_as_raw(tmp_path: Path) -> None:
     """v3 rebuilds position_samples (WITHOUT ROWID, low/high): old rows come over as raw."""
-    from tmtui.ledger import _MIGRATIONS, _split_sql
 
     path = tmp_path / "v2.db"
     with sqlite3.connect(path) as db:
         for version in (1, 2):
-            for statement in _split_sql(_MIGRATIONS[version]):
+            for statement in split_sql(MIGRATIONS[version]):
                 db.execute(statement)
         db.execute("PRAGMA user_version = 2")
         db.execute(

@@ -7,9 +7,9 @@ from decimal import Decimal as D
 
 from risk_desk import CAL, T0, Desk, at_chicago
 
-from tmtui.core.risk_checks import Level
-from tmtui.core.risk_limits import RiskLimits, StrategyRisk, TrailingDrawdown
-from tmtui.core.risk_rules import NO_PRICE
+from tmtui.core.risk.risk_checks import Level
+from tmtui.core.risk.risk_limits import RiskLimits, StrategyRisk, TrailingDrawdown
+from tmtui.core.risk.risk_rules import NO_PRICE
 from tmtui.core.trading_day import parse_day_start
 
 TUESDAY = date(2026, 3, 3)

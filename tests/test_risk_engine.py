@@ -16,15 +16,15 @@ from pathlib import Path
 import pytest
 from helpers import alert, make_config, wait_for
 
-from tmtui.config import Config
 from tmtui.core.events import Event, EventKind
 from tmtui.core.models import Outcome
-from tmtui.core.risk_limits import Amount, RiskLimits
+from tmtui.core.risk.risk_limits import Amount, RiskLimits
 from tmtui.core.trading_day import parse_day_start
-from tmtui.engine import Engine
-from tmtui.feeds.base import Quote
-from tmtui.history import load_book, verify
-from tmtui.ledger import Ledger
+from tmtui.ledger.store import Ledger
+from tmtui.runtime.engine import Engine
+from tmtui.services.book_restore import load_book, verify
+from tmtui.services.feeds.base import Quote
+from tmtui.settings.config import Config
 
 pytestmark = pytest.mark.timeout(60)
 

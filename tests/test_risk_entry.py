@@ -7,9 +7,9 @@ from decimal import Decimal as D
 import pytest
 from risk_desk import T0, Desk
 
-from tmtui.core.entry_rules import clip, exits_only, opens
-from tmtui.core.risk_limits import RiskLimits, StrategyRisk
-from tmtui.core.risk_state import Lock
+from tmtui.core.alerts.entry_rules import clip, exits_only, opens
+from tmtui.core.risk.risk_limits import RiskLimits, StrategyRisk
+from tmtui.core.risk.risk_state import Lock
 
 
 @pytest.mark.parametrize(

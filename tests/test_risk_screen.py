@@ -19,14 +19,14 @@ from test_snapshots import NOW, SIZE, FrozenDatetime, SnapCompare, quote, wait_s
 from textual.pilot import Pilot
 
 import tmtui.core.events
-from tmtui.app import TmtuiApp
-from tmtui.config import Config
 from tmtui.core.models import AlertFields, IncomingAlert
-from tmtui.core.risk_limits import RiskLimits
-from tmtui.engine import Engine
-from tmtui.factory import build_engine
-from tmtui.widgets.positions_table import PositionsTable
-from tmtui.widgets.risk_panel import RiskPanel
+from tmtui.core.risk.risk_limits import RiskLimits
+from tmtui.runtime.engine import Engine
+from tmtui.runtime.factory import build_engine
+from tmtui.settings.config import Config
+from tmtui.ui.app import TmtuiApp
+from tmtui.ui.widgets.positions_table import PositionsTable
+from tmtui.ui.widgets.risk_panel import RiskPanel
 
 pytestmark = pytest.mark.timeout(30)
 

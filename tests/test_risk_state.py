@@ -8,11 +8,11 @@ from decimal import Decimal as D
 
 from risk_desk import CAL, T0, Desk, at_chicago
 
-from tmtui.core.drift import Drift
-from tmtui.core.risk_limits import RiskLimits, TrailingDrawdown
-from tmtui.core.risk_report import risk_json
-from tmtui.core.risk_rules import evaluate
-from tmtui.core.risk_state import Lock, RiskState
+from tmtui.core.book.drift import Drift
+from tmtui.core.risk.risk_limits import RiskLimits, TrailingDrawdown
+from tmtui.core.risk.risk_report import risk_json
+from tmtui.core.risk.risk_rules import evaluate
+from tmtui.core.risk.risk_state import Lock, RiskState
 from tmtui.core.trading_day import parse_day_start
 
 

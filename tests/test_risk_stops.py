@@ -8,9 +8,9 @@ from decimal import Decimal as D
 import pytest
 from risk_desk import Desk
 
-from tmtui.core.risk_checks import Level
-from tmtui.core.risk_limits import Amount, ProfitLock, RiskLimits, StrategyRisk
-from tmtui.core.risk_rules import STALE
+from tmtui.core.risk.risk_checks import Level
+from tmtui.core.risk.risk_limits import Amount, ProfitLock, RiskLimits, StrategyRisk
+from tmtui.core.risk.risk_rules import STALE
 
 
 def desk(commission: str = "0", **stops: object) -> Desk:

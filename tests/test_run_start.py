@@ -15,9 +15,9 @@ import pytest
 from test_app import SIZE, make_config, until
 from test_headless import free_port, start, wait_listening
 
-from tmtui.app import TmtuiApp
-from tmtui.factory import build_engine
-from tmtui.instance_lock import running_instance
+from tmtui.ledger.instance_lock import running_instance
+from tmtui.runtime.factory import build_engine
+from tmtui.ui.app import TmtuiApp
 
 pytestmark = pytest.mark.timeout(60)
 

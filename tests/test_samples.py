@@ -8,8 +8,8 @@ from decimal import Decimal as D
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tmtui.core.account import DayAccount
-from tmtui.core.samples import (
+from tmtui.core.book.account import DayAccount
+from tmtui.core.history.samples import (
     AccountSample,
     PositionSample,
     account_sample,

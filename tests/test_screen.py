@@ -20,17 +20,17 @@ from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import Static
 
-from tmtui.app import TmtuiApp
-from tmtui.config import Config
-from tmtui.core.alert_setup import TEST_STRATEGY
+from tmtui.core.alerts.alert_setup import TEST_STRATEGY
 from tmtui.core.events import Event, EventKind
 from tmtui.core.models import AlertFields, IncomingAlert, Outcome
-from tmtui.engine import Engine
-from tmtui.factory import build_engine
-from tmtui.feeds.base import Quote
-from tmtui.screens.webhook_setup import WebhookSetupScreen
-from tmtui.widgets.event_log import EventLog
-from tmtui.widgets.positions_table import PositionsTable
+from tmtui.runtime.engine import Engine
+from tmtui.runtime.factory import build_engine
+from tmtui.services.feeds.base import Quote
+from tmtui.settings.config import Config
+from tmtui.ui.app import TmtuiApp
+from tmtui.ui.screens.webhook_setup import WebhookSetupScreen
+from tmtui.ui.widgets.event_log import EventLog
+from tmtui.ui.widgets.positions_table import PositionsTable
 
 pytestmark = pytest.mark.timeout(30)
 

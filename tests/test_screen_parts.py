@@ -11,18 +11,18 @@ from decimal import Decimal as D
 import pytest
 from rich.text import Text
 
-from tmtui.core.alert_setup import alert_message, masked, tunnel_commands
-from tmtui.core.changes import ChangeLog
+from tmtui.core.alerts.alert_setup import alert_message, masked, tunnel_commands
+from tmtui.core.book.changes import ChangeLog
 from tmtui.core.events import Event, EventKind
 from tmtui.core.views import AccountView
-from tmtui.screens.coalesce import Coalescer
-from tmtui.widgets.event_log import event_text
-from tmtui.widgets.formatting import GAIN, LOSS
-from tmtui.widgets.panel_heights import plan_heights
-from tmtui.widgets.position_columns import COLUMNS, content_widths, fit_columns
-from tmtui.widgets.signed_plot import DOWN, UP, ZERO, DotGrid, Scale, Series, plot, resample
-from tmtui.widgets.status_line import Segment, fit
-from tmtui.widgets.totals_bar import account_fields, lay_out
+from tmtui.ui.screens.coalesce import Coalescer
+from tmtui.ui.widgets.event_log import event_text
+from tmtui.ui.widgets.figure_style import GAIN, LOSS
+from tmtui.ui.widgets.panel_heights import plan_heights
+from tmtui.ui.widgets.position_columns import COLUMNS, content_widths, fit_columns
+from tmtui.ui.widgets.signed_plot import DOWN, UP, ZERO, DotGrid, Scale, Series, plot, resample
+from tmtui.ui.widgets.status_line import Segment, fit
+from tmtui.ui.widgets.totals_bar import account_fields, lay_out
 
 REQUIRED = ("strategy", "symbol", "side", "qty", "avg", "last", "open_pnl")
 OPTIONAL = ("trade_dd", "runup", "in_trade", "stale")
@@ -112,7 +112,7 @@ def test_status_line_shortens_then_drops_the_least_important_parts() -> None:
 
 
 def owners(lines: int, series: list[float], width: int = 10) -> DotGrid:
-    from tmtui.widgets import signed_plot
+    from tmtui.ui.widgets import signed_plot
 
     grid = DotGrid(width, lines)
     scale = Scale.of([Series(series)])

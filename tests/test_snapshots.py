@@ -20,12 +20,12 @@ import pytest
 from textual.pilot import Pilot
 
 import tmtui.core.events
-from tmtui.app import TmtuiApp
-from tmtui.config import Config
 from tmtui.core.models import AlertFields, IncomingAlert
-from tmtui.engine import Engine
-from tmtui.factory import build_engine
-from tmtui.feeds.base import Quote
+from tmtui.runtime.engine import Engine
+from tmtui.runtime.factory import build_engine
+from tmtui.services.feeds.base import Quote
+from tmtui.settings.config import Config
+from tmtui.ui.app import TmtuiApp
 
 pytestmark = pytest.mark.timeout(30)
 

@@ -8,10 +8,16 @@ from decimal import Decimal as D
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tmtui.core.history_views import percent, ratio, stats_json
+from tmtui.core.book.rollups import rollups_of
+from tmtui.core.history.history_views import percent, ratio, stats_json
+from tmtui.core.history.stats import (
+    TradeStats,
+    equity_curve,
+    max_drawdown,
+    stats_of,
+    stats_of_rollups,
+)
 from tmtui.core.models import Side, Trade
-from tmtui.core.rollups import rollups_of
-from tmtui.core.stats import TradeStats, equity_curve, max_drawdown, stats_of, stats_of_rollups
 
 
 def test_a_mixed_record_by_hand() -> None:

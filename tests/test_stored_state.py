@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 from helpers import alert, make_config
 
-from tmtui.config import Config, load_config
-from tmtui.core.book_state import comparable, position_state, whole_book
-from tmtui.engine import Engine
-from tmtui.history import load_book, replay_all, verify
-from tmtui.ledger import Ledger
+from tmtui.core.book.book_state import comparable, position_state, whole_book
+from tmtui.ledger.store import Ledger
+from tmtui.runtime.engine import Engine
+from tmtui.services.book_restore import load_book, replay_all, verify
+from tmtui.settings.config import Config, load_config
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -209,7 +209,7 @@ async def test_rebuild_applies_a_new_commission(tmp_path: Path) -> None:
     dearer = with_commission(config, "2.50")
     ledger = await Ledger.open(dearer.ledger.resolved_path())
     assert await verify(ledger, dearer) != []
-    from tmtui.history import rebuild
+    from tmtui.services.book_restore import rebuild
 
     await rebuild(ledger, dearer)
     assert await verify(ledger, dearer) == []

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tmtui.feeds.tv_protocol import (
+from tmtui.services.feeds.tv_protocol import (
     ProtocolError,
     QuoteState,
     as_price,

@@ -16,7 +16,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tmtui import webhook_listener
 from tmtui.core.models import (
     AlertReply,
     IncomingAlert,
@@ -26,8 +25,9 @@ from tmtui.core.models import (
     TmtuiError,
     UnusableSignal,
 )
-from tmtui.signal_client import build_alert_payload, post_signal
-from tmtui.webhook_listener import SlidingWindowLimiter, WebhookListener
+from tmtui.services import webhook_listener
+from tmtui.services.signal_client import build_alert_payload, post_signal
+from tmtui.services.webhook_listener import SlidingWindowLimiter, WebhookListener
 
 SECRET = "s3cret-Value"
 UNAUTHORIZED = {"ok": False, "error": "unauthorized"}

@@ -1,3 +1,3 @@
-from tmtui.cli import main
+from tmtui.cli.main import main
 
 main()

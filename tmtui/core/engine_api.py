@@ -7,16 +7,56 @@ view, send a command, or ask a query. The engine implements this; a test double 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
-from tmtui.core.book import PositionKey
-from tmtui.core.changes import ChangeLog
+from tmtui.core.alerts.manual_orders import ManualOrder, ManualPrice
+from tmtui.core.book.book import PositionKey
+from tmtui.core.book.changes import ChangeLog
 from tmtui.core.events import Event
-from tmtui.core.manual_orders import ManualOrder, ManualPrice
-from tmtui.core.models import AlertReply
+from tmtui.core.history.calendar_grid import MonthGrid
+from tmtui.core.history.history_views import Bucket, StrategySummary, TradeFilter
+from tmtui.core.history.stats import CurvePoint, TradeStats
+from tmtui.core.models import AlertReply, Trade
+from tmtui.core.trading_day import TradingCalendar
 from tmtui.core.views import AccountView, PositionView, Snapshot, SymbolMark
+
+DRAIN_TIMEOUT_S = 5.0
+"""How long the listener's stop lets requests already accepted finish: each is recorded,
+then answered. An alert normally takes milliseconds; this bounds a quit behind a stuck disk
+(aiohttp's default of 60 s would hang quitting)."""
+
+
+class HistoryReads(Protocol):
+    """The read side as the history screens see it (`tmtui.readside.queries.Queries`)."""
+
+    calendar: TradingCalendar
+
+    def today(self) -> date: ...
+    def root_of(self, symbol: str) -> str: ...
+    async def month(self, month: date, strategy: str | None = None) -> MonthGrid: ...
+    async def trades(
+        self, where: TradeFilter, limit: int | None = None, offset: int = 0
+    ) -> list[Trade]: ...
+    async def trade_stats(self, where: TradeFilter) -> TradeStats: ...
+    async def strategies(self) -> list[StrategySummary]: ...
+    async def equity_curve(
+        self,
+        first: date | None = None,
+        last: date | None = None,
+        strategy: str | None = None,
+        bucket: Bucket = "day",
+    ) -> list[CurvePoint[date]]: ...
+    async def intraday_curve(
+        self, day: date | None = None, points: int = 1000
+    ) -> list[CurvePoint[datetime]]: ...
+
+
+class ListenerRecord(Protocol):
+    """Where a running instance writes its listener's URL (the instance lock)."""
+
+    def record_listener(self, url: str) -> None: ...
 
 
 class EngineApi(Protocol):
@@ -48,6 +88,10 @@ class EngineApi(Protocol):
     def symbol_mark(self, ticker: str, sign: int) -> SymbolMark: ...
     def pnl_at(self, key: PositionKey, price: Decimal) -> Decimal | None: ...
     def alerts_in_flight(self) -> int: ...
+    def queries(self) -> HistoryReads: ...
+    async def send_test_alert(self, url: str, secret: str | None) -> tuple[int, Any]:
+        """POST the set-up screen's test alert as TradingView would: (status, reply body)."""
+        ...
 
     # --- reporting from the view
     def emit(self, event: Event, persist: bool = True) -> None: ...

@@ -36,8 +36,8 @@ class Action(StrEnum):
 class Intent(StrEnum):
     """What an alert does to its position, whatever words its bridge used for it.
 
-    Decided in `tmtui.core.signal_rules` from the alert's action, command and stated state;
-    applied by `tmtui.core.position_rules`.
+    Decided in `tmtui.core.alerts.signal_rules` from the alert's action, command and stated state;
+    applied by `tmtui.core.alerts.position_rules`.
     """
 
     ENTER = "enter"
@@ -127,8 +127,8 @@ class LedgerUnavailable(TmtuiError):
 class AlertFields:
     """What a webhook body said, aliases folded, values still as sent (strings or numbers).
 
-    Produced by `tmtui.core.alert_parsing`; validated into a `Signal` by the engine, which knows
-    the contracts and limits.
+    Produced by `tmtui.core.alerts.alert_parsing`; validated into a `Signal` by the engine,
+    which knows the contracts and limits.
     """
 
     action: str | None = None

@@ -13,12 +13,12 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from enum import StrEnum
 from typing import Any
 
-from tmtui.core.account import DayAccount
-from tmtui.core.book import Position
-from tmtui.core.drift import Drift
+from tmtui.core.book.account import DayAccount
+from tmtui.core.book.book import Position
+from tmtui.core.book.drift import Drift
 from tmtui.core.models import Trade
-from tmtui.core.risk_checks import Level, RuleCheck
-from tmtui.core.risk_state import Lock
+from tmtui.core.risk.risk_checks import Level, RuleCheck
+from tmtui.core.risk.risk_state import Lock
 
 CENT = Decimal("0.01")
 
@@ -257,7 +257,7 @@ class Snapshot:
     rejected: int = 0
     secret_set: bool = True
     version: int = 0
-    """The engine's change version this snapshot shows (see `tmtui.core.changes`)."""
+    """The engine's change version this snapshot shows (see `tmtui.core.book.changes`)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,224 @@
+"""Reading the ledger: what the engine, the read side and the replay ask of it.
+
+Reads go through their own aiosqlite connection, so a read (is this alert a resend?) never
+waits behind a write that waits for the SQLite lock.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import AsyncIterator
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import aiosqlite
+
+from tmtui.core.alerts.signal_rules import signal_from_dict
+from tmtui.core.book.rollups import DayRollup
+from tmtui.core.events import Event, EventKind
+from tmtui.core.history.samples import (
+    AccountSample,
+    PositionSample,
+)
+from tmtui.core.models import (
+    Fill,
+    LedgerUnavailable,
+    Outcome,
+    Signal,
+    Trade,
+)
+from tmtui.ledger.rows import (
+    IDEM_SQL,
+    StoredBook,
+    account_from_row,
+    parse_time,
+    position_sample,
+    rollup_from_row,
+    time_range,
+    trade_from_row,
+)
+
+
+class LedgerReads:
+    """The read half of `Ledger`; `_db` is its reader connection."""
+
+    @property
+    def _db(self) -> aiosqlite.Connection:
+        raise NotImplementedError
+
+    async def find_by_idem_key(self, key: str) -> int | None:
+        """The signal an alert key was recorded as; LedgerUnavailable if it cannot be read."""
+        try:
+            rows = list(await self._db.execute_fetchall(IDEM_SQL, (key,)))  # one thread hop
+        except sqlite3.Error as exc:
+            raise LedgerUnavailable(f"not recorded: the ledger cannot be read: {exc}") from exc
+        return int(rows[0][0]) if rows else None
+
+    async def accepted_signals(self, after: int = 0) -> list[tuple[int, Signal]]:
+        """Applied signals with id > `after` in order, with their fill price: the replay input."""
+        async with self._db.execute(
+            "SELECT id, parsed FROM signals WHERE outcome = 'accepted' AND id > ? ORDER BY id",
+            (after,),
+        ) as cur:
+            rows = await cur.fetchall()
+        return [(int(r[0]), signal_from_dict(json.loads(r[1]))) for r in rows]
+
+    async def signals(self, limit: int = 1000) -> list[dict[str, Any]]:
+        return await self._dicts(
+            "SELECT * FROM (SELECT * FROM signals ORDER BY id DESC LIMIT ?) ORDER BY id", (limit,)
+        )
+
+    async def count_signals(self, outcome: Outcome | None = None) -> int:
+        sql, args = "SELECT COUNT(*) FROM signals", ()
+        if outcome is not None:
+            sql, args = sql + " WHERE outcome = ?", (outcome.value,)  # type: ignore[assignment]
+        async with self._db.execute(sql, args) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def fills(self, start: datetime | None = None, end: datetime | None = None) -> list[Fill]:
+        sql = "SELECT * FROM fills"
+        sql, args = time_range(sql, "time", start, end)
+        rows = await self._dicts(sql + " ORDER BY id", args)
+        return [
+            Fill(
+                r["strategy"],
+                r["root"],
+                r["qty"],
+                Decimal(r["price"]),
+                parse_time(r["time"]),
+                Decimal(r["commission"]),
+                Decimal(r["realized"]),
+                r["closing_qty"],
+                r["trade_id"],
+                r["signal_id"],
+            )
+            for r in rows
+        ]
+
+    async def trades(
+        self, start: datetime | None = None, end: datetime | None = None
+    ) -> list[Trade]:
+        """Closed round trips by exit time."""
+        sql, args = time_range("SELECT * FROM trades", "exit_time", start, end)
+        rows = await self._dicts(sql + " ORDER BY exit_time, trade_id", args)
+        return [trade_from_row(r) for r in rows]
+
+    async def events(self, limit: int = 500) -> list[Event]:
+        rows = await self._dicts(
+            "SELECT * FROM (SELECT * FROM events ORDER BY id DESC LIMIT ?) ORDER BY id", (limit,)
+        )
+        return [
+            Event(
+                EventKind(r["kind"]),
+                r["message"],
+                parse_time(r["time"]),
+                json.loads(r["data"]) if r["data"] else {},
+            )
+            for r in rows
+        ]
+
+    async def latest_position_sample(self, strategy: str, root: str) -> PositionSample | None:
+        """The newest sample of one (strategy, root): one primary-key lookup, at any age."""
+        rows = await self._dicts(
+            "SELECT * FROM position_samples WHERE strategy = ? AND root = ?"
+            " ORDER BY ts DESC LIMIT 1",
+            (strategy, root),
+        )
+        return position_sample(rows[0]) if rows else None
+
+    async def oldest_raw_sample(self) -> int | None:
+        """The ts of the oldest sample not yet compacted (from the partial indexes)."""
+        oldest = None
+        for table in ("position_samples", "account_samples"):
+            async with self._db.execute(f"SELECT MIN(ts) FROM {table} WHERE low IS NULL") as cur:
+                row = await cur.fetchone()
+            if row and row[0] is not None:
+                oldest = row[0] if oldest is None else min(oldest, row[0])
+        return None if oldest is None else int(oldest)
+
+    async def position_samples(
+        self, strategy: str, root: str, start: int = 0, end: int | None = None
+    ) -> list[PositionSample]:
+        """One (strategy, root)'s samples with `start` <= ts < `end`, oldest first."""
+        rows = await self._dicts(
+            "SELECT * FROM position_samples WHERE strategy = ? AND root = ? AND ts >= ?"
+            " AND ts < ? ORDER BY ts",
+            (strategy, root, start, end if end is not None else 2**62),
+        )
+        return [position_sample(r) for r in rows]
+
+    async def account_samples(self, day: str, limit: int | None = None) -> list[AccountSample]:
+        sql = "SELECT * FROM account_samples WHERE day = ? ORDER BY ts"
+        args: tuple[Any, ...] = (day,)
+        if limit is not None:
+            sql = (
+                "SELECT * FROM (SELECT * FROM account_samples WHERE day = ? ORDER BY ts DESC"
+                " LIMIT ?) ORDER BY ts"
+            )
+            args = (day, limit)
+        rows = await self._dicts(sql, args)
+        return [account_from_row(r) for r in rows]
+
+    async def last_account_sample(self, day: str) -> AccountSample | None:
+        rows = await self.account_samples(day, limit=1)
+        return rows[-1] if rows else None
+
+    async def book_state(self) -> StoredBook:
+        """The stored open positions and the id of the last signal they include."""
+        meta = await self._dicts("SELECT last_signal_id, next_trade_id FROM book_meta", ())
+        rows = await self._dicts("SELECT strategy, root, state FROM open_positions", ())
+        last, next_id = (meta[0]["last_signal_id"], meta[0]["next_trade_id"]) if meta else (-1, 1)
+        positions = {(r["strategy"], r["root"]): json.loads(r["state"]) for r in rows}
+        return StoredBook(int(last), int(next_id), positions)
+
+    async def rollups(
+        self, first: str | None = None, last: str | None = None, strategy: str | None = None
+    ) -> list[DayRollup]:
+        """Day rollups with `first` <= day <= `last` (ISO dates), optionally one strategy."""
+        clauses, args = [], []
+        if first is not None:
+            clauses.append("day >= ?")
+            args.append(first)
+        if last is not None:
+            clauses.append("day <= ?")
+            args.append(last)
+        if strategy is not None:
+            clauses.append("strategy = ?")
+            args.append(strategy)
+        where = " WHERE " + " AND ".join(clauses) if clauses else ""
+        rows = await self._dicts(
+            f"SELECT * FROM day_rollups{where} ORDER BY day, strategy, root", tuple(args)
+        )
+        return [rollup_from_row(r) for r in rows]
+
+    async def risk_state(self) -> dict[str, Any] | None:
+        """The stored risk-guard state, or None before the first one was written."""
+        rows = await self._dicts("SELECT state FROM risk_state WHERE id = 1", ())
+        return json.loads(rows[0]["state"]) if rows else None
+
+    async def strategy_switches(self) -> dict[str, bool]:
+        rows = await self._dicts("SELECT strategy, enabled FROM strategy_switches", ())
+        return {r["strategy"]: bool(r["enabled"]) for r in rows}
+
+    async def fetch(self, sql: str, args: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+        """Rows of a read-only query as dicts (the read side, `tmtui.readside.queries`)."""
+        return await self._dicts(sql, args)
+
+    async def stream(
+        self, sql: str, args: tuple[Any, ...] = (), size: int = 2000
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Rows of a read-only query, `size` at a time, so an export never holds them all."""
+        async with self._db.execute(sql, args) as cur:
+            names = [d[0] for d in cur.description]
+            while rows := await cur.fetchmany(size):
+                for row in rows:
+                    yield dict(zip(names, row, strict=True))
+
+    async def _dicts(self, sql: str, args: tuple[Any, ...]) -> list[dict[str, Any]]:
+        async with self._db.execute(sql, args) as cur:
+            names = [d[0] for d in cur.description]
+            rows = await cur.fetchall()
+        return [dict(zip(names, row, strict=True)) for row in rows]

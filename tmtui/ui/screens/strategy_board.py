@@ -1,0 +1,158 @@
+"""`3`: one row per strategy ever seen, with its switch, position and record; `e` toggles.
+
+Realized figures are net (after commissions) from the read side's day rollups; open P&L is
+the live book's now, a dash when a leg has no mark. Open P&L moves with every quote, so the
+board reloads every few seconds while it is shown, besides after every trade.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import DataTable, Static
+
+from tmtui.core.engine_api import HistoryReads as Queries
+from tmtui.core.history.history_views import StrategySummary
+from tmtui.settings.config import Config
+from tmtui.ui.screens.history_screen import HistoryScreen, TitleLine, history_footer
+from tmtui.ui.screens.history_source import HistorySource
+from tmtui.ui.widgets.figure_style import NO_VALUE, money_text
+from tmtui.ui.widgets.history_cells import percent_text, ratio_text
+
+LIVE_REFRESH_S = 5.0
+"""How often the shown board reloads for its open P&L."""
+
+STRATEGY_COLUMNS: tuple[tuple[str, str, int], ...] = (
+    ("strategy", "Strategy", 12),
+    ("enabled", "On", 3),
+    ("source", "Source", 6),
+    ("today", "Today", 9),
+    ("month", "Month", 10),
+    ("all", "All time", 10),
+    ("open", "Open P&L", 9),
+    ("trades", "Trades", 6),
+    ("win_rate", "Win %", 7),
+    ("profit_factor", "PF", 5),
+    ("max_drawdown", "Max DD", 10),
+    ("position", "Position", 14),
+)
+"""Most telling first: at 80 columns the table scrolls sideways for the rest."""
+
+
+def position_text(s: StrategySummary) -> str:
+    """`NQ L2, ES S1`, or a dash when flat."""
+    legs = [f"{p.symbol} {p.side[:1].upper()}{p.qty}" for p in s.positions]
+    return ", ".join(legs) if legs else NO_VALUE
+
+
+def strategy_cells(s: StrategySummary) -> tuple[str | Text, ...]:
+    """One strategy in the order of STRATEGY_COLUMNS; open P&L is a dash when flat."""
+    on = Text("ON", style="bold green") if s.enabled else Text("OFF", style="bold red")
+    source = Text("import", style="bold yellow") if s.imported else Text("live", style="dim")
+    no_position = Text(NO_VALUE, justify="right")
+    return (
+        s.strategy,
+        on,
+        source,
+        money_text(s.realized_today),
+        money_text(s.realized_month),
+        money_text(s.realized_all, bold=True),
+        money_text(s.open_pnl) if s.positions else no_position,
+        Text(str(s.stats.trades), justify="right"),
+        Text(percent_text(s.stats.win_rate), justify="right"),
+        Text(ratio_text(s.stats.profit_factor), justify="right"),
+        money_text(s.max_drawdown),
+        position_text(s),
+    )
+
+
+class StrategyBoardScreen(HistoryScreen):
+    """The strategies table; the cursor stays on its strategy across reloads."""
+
+    AUTO_FOCUS = "#strategy-table"
+    DEFAULT_CSS = """
+    StrategyBoardScreen #strategy-table { height: 1fr; border: round $primary; }
+    StrategyBoardScreen #strategy-table:focus { border: round $accent; }
+    StrategyBoardScreen #strategy-note { height: auto; padding: 0 1; color: $text-muted; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("e", "toggle_strategy", "On/off", id="toggle_strategy"),
+    ]
+
+    def __init__(self, source: HistorySource, config: Config) -> None:
+        super().__init__(source, config)
+        self.summaries: dict[str, StrategySummary] = {}
+
+    def compose(self) -> ComposeResult:
+        yield TitleLine("Strategies", id="strategy-title")
+        table: DataTable[str | Text] = DataTable(id="strategy-table", cursor_type="row")
+        for key, header, width in STRATEGY_COLUMNS:
+            table.add_column(header, key=key, width=width)
+        yield table
+        yield Static(
+            "Net of commissions. Max DD: deepest fall of the strategy's equity at day closes. "
+            "import: history recorded by tmtui import. e switches the strategy on or off.",
+            id="strategy-note",
+        )
+        yield history_footer()
+
+    def on_mount(self) -> None:
+        self.set_interval(LIVE_REFRESH_S, self._tick)
+
+    def _tick(self) -> None:
+        if self.is_current:
+            self.reload()
+
+    @property
+    def table(self) -> DataTable[str | Text]:
+        return self.query_one("#strategy-table", DataTable)
+
+    async def load(self, queries: Queries) -> None:
+        summaries = await queries.strategies()
+        self._show(summaries)
+
+    def _show(self, summaries: list[StrategySummary]) -> None:
+        table = self.table
+        selected = self.selected
+        with self.app.batch_update():
+            table.clear()
+            for s in summaries:
+                table.add_row(*strategy_cells(s), key=s.strategy)
+            if selected is not None and selected in table.rows:
+                table.move_cursor(row=table.get_row_index(selected), animate=False)
+        self.summaries = {s.strategy: s for s in summaries}
+        title = Text("Strategies", style="bold")
+        title.append(f"  {len(summaries)} seen", style="dim")
+        if not summaries:
+            title.append("  (none yet: they appear with their first alert or import)", style="dim")
+        self.query_one("#strategy-title", TitleLine).update(title)
+
+    @property
+    def selected(self) -> str | None:
+        table = self.table
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return key
+
+    def action_toggle_strategy(self) -> None:
+        strategy = self.selected
+        if strategy is None:
+            self.notify("No strategy selected.", severity="warning")
+            return
+        self.run_worker(
+            self._toggle(strategy), name=f"switch strategy {strategy}", exit_on_error=False
+        )
+
+    async def _toggle(self, strategy: str) -> None:
+        enabled = not self.source.strategy_enabled(strategy)
+        await self.source.set_strategy_enabled(strategy, enabled)
+        word = "enabled" if enabled else "disabled: its alerts will be ignored"
+        self.notify(
+            f"Strategy {strategy} {word}.",
+            severity="information" if enabled else "warning",
+            markup=False,
+        )
