@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable
 from urllib.parse import quote
 
-from tmtui.core.bridges.redaction import redact_secret
+from tmtui.core.alerts.bridges.redaction import redact_secret
 
 MASK = "***"
 
