@@ -21,7 +21,7 @@ TABLES: Final = (
 )
 """The tables every ledger has (v1); checked on open."""
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 MIGRATIONS: dict[int, str] = {
     1: """
@@ -193,6 +193,37 @@ MIGRATIONS: dict[int, str] = {
         PRIMARY KEY (strategy, format, file)
     );
     """,
+    6: """
+    CREATE TABLE orders (
+        id INTEGER PRIMARY KEY,
+        created TEXT NOT NULL,
+        signal_id INTEGER REFERENCES signals (id),
+        route TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        strategy TEXT NOT NULL,
+        root TEXT NOT NULL,
+        ticker TEXT NOT NULL,
+        action TEXT NOT NULL,
+        qty INTEGER NOT NULL,
+        effect TEXT NOT NULL,
+        held_before INTEGER NOT NULL,
+        reason TEXT NOT NULL,
+        price TEXT,
+        follows INTEGER,
+        state TEXT NOT NULL
+            CHECK (state IN ('queued', 'sent', 'accepted', 'rejected', 'unknown', 'failed')),
+        message TEXT NOT NULL DEFAULT '',
+        bridge_id TEXT,
+        sent_at TEXT,
+        answered_at TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        retrying INTEGER NOT NULL DEFAULT 0,
+        dismissed INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX orders_created ON orders (created);
+    CREATE INDEX orders_unfinished ON orders (id) WHERE state IN ('queued', 'sent')
+        OR (state = 'failed' AND retrying = 1);
+    """,
 }
 """v3: samples get the minute's `low`/`high` once compacted (NULL while raw, at 1 s). The
 partial indexes hold only raw samples: finding and reading a day still to compact touches
@@ -200,7 +231,9 @@ the raw rows alone. Position samples are a WITHOUT ROWID table on their primary 
 per-position lookups), without the v2 index on ts: a third less space per year.
 v4: one row of risk-guard state (highs, best prices, lockouts, drift), rewritten in place.
 v5: the strategies `tmtui import` recorded, by file and format (the Strategies screen marks
-them imported)."""
+them imported).
+v6: the outbox: one row per order to a bridge, written with its signal, updated as it fares
+(`queued` → `sent` → `accepted` | `rejected` | `unknown` | `failed`). Messages are redacted."""
 
 NEEDS_REBUILD = -1
 """`book_meta.last_signal_id` of a ledger upgraded from v1: its derived tables need a rebuild."""

@@ -35,6 +35,7 @@ from tmtui.core.models import (
     Trade,
     os_error_reason,
 )
+from tmtui.core.orders.states import Order
 from tmtui.ledger.backup import BackupResult, DailyBackups, backup_file
 from tmtui.ledger.guard import (
     FileGuard,
@@ -48,6 +49,7 @@ from tmtui.ledger.opening import (
     prepare,
     rescue,
 )
+from tmtui.ledger.outbox import LedgerOrders, order_row
 from tmtui.ledger.pending import PendingWrite
 from tmtui.ledger.reads import (
     LedgerReads,
@@ -75,7 +77,7 @@ DEFAULT_WRITE_BUDGET_S: Final = 2.0
 """How long an alert's write may wait for the ledger before it is answered 503."""
 
 
-class Ledger(LedgerReads, LedgerUpkeep):
+class Ledger(LedgerReads, LedgerUpkeep, LedgerOrders):
     """Reads through an aiosqlite connection; writes through the one `LedgerWriter` thread.
 
     Two connections, because a write may wait for the SQLite lock (up to the write budget)
@@ -188,6 +190,7 @@ class Ledger(LedgerReads, LedgerUpkeep):
         book: BookDelta | None = None,
         rollups: Sequence[DayRollup] = (),
         chained: bool = False,
+        orders: Sequence[Order] = (),
     ) -> PendingWrite:
         """Queue a signal with what it caused, for the next group commit; returns at once.
 
@@ -207,6 +210,7 @@ class Ledger(LedgerReads, LedgerUpkeep):
             [(e, dict(e.data)) for e in events],
             rows_of_book(book) if book is not None else None,
             list(rollups),
+            [order_row(o, None) for o in orders],
         )
         return self._writer.submit(write, urgent=True, chained=chained)
 
@@ -286,4 +290,5 @@ class Ledger(LedgerReads, LedgerUpkeep):
             book=write.book,
             rollups=write.rollups,
             chained=chained,
+            orders=write.orders,
         )

@@ -76,3 +76,7 @@ class BridgeHoldings:
             self._counted.add(order.id)
             key = key_of(order)
             self._accepted[key] = applied(self._accepted.get(key, 0), order.intent)
+
+    def forget(self, order_id: int) -> None:
+        """An order that never was (its signal was not recorded): no longer on its way."""
+        self._pending.pop(order_id, None)
