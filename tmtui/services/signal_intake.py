@@ -25,10 +25,11 @@ from datetime import datetime
 from tmtui.core.alerts import intake
 from tmtui.core.alerts.alert_rules import EntryCheck
 from tmtui.core.alerts.manual_orders import ManualOrder, ManualPrice
-from tmtui.core.book.book import Plan, PositionKey
+from tmtui.core.book.book import PositionKey
 from tmtui.core.book.trading_state import TradingState
 from tmtui.core.events import Event, EventKind
 from tmtui.core.models import AlertReply, IncomingAlert, LedgerUnavailable, Outcome, TmtuiError
+from tmtui.core.orders.desk import OrderDesk
 from tmtui.core.pipeline import Logged, NotRecorded, Recorded, TookBack
 from tmtui.core.risk.risk_rules import RiskExit
 from tmtui.core.views import PositionView, position_json
@@ -58,6 +59,7 @@ class SignalIntake:
         default_qty: Callable[[str], int],
         clock: Callable[[], datetime],
         entry: EntryCheck | None = None,
+        desk: OrderDesk | None = None,
     ) -> None:
         self.ledger = ledger
         self.state = state
@@ -67,6 +69,8 @@ class SignalIntake:
         self.clock = clock
         self.last_alert: datetime | None = None
         self._entry = entry
+        self.desk = desk
+        """Plans the bridge orders of routed strategies (None: every strategy on paper)."""
         self._lock = asyncio.Lock()
         self._pending = PendingAlerts(self._took_back)
 
@@ -190,6 +194,7 @@ class SignalIntake:
             self.state.calendar.day_of,
             self._entry,
             self.default_qty,
+            self.desk.orders_for if self.desk is not None else None,
         )
 
     def _queue(self, decision: intake.Decision, key: str | None) -> Awaitable[AlertReply]:
@@ -201,10 +206,12 @@ class SignalIntake:
         """
         decided_on_pending = len(self._pending) > 0
         write = self.ledger.queue_write(decision.write, chained=True)
-        undo = self._apply(decision.plan) if decision.plan is not None else None
+        undo = self._apply(decision) if decision.plan is not None else None
         self._pending.track(write, undo, key if decision.outcome in KEYED else None)
         write.add_done_callback(
-            lambda done: None if done.failed() else self.bus.publish(Recorded(decision))
+            lambda done: (
+                None if done.failed() else self.bus.publish(Recorded(decision, int(done.result())))
+            )
         )
         view = self.state.position_view(decision.key, self.clock()) if decision.key else None
         return self._answer(decision, write, view, decided_on_pending)
@@ -234,15 +241,22 @@ class SignalIntake:
             view = replace(view, drift=self.state.drift.get(key))  # as the commit left it
         return intake.reply_of(decision, signal_id, position_json(view) if view else None)
 
-    def _apply(self, plan: Plan) -> Undo:
-        """Apply a plan whose record is queued to the book; return how to take it back."""
+    def _apply(self, decision: intake.Decision) -> Undo:
+        """Apply a plan whose record is queued to the book (and count its orders as on their
+        way to the bridge); return how to take it back."""
+        plan, orders, desk = decision.plan, decision.write.orders, self.desk
+        assert plan is not None
         state, key = self.state, plan.key
         position = state.book.positions.get(key)
         next_trade_id = state.book.next_trade_id
         account = replace(state.account, curve=replace(state.account.curve))
         state.apply(plan)
+        if desk is not None and orders:
+            desk.planned(orders)
 
         def undo() -> PositionKey:
+            if desk is not None and orders:
+                desk.taken_back(orders)
             if position is None:
                 state.book.positions.pop(key, None)
             else:
