@@ -197,7 +197,7 @@ async def test_each_routed_alert_reaches_its_bridge_once_in_its_shape_and_paper_
     assert [line.split(": ")[-1] for line in states] == [
         "queued",
         "sent",
-        "accepted (id " + orders[0].bridge_id + ")",
+        f"accepted (id {orders[0].bridge_id})",
     ]
     await run.stop()
 
@@ -282,7 +282,7 @@ async def test_an_unanswered_order_reads_unknown_and_is_sent_exactly_once(
     engine = run.engine
     await engine.submit_alert(alert("buy", "MES1!", 1, "6000", "Mean Rev", received=clock.tick()))
     order = await run.until(1, OrderState.UNKNOWN)
-    assert "no answer" in order.message or "unknown" in order.message or order.message
+    assert order.message  # why its fate is unknown
     assert [o.id for o in engine.orders_needing_trader()] == [1]
     await run.stop()
     bridges["ct"].mode = "ok"
@@ -361,7 +361,8 @@ async def test_no_secret_shows_anywhere(tmp_path: Path, bridges: dict[str, FakeB
     table = await cli("orders")
     exported = await cli("export", "--what", "signals")
     assert table.exit_code == exported.exit_code == 0
-    ledger_bytes = b"".join(p.read_bytes() for p in tmp_path.glob("ledger.db*"))
+    files = sorted(tmp_path.glob("ledger.db*"))  # noqa: ASYNC240 (a test's own files)
+    ledger_bytes = b"".join(p.read_bytes() for p in files)
     for secret in SECRETS:
         for text in (lines, listed.stdout, table.stdout, exported.stdout):
             assert secret not in text
