@@ -97,6 +97,7 @@ class Engine(EngineViews, EngineOrders):
                 client=order_client,
                 backoff=order_backoff,
             )
+            self.state.bridge = self.bridge_mark
         self.guard = RiskGuard(
             ledger,
             self.state,

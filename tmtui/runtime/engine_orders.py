@@ -11,6 +11,7 @@ from datetime import date
 
 from tmtui.core.book.book import PositionKey
 from tmtui.core.orders.states import Order, OrderRefusal, OrderState
+from tmtui.core.views import BridgeMark
 from tmtui.services.order_router import OrderRouter
 from tmtui.settings.config import Config
 
@@ -37,6 +38,14 @@ class EngineOrders:
         if route is None or self.router is None:
             return None
         return self.router.desk.holdings.accepted(route.name, *key)
+
+    def bridge_mark(self, key: PositionKey) -> BridgeMark | None:
+        """The row's mark of a routed position: its route and what is expected at the
+        bridge (accepted and in-flight orders; one the bridge refused is not there)."""
+        route = self.config.routing.route_for(key[0])
+        if route is None or self.router is None:
+            return None
+        return BridgeMark(route.name, self.router.desk.holdings.expected(route.name, *key))
 
     def orders_needing_trader(self) -> list[Order]:
         """Rejected, unknown or given-up orders not dismissed, oldest first (the banner)."""
