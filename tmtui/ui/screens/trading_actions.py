@@ -20,6 +20,7 @@ from tmtui.core.views import PositionView
 from tmtui.settings.config import Config
 from tmtui.ui.screens.confirm import ClosePrices, CloseRequest, ConfirmScreen
 from tmtui.ui.screens.order_form import OrderScreen
+from tmtui.ui.screens.orders_view import OrdersScreen
 
 PositionKey = tuple[str, str]
 ActionRunner = Callable[[Coroutine[Any, Any, Any], str], None]
@@ -106,6 +107,13 @@ class TradingActions(Screen[None]):
             )
         else:
             self.notify(f"Closed {len(done)} position(s).")
+
+    def action_show_orders(self) -> None:
+        """`o`: the orders sent to bridges; resend or dismiss one that needs the trader."""
+        if self.engine is None:
+            self.notify("Not started yet.", severity="warning")
+            return
+        self.app.push_screen(OrdersScreen(self.engine, self.config.session.timezone))
 
     def action_buy(self) -> None:
         self._ask_order(Action.BUY)
