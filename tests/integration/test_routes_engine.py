@@ -41,6 +41,7 @@ from tmtui.core.risk.risk_limits import RiskLimits
 from tmtui.frontends.headless import event_line
 from tmtui.ledger.store import Ledger
 from tmtui.runtime.engine import Engine
+from tmtui.runtime.engine_orders import OrderTransport
 from tmtui.services.feeds.base import Quote
 from tmtui.services.order_sender import Backoff
 from tmtui.settings.config import Config, config_from_dict
@@ -155,7 +156,7 @@ async def started(config: Config, clock: Clock, *, risk: RiskLimits | None = Non
     client = httpx.AsyncClient(trust_env=False, follow_redirects=False)
     ledger = await Ledger.open(config.ledger.resolved_path())
     engine = Engine(
-        config, ledger, clock=clock, sample_interval=3600, order_client=client, order_backoff=FAST
+        config, ledger, clock=clock, sample_interval=3600, orders=OrderTransport(client, FAST)
     )
     run = Run(engine, client)
     await engine.start()

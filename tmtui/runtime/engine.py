@@ -15,26 +15,20 @@ from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-import httpx
-
 from tmtui import __version__
 from tmtui.core.book.changes import ChangeLog
 from tmtui.core.book.series import PnlSeries
 from tmtui.core.events import Event, EventKind
 from tmtui.core.models import TmtuiError
-from tmtui.core.orders.desk import OrderDesk
-from tmtui.core.orders.states import OrderChanged
 from tmtui.core.pipeline import Logged, NotRecorded, Recorded, TookBack
 from tmtui.core.risk.risk_rules import RiskExit
 from tmtui.ledger.guard import LedgerStatus
 from tmtui.ledger.store import Ledger
-from tmtui.runtime.engine_orders import EngineOrders
+from tmtui.runtime.engine_orders import EngineOrders, OrderTransport, make_router
 from tmtui.runtime.engine_views import EngineViews
 from tmtui.services.book_restore import load_book, load_day_account, make_state
 from tmtui.services.bus import Bus
 from tmtui.services.feeds.base import FeedStatus, Quote, QuoteFeed
-from tmtui.services.order_router import OrderRouter
-from tmtui.services.order_sender import Backoff
 from tmtui.services.retention import Housekeeper
 from tmtui.services.risk_guard import RiskGuard
 from tmtui.services.sampler import Sampler
@@ -75,8 +69,7 @@ class Engine(EngineViews, EngineOrders):
         listener_factory: ListenerFactory | None = None,
         clock: Callable[[], datetime] = utcnow,
         sample_interval: float = 1.0,
-        order_client: httpx.AsyncClient | None = None,
-        order_backoff: Backoff | None = None,
+        orders: OrderTransport | None = None,
     ) -> None:
         self.config = config
         self.ledger = ledger
@@ -85,19 +78,6 @@ class Engine(EngineViews, EngineOrders):
         self.series = PnlSeries(config.ui.sparkline_points)
         self.sampler = Sampler(ledger, self.state, self.series)
         self.bus = Bus()
-        self.router: OrderRouter | None = None
-        """Sends routed strategies' orders to their bridges (None: every strategy on paper)."""
-        if config.routing.routes:
-            self.router = OrderRouter(
-                ledger,
-                OrderDesk(config.routing),
-                self.bus,
-                self.state.calendar,
-                clock=clock,
-                client=order_client,
-                backoff=order_backoff,
-            )
-            self.state.bridge = self.bridge_mark
         self.guard = RiskGuard(
             ledger,
             self.state,
@@ -115,8 +95,8 @@ class Engine(EngineViews, EngineOrders):
             default_qty=config.strategies.default_qty_for,
             clock=clock,
             entry=self.guard.entry,
-            desk=self.router.desk if self.router is not None else None,
         )
+        self.router = make_router(self, orders)
         self.housekeeper = Housekeeper(ledger, self.state.calendar, config.ledger.keep_event_days)
         self.feed: QuoteFeed | None = None
         self.listener: Listener | None = None
@@ -135,8 +115,7 @@ class Engine(EngineViews, EngineOrders):
     def _wire(self) -> None:
         """What follows a commit, in this order: the drift mark and the log lines, then for
         an applied plan the sampler, the feed's symbols, the account's value, the risk guard
-        (its money, then every rule), the change log the screen redraws from and, last, the
-        order router (it queues the signal's orders for their bridges)."""
+        (its money, then every rule), the change log the screen redraws from, the orders."""
         bus, state = self.bus, self.state
         bus.subscribe(Logged, lambda m: self.emit(m.event, m.persist))
         bus.subscribe(Recorded, state.recorded)
@@ -146,9 +125,7 @@ class Engine(EngineViews, EngineOrders):
         bus.subscribe(Recorded, lambda m: self._revalue(self.clock()) if m.decision.plan else None)
         bus.subscribe(Recorded, self.guard.recorded)
         bus.subscribe(Recorded, self._relist)
-        if self.router is not None:
-            bus.subscribe(Recorded, self.router.recorded)  # queues only: never waits
-        bus.subscribe(OrderChanged, self._order_changed)
+        self._wire_orders(bus)
         bus.subscribe(TookBack, self._took_back)
         bus.subscribe(NotRecorded, self._not_recorded)
 
@@ -168,8 +145,7 @@ class Engine(EngineViews, EngineOrders):
         state.switches.update(await self.ledger.strategy_switches())
         await self.sampler.restore()
         await self.guard.restore()
-        if self.router is not None:
-            await self.router.start()
+        await self._start_orders()
 
     async def start(self) -> None:
         """Restore, then start the feed, the sampler, the listener and the housekeeping."""
@@ -211,8 +187,7 @@ class Engine(EngineViews, EngineOrders):
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        if self.router is not None:
-            await _quietly(self.router.stop())
+        await _quietly(self._stop_orders())
         await _quietly(self.flush())
         await _quietly(self.ledger.close())
 
@@ -318,16 +293,6 @@ class Engine(EngineViews, EngineOrders):
                 {"peer": alert.peer, "status": 503},
             )
         )
-
-    def _order_changed(self, change: OrderChanged) -> None:
-        """One log line (and headless line) per order state change; loud when the trader
-        must act (rejected, unknown, failed for good)."""
-        order = change.order
-        loud = order.needs_trader
-        if loud:
-            self.state.errors += 1
-        data = {"order": order.id, "state": order.state.value, "route": order.route, "loud": loud}
-        self.emit(Event(EventKind.ORDER, change.line, self.clock(), data))
 
     def _ledger_status(self, status: LedgerStatus) -> None:
         """The ledger's trouble, loudly; and when it is over."""

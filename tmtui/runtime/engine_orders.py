@@ -7,22 +7,96 @@ On paper (no route configured) every answer says so: no order exists, and a dial
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import httpx
 
 from tmtui.core.book.book import PositionKey
-from tmtui.core.orders.states import Order, OrderRefusal, OrderState
-from tmtui.core.views import BridgeMark
+from tmtui.core.book.trading_state import TradingState
+from tmtui.core.events import Event, EventKind
+from tmtui.core.orders.desk import OrderDesk
+from tmtui.core.orders.states import Order, OrderChanged, OrderRefusal, OrderState
+from tmtui.core.pipeline import Recorded
+from tmtui.ledger.store import Ledger
+from tmtui.services.bus import Bus
 from tmtui.services.order_router import OrderRouter
+from tmtui.services.order_sender import Backoff
+from tmtui.services.signal_intake import SignalIntake
 from tmtui.settings.config import Config
 
 PAPER_ONLY = "no route is configured: every strategy is on paper (books only)"
+
+
+@dataclass(frozen=True, slots=True)
+class OrderTransport:
+    """How orders reach bridges: the HTTP client (None: one of the sender's own, with the
+    environment's proxies) and the retry backoff (tests pass a loopback client, a fast one)."""
+
+    client: httpx.AsyncClient | None = None
+    backoff: Backoff | None = None
+
+
+def make_router(engine: EngineOrders, transport: OrderTransport | None) -> OrderRouter | None:
+    """The order router when any route is configured (routed rows then show their bridge);
+    None keeps every strategy on paper at no cost (no planning, sender or HTTP client)."""
+    routing, state = engine.config.routing, engine.state
+    if not routing.routes:
+        return None
+    router = OrderRouter(
+        engine.ledger,
+        OrderDesk(routing),
+        engine.bus,
+        state.calendar,
+        clock=engine.clock,
+        client=transport.client if transport else None,
+        backoff=transport.backoff if transport else None,
+    )
+    state.bridge = router.bridge_mark
+    engine.intake.desk = router.desk
+    return router
 
 
 class EngineOrders:
     """Orders through the engine's `router` (None when every strategy is on paper)."""
 
     config: Config
+    ledger: Ledger
+    bus: Bus
+    intake: SignalIntake
     router: OrderRouter | None
+    state: TradingState
+    clock: Callable[[], datetime]
+
+    def emit(self, event: Event, persist: bool = True) -> None:
+        raise NotImplementedError  # the engine's
+
+    def _wire_orders(self, bus: Bus) -> None:
+        """After every other subscriber to `Recorded` (the signal's log lines come first),
+        the router queues its orders; every order change becomes a log line."""
+        if self.router is not None:
+            bus.subscribe(Recorded, self.router.recorded)  # queues only: never waits
+        bus.subscribe(OrderChanged, self._order_changed)
+
+    async def _start_orders(self) -> None:
+        if self.router is not None:
+            await self.router.start()
+
+    async def _stop_orders(self) -> None:
+        """Before the ledger closes: an order in flight ends unknown."""
+        if self.router is not None:
+            await self.router.stop()
+
+    def _order_changed(self, change: OrderChanged) -> None:
+        """One log line (and headless line) per order state change; loud when the trader
+        must act (rejected, unknown, failed for good)."""
+        order = change.order
+        loud = order.needs_trader
+        if loud:
+            self.state.errors += 1
+        data = {"order": order.id, "state": order.state.value, "route": order.route, "loud": loud}
+        self.emit(Event(EventKind.ORDER, change.line, self.clock(), data))
 
     def destination(self, strategy: str) -> str:
         """What a close / flatten / order dialog says: `→ TradersPost (tp)` or
@@ -38,14 +112,6 @@ class EngineOrders:
         if route is None or self.router is None:
             return None
         return self.router.desk.holdings.accepted(route.name, *key)
-
-    def bridge_mark(self, key: PositionKey) -> BridgeMark | None:
-        """The row's mark of a routed position: its route and what is expected at the
-        bridge (accepted and in-flight orders; one the bridge refused is not there)."""
-        route = self.config.routing.route_for(key[0])
-        if route is None or self.router is None:
-            return None
-        return BridgeMark(route.name, self.router.desk.holdings.expected(route.name, *key))
 
     def orders_needing_trader(self) -> list[Order]:
         """Rejected, unknown or given-up orders not dismissed, oldest first (the banner)."""

@@ -18,10 +18,12 @@ from datetime import date, datetime
 
 import httpx
 
+from tmtui.core.book.book import PositionKey
 from tmtui.core.orders.desk import OrderDesk
 from tmtui.core.orders.states import Order, OrderChanged, OrderState
 from tmtui.core.pipeline import Recorded
 from tmtui.core.trading_day import TradingCalendar
+from tmtui.core.views import BridgeMark
 from tmtui.ledger.outbox import LedgerOrderStore
 from tmtui.ledger.store import Ledger
 from tmtui.services.bus import Bus
@@ -75,6 +77,14 @@ class OrderRouter:
             queued = replace(order, intent=intent)
             self.bus.publish(OrderChanged(queued, None))
             self.sender.enqueue(queued)
+
+    def bridge_mark(self, key: PositionKey) -> BridgeMark | None:
+        """A routed position's route and what is expected at its bridge (accepted and
+        in-flight orders: one the bridge refused is not there); None on paper."""
+        route = self.desk.routing.route_for(key[0])
+        if route is None:
+            return None
+        return BridgeMark(route.name, self.desk.holdings.expected(route.name, *key))
 
     def _changed(self, change: OrderChanged) -> None:
         order = change.order
