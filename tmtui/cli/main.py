@@ -23,6 +23,7 @@ from tmtui.cli.common import ConfigOpt, emit_json, err, fail, load
 from tmtui.cli.common import run as run_command
 from tmtui.cli.history import COMMANDS as READ_COMMANDS
 from tmtui.cli.ledger import ledger_app
+from tmtui.cli.orders import orders as orders_cmd
 from tmtui.cli.risk import risk_cmd
 from tmtui.cli.transfer import COMMANDS as TRANSFER_COMMANDS
 from tmtui.core.models import TmtuiError
@@ -42,6 +43,7 @@ app.add_typer(config_app, name="config")
 app.add_typer(ledger_app, name="ledger")
 app.command("risk")(risk_cmd)
 app.command("reconcile")(reconcile)
+app.command("orders")(orders_cmd)
 
 
 def main() -> None:

@@ -25,6 +25,8 @@ class EventKind(StrEnum):
     RISK_EXIT = "risk_exit"
     RISK_LOCK = "risk_lock"
     RISK = "risk"
+    ORDER = "order"
+    """An order to a bridge changed state (`data`: order, state, route, loud)."""
     STRATEGY = "strategy"
     FEED = "feed"
     LISTENER = "listener"

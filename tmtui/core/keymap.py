@@ -42,6 +42,7 @@ DEFAULT_KEYS: dict[str, dict[str, str]] = {
         "buy": "b",
         "sell": "s",
         "webhook_setup": "w",
+        "show_orders": "o",
         "filter_log": "slash",
         "cursor_down": "j,down",
         "cursor_up": "k,up",
@@ -50,6 +51,7 @@ DEFAULT_KEYS: dict[str, dict[str, str]] = {
     "the quit dialog": {"confirm_quit": "y", "cancel_quit": "n,escape"},
     "the order form": {"cancel_order": "escape"},
     "the help": {"close_help": "escape,question_mark,q"},
+    "the orders view": {"resend_order": "r", "dismiss_order": "d", "close_orders": "escape,o"},
     "the strategy list": {"close_strategies": "escape,E"},
     "the webhook set-up": {
         "setup_reveal": "s",

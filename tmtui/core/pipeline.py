@@ -23,10 +23,12 @@ class Recorded:
 
     `decision.plan` is the applied plan (None for an ignored, rejected or duplicate
     signal), `decision.events` its log lines (already in the ledger), `decision.drift`
-    what it did to its position's drift mark.
+    what it did to its position's drift mark; `signal_id` the id the ledger gave it (its
+    orders, `decision.write.orders`, are in the same transaction).
     """
 
     decision: Decision
+    signal_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -55,6 +55,15 @@ def mark_state(age: float | None, stale_after: float, delay_minutes: int | None)
 
 
 @dataclass(frozen=True, slots=True)
+class BridgeMark:
+    """A routed position's bridge: the route's name and what the strategy holds there (signed,
+    by its accepted and in-flight orders). `held` unlike the books' qty is drift."""
+
+    route: str
+    held: int
+
+
+@dataclass(frozen=True, slots=True)
 class PositionView:
     strategy: str
     symbol: str
@@ -73,10 +82,21 @@ class PositionView:
     mark_age: float | None = None
     mark_state: MarkState = MarkState.NONE
     delay_minutes: int | None = None
+    bridge: BridgeMark | None = None
+    """Where its orders go when its strategy is routed (None: books only)."""
 
     @property
     def key(self) -> tuple[str, str]:
         return (self.strategy, self.symbol)
+
+    @property
+    def signed_qty(self) -> int:
+        return self.qty if self.side == "long" else -self.qty
+
+    @property
+    def bridge_drift(self) -> bool:
+        """The bridge holds something else than the books (an entry it rejected, say)."""
+        return self.bridge is not None and self.bridge.held != self.signed_qty
 
 
 def position_view(

@@ -21,7 +21,7 @@ TABLES: Final = (
 )
 """The tables every ledger has (v1); checked on open."""
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 MIGRATIONS: dict[int, str] = {
     1: """
@@ -274,6 +274,37 @@ MIGRATIONS: dict[int, str] = {
     CREATE TRIGGER broker_fills_no_update BEFORE UPDATE ON broker_fills
         BEGIN SELECT RAISE(ABORT, 'broker fills are recorded as the broker reported them'); END;
     """,
+    8: """
+    CREATE TABLE orders (
+        id INTEGER PRIMARY KEY,
+        created TEXT NOT NULL,
+        signal_id INTEGER REFERENCES signals (id),
+        route TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        strategy TEXT NOT NULL,
+        root TEXT NOT NULL,
+        ticker TEXT NOT NULL,
+        action TEXT NOT NULL,
+        qty INTEGER NOT NULL,
+        effect TEXT NOT NULL,
+        held_before INTEGER NOT NULL,
+        reason TEXT NOT NULL,
+        price TEXT,
+        follows INTEGER,
+        state TEXT NOT NULL
+            CHECK (state IN ('queued', 'sent', 'accepted', 'rejected', 'unknown', 'failed')),
+        message TEXT NOT NULL DEFAULT '',
+        bridge_id TEXT,
+        sent_at TEXT,
+        answered_at TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        retrying INTEGER NOT NULL DEFAULT 0,
+        dismissed INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX orders_created ON orders (created);
+    CREATE INDEX orders_unfinished ON orders (id) WHERE state IN ('queued', 'sent')
+        OR (state = 'failed' AND retrying = 1);
+    """,
 }
 """v3: samples get the minute's `low`/`high` once compacted (NULL while raw, at 1 s). The
 partial indexes hold only raw samples: finding and reading a day still to compact touches
@@ -291,7 +322,9 @@ live derived tables are rebuilt once (`NEEDS_REBUILD`) without them.
 v7: the broker's fills (`tmtui import --format tradovate|ninjatrader|rithmic|topstepx`, later a
 Tradovate route's poll), beside the signals and never changing them: one row per
 `BrokerFill.key`, so the same fill read twice is one row; `origin` is the file or route it
-came from."""
+came from.
+v8: the outbox: one row per order to a bridge, written with its signal, updated as it fares
+(`queued` → `sent` → `accepted` | `rejected` | `unknown` | `failed`). Messages are redacted."""
 
 BACKTEST_TRADE_IDS = 1_000_000_000_000
 """A backtest's trade ids count from here: the live book's never reach it, so a backtest

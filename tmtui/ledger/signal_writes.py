@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from tmtui.core.book.book_state import BookDelta
@@ -18,6 +18,7 @@ from tmtui.core.events import Event
 from tmtui.core.models import (
     TmtuiError,
 )
+from tmtui.ledger.outbox import insert_orders
 from tmtui.ledger.rows import (
     EVENT_SQL,
     FILL_SQL,
@@ -120,6 +121,11 @@ class SignalWriteJob:
     events: list[tuple[Event, dict[str, Any]]]
     book: BookRows | None
     rollups: list[DayRollup]
+    orders: list[tuple[Any, ...]] = field(default_factory=list)
+    """Outbox rows (`outbox.order_row`) whose signal id is filled in when it is known."""
+
+    def order_rows(self, signal_id: int) -> list[tuple[Any, ...]]:
+        return [(row[0], row[1], signal_id, *row[3:]) for row in self.orders]
 
     def __call__(self, conn: sqlite3.Connection) -> int:
         signal_id = insert_signal(conn, self.signal, self.key)
@@ -133,6 +139,7 @@ class SignalWriteJob:
             write_book(conn, self.book, signal_id)
         for rollup in self.rollups:
             add_rollup(conn, rollup)
+        insert_orders(conn, self.order_rows(signal_id))
         return signal_id
 
     @staticmethod
@@ -185,6 +192,8 @@ def write_signals(conn: sqlite3.Connection, jobs: Sequence[SignalWriteJob]) -> l
             totals.setdefault(rollup.key, DayRollup(*rollup.key)).add(rollup)
     for total in totals.values():
         add_rollup(conn, total)
+    orders = [row for i, job in zip(ids, jobs, strict=True) for row in job.order_rows(i)]
+    insert_orders(conn, orders)
     return ids
 
 

@@ -50,6 +50,7 @@ from tmtui.ledger.opening import (
     prepare,
     rescue,
 )
+from tmtui.ledger.outbox import LedgerOrders, order_row
 from tmtui.ledger.pending import PendingWrite
 from tmtui.ledger.reads import (
     LedgerReads,
@@ -77,7 +78,7 @@ DEFAULT_WRITE_BUDGET_S: Final = 2.0
 """How long an alert's write may wait for the ledger before it is answered 503."""
 
 
-class Ledger(LedgerReads, LedgerUpkeep):
+class Ledger(LedgerReads, LedgerUpkeep, LedgerOrders):
     """Reads through an aiosqlite connection; writes through the one `LedgerWriter` thread.
 
     Two connections, because a write may wait for the SQLite lock (up to the write budget)
@@ -211,8 +212,9 @@ class Ledger(LedgerReads, LedgerUpkeep):
         LedgerUnavailable when it could not be committed within the write budget (nothing
         of it was recorded). The ledger commits in queue order, so queue in decision order.
         `chained`: decided on top of the chained writes queued before it, so it fails when one
-        of them does. `write.book` (the positions it changed) and `write.rollups` (what it adds
-        to each trading day) keep the stored state equal to the replay of every applied signal.
+        of them does. `write.orders` go to the outbox in the same transaction.
+        `write.book` (the positions it changed) and `write.rollups` (what it adds to each
+        trading day) keep the stored state equal to the replay of every applied signal.
         """
         record = write.record
         key = record.idem_key if record.outcome in (Outcome.ACCEPTED, Outcome.IGNORED) else None
@@ -224,6 +226,7 @@ class Ledger(LedgerReads, LedgerUpkeep):
             [(e, dict(e.data)) for e in write.events],
             rows_of_book(write.book) if write.book is not None else None,
             list(write.rollups),
+            [order_row(o, None) for o in write.orders],
         )
         return self._writer.submit(job, urgent=True, chained=chained)
 

@@ -24,6 +24,7 @@ from tmtui.core.pipeline import Logged, NotRecorded, Recorded, TookBack
 from tmtui.core.risk.risk_rules import RiskExit
 from tmtui.ledger.guard import LedgerStatus
 from tmtui.ledger.store import Ledger
+from tmtui.runtime.engine_orders import EngineOrders, OrderTransport, make_router
 from tmtui.runtime.engine_views import EngineViews
 from tmtui.services.book_restore import load_book, load_day_account, make_state
 from tmtui.services.bus import Bus
@@ -55,7 +56,7 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class Engine(EngineViews):
+class Engine(EngineViews, EngineOrders):
     """Owns the ledger, the live state, the sampler, the feed and the listener; wires what
     follows a commit as subscribers on one bus (see `_wire`)."""
 
@@ -68,6 +69,7 @@ class Engine(EngineViews):
         listener_factory: ListenerFactory | None = None,
         clock: Callable[[], datetime] = utcnow,
         sample_interval: float = 1.0,
+        orders: OrderTransport | None = None,
     ) -> None:
         self.config = config
         self.ledger = ledger
@@ -95,6 +97,7 @@ class Engine(EngineViews):
             entry=self.guard.entry,
             price_band=config.listener.price_band,
         )
+        self.router = make_router(self, orders)
         self.housekeeper = Housekeeper(ledger, self.state.calendar, config.ledger.keep_event_days)
         self.feed: QuoteFeed | None = None
         self.listener: Listener | None = None
@@ -113,7 +116,7 @@ class Engine(EngineViews):
     def _wire(self) -> None:
         """What follows a commit, in this order: the drift mark and the log lines, then for
         an applied plan the sampler, the feed's symbols, the account's value, the risk guard
-        (its money, then every rule) and the change log the screen redraws from."""
+        (its money, then every rule), the change log the screen redraws from, the orders."""
         bus, state = self.bus, self.state
         bus.subscribe(Logged, lambda m: self.emit(m.event, m.persist))
         bus.subscribe(Recorded, state.recorded)
@@ -123,6 +126,7 @@ class Engine(EngineViews):
         bus.subscribe(Recorded, lambda m: self._revalue(self.clock()) if m.decision.plan else None)
         bus.subscribe(Recorded, self.guard.recorded)
         bus.subscribe(Recorded, self._relist)
+        self._wire_orders(bus)
         bus.subscribe(TookBack, self._took_back)
         bus.subscribe(NotRecorded, self._not_recorded)
 
@@ -142,6 +146,7 @@ class Engine(EngineViews):
         state.switches.update(await self.ledger.strategy_switches())
         await self.sampler.restore()
         await self.guard.restore()
+        await self._start_orders()
 
     async def start(self) -> None:
         """Restore, then start the feed, the sampler, the listener and the housekeeping."""
@@ -183,6 +188,7 @@ class Engine(EngineViews):
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        await _quietly(self._stop_orders())
         await _quietly(self.flush())
         await _quietly(self.ledger.close())
 

@@ -28,10 +28,11 @@ from tmtui.core.alerts.alert_rules import EntryCheck
 from tmtui.core.alerts.manual_orders import ManualOrder, ManualPrice
 from tmtui.core.alerts.price_band import DEFAULT_PRICE_BAND
 from tmtui.core.book.account import DayAccount
-from tmtui.core.book.book import Plan, Position, PositionKey
+from tmtui.core.book.book import Position, PositionKey
 from tmtui.core.book.trading_state import TradingState
 from tmtui.core.events import Event, EventKind
 from tmtui.core.models import AlertReply, IncomingAlert, LedgerUnavailable, Outcome, TmtuiError
+from tmtui.core.orders.desk import OrderDesk
 from tmtui.core.pipeline import Logged, NotRecorded, Recorded, TookBack
 from tmtui.core.risk.risk_rules import RiskExit
 from tmtui.core.views import PositionView, position_json
@@ -62,6 +63,7 @@ class SignalIntake:
         clock: Callable[[], datetime],
         entry: EntryCheck | None = None,
         price_band: Decimal = DEFAULT_PRICE_BAND,
+        desk: OrderDesk | None = None,
     ) -> None:
         self.ledger = ledger
         self.state = state
@@ -72,6 +74,8 @@ class SignalIntake:
         self.last_alert: datetime | None = None
         self._entry = entry
         self.price_band = price_band
+        self.desk = desk
+        """Plans the bridge orders of routed strategies (None: every strategy on paper)."""
         self._lock = asyncio.Lock()
         self._pending = PendingAlerts(self._took_back)
 
@@ -196,6 +200,7 @@ class SignalIntake:
             self._entry,
             self.default_qty,
             self.price_band,
+            self.desk.orders_for if self.desk is not None else None,
         )
 
     def _queue(self, decision: intake.Decision, key: str | None) -> Awaitable[AlertReply]:
@@ -211,7 +216,7 @@ class SignalIntake:
         recorded alert the sender is told to resend.
         """
         decided_on_pending = len(self._pending) > 0
-        undo = self._apply(decision.plan) if decision.plan is not None else None
+        undo = self._apply(decision) if decision.plan is not None else None
         try:
             view = self.state.position_view(decision.key, self.clock()) if decision.key else None
             if view is not None:
@@ -223,7 +228,9 @@ class SignalIntake:
         write = self.ledger.record(decision.write, chained=True)
         self._pending.track(write, undo, key if decision.outcome in KEYED else None)
         write.add_done_callback(
-            lambda done: None if done.failed() else self.bus.publish(Recorded(decision))
+            lambda done: (
+                None if done.failed() else self.bus.publish(Recorded(decision, int(done.result())))
+            )
         )
         return self._answer(decision, write, view, decided_on_pending)
 
@@ -252,9 +259,12 @@ class SignalIntake:
             view = replace(view, drift=self.state.drift.get(key))  # as the commit left it
         return intake.reply_of(decision, signal_id, position_json(view) if view else None)
 
-    def _apply(self, plan: Plan) -> Undo:
-        """Apply a plan to the book; return how to take it back (a failure to apply is taken
-        back at once, so the book never holds half a plan)."""
+    def _apply(self, decision: intake.Decision) -> Undo:
+        """Apply a plan to the book (and count its orders as on their way to the bridge);
+        return how to take it back (a failure to apply is taken back at once, so the book
+        never holds half a plan)."""
+        plan, orders, desk = decision.plan, decision.write.orders, self.desk
+        assert plan is not None
         state, key = self.state, plan.key
         position = state.book.positions.get(key)
         next_trade_id = state.book.next_trade_id
@@ -264,8 +274,12 @@ class SignalIntake:
         except Exception:
             self._restore(key, position, next_trade_id, account)
             raise
+        if desk is not None and orders:
+            desk.planned(orders)
 
         def undo() -> PositionKey:
+            if desk is not None and orders:
+                desk.taken_back(orders)
             self._restore(key, position, next_trade_id, account)
             return key
 

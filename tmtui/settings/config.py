@@ -22,7 +22,9 @@ import platformdirs
 
 from tmtui.core.contracts import ContractBook, ContractOverride
 from tmtui.core.models import ConfigError, UnknownContract
+from tmtui.core.orders.routing import Routing
 from tmtui.core.risk.risk_limits import Amount, RiskLimits, limit_errors
+from tmtui.settings.routes import routing_from_config
 
 APP_NAME = "tmtui"
 ENV_VAR = "TMTUI_CONFIG"
@@ -118,6 +120,8 @@ class Config:
     contracts: dict[str, ContractOverride] = field(default_factory=dict)
     keymap: dict[str, str] = field(default_factory=dict)
     risk: RiskLimits = field(default_factory=RiskLimits)
+    routing: Routing = field(default_factory=Routing)
+    """`[routing]` and `[routes.NAME]`: where each strategy's orders go (paper: nowhere)."""
     source: Path | None = None
 
     def commission_for(self, root: str) -> Decimal:
@@ -161,7 +165,7 @@ def load_config(explicit: str | Path | None = None) -> Config:
 
 def config_from_dict(data: dict[str, Any], path: Path | None = None) -> Config:
     where = str(path) if path else "<config>"
-    known = {f.name for f in dataclasses.fields(Config)} - {"source"}
+    known = {f.name for f in dataclasses.fields(Config)} - {"source"} | {"routes"}
     for key in data:
         if key not in known:
             raise ConfigError(
@@ -197,6 +201,8 @@ def config_from_dict(data: dict[str, Any], path: Path | None = None) -> Config:
             k: _coerce(str, v, f"keymap.{k}", where)
             for k, v in _table(data["keymap"], "keymap", where).items()
         }
+    if "routing" in data or "routes" in data:
+        kwargs["routing"] = routing_from_config(data, where=where)
     config = Config(**kwargs)
     _check_values(config, where)
     return config

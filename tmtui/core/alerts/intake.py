@@ -39,8 +39,14 @@ from tmtui.core.models import (
     TmtuiError,
     UnusableSignal,
 )
+from tmtui.core.orders.desk import reason_of
+from tmtui.core.orders.intents import Reason
+from tmtui.core.orders.states import Order
 from tmtui.core.risk.risk_rules import RiskExit
 from tmtui.core.risk.rule_hits import RuleHit
+
+OrderPlanner = Callable[[Plan, Reason, datetime], tuple[Order, ...]]
+"""The bridge orders an applied plan causes (`core.orders.desk.OrderDesk.orders_for`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +65,8 @@ class IntakeRules:
     """Contracts for an entry whose alert gives none, per strategy (`[strategies]`)."""
     price_band: Decimal = DEFAULT_PRICE_BAND
     """`[listener] price_band`: how far (a fraction) an alert's price may be from the mark."""
+    orders: OrderPlanner | None = None
+    """Plans the orders a routed strategy's bridge gets (None: every strategy on paper)."""
 
     def enabled(self, strategy: str) -> bool:
         return self.switches.get(strategy, True)
@@ -128,7 +136,7 @@ def decide_alert(
         idem_key=alert.idem_key,
         reason="; ".join(hit.message for hit in screening.trims) or None,
     )
-    decision = accept(plan, record, rules.day_of, now, screening.trims)
+    decision = routed(accept(plan, record, rules.day_of, now, screening.trims), rules, now)
     why = "; ".join(hit.rule for hit in screening.trims)
     update = drift_after(signal, before, plan.after, now, why)
     return replace(decision, drift=None if update is None else (key, update))
@@ -181,7 +189,8 @@ def _manual(
     s = plan.signal
     raw = manual_raw(s.action, s.strategy, s.root, s.qty, price, reason)
     record = SignalRecord(now, "manual", Outcome.ACCEPTED, raw=raw)
-    return accept(plan, record, rules.day_of, now, price_source=price.source)
+    decision = accept(plan, record, rules.day_of, now, price_source=price.source)
+    return routed(decision, rules, now, reason_of("manual", s.action, reason))
 
 
 def decide_risk_exit(book: Book, exit_: RiskExit, rules: IntakeRules, now: datetime) -> Decision:
@@ -212,7 +221,21 @@ def decide_risk_exit(book: Book, exit_: RiskExit, rules: IntakeRules, now: datet
     reason = f"{exit_.rule}: {exit_.reason}"
     record = SignalRecord(now, "risk", Outcome.ACCEPTED, raw=raw, reason=reason)
     hit = RuleHit(exit_.rule, exit_.reason, exit_.figures)
-    return accept(book.plan(signal), record, rules.day_of, now, (hit,))
+    decision = accept(book.plan(signal), record, rules.day_of, now, (hit,))
+    return routed(decision, rules, now, Reason.RISK)
+
+
+def routed(
+    decision: Decision, rules: IntakeRules, now: datetime, reason: Reason = Reason.SIGNAL
+) -> Decision:
+    """An accepted decision with the orders its strategy's bridge must get, in its write (so
+    they are recorded in the signal's own transaction: the outbox)."""
+    if rules.orders is None or decision.plan is None:
+        return decision
+    orders = rules.orders(decision.plan, reason, now)
+    if not orders:
+        return decision
+    return replace(decision, write=replace(decision.write, orders=orders))
 
 
 def with_hits(events: list[Event], hits: list[RuleHit] | tuple[RuleHit, ...]) -> list[Event]:

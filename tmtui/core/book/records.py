@@ -14,6 +14,7 @@ from tmtui.core.book.book_state import BookDelta
 from tmtui.core.book.rollups import DayRollup
 from tmtui.core.events import Event
 from tmtui.core.models import Fill, Outcome, Signal, Trade
+from tmtui.core.orders.states import Order
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +35,8 @@ class SignalRecord:
 class SignalWrite:
     """The exact records one decision writes, all in one ledger transaction.
 
-    `book` is None unless the signal changed a position (an accepted one).
+    `book` is None unless the signal changed a position (an accepted one). `orders` are what
+    a routed strategy's bridge must do about it (the outbox rows, sent after the commit).
     """
 
     record: SignalRecord
@@ -43,3 +45,4 @@ class SignalWrite:
     events: tuple[Event, ...] = ()
     book: BookDelta | None = None
     rollups: tuple[DayRollup, ...] = ()
+    orders: tuple[Order, ...] = ()

@@ -8,6 +8,7 @@ I/O; the engine decides when.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -24,6 +25,7 @@ from tmtui.core.pipeline import Recorded
 from tmtui.core.quotes import FeedState, FeedStatus, Quote, delay_minutes
 from tmtui.core.trading_day import TradingCalendar
 from tmtui.core.views import (
+    BridgeMark,
     MarkState,
     PositionView,
     Snapshot,
@@ -65,6 +67,9 @@ class TradingState:
         """The drift guard's marks: where a strategy's alert and the book disagree. Saved
         with the risk guard's memory (the same dict), shown by every view of a position."""
         self._open_total = OpenTotal()
+        self.bridge: Callable[[PositionKey], BridgeMark | None] | None = None
+        """A routed position's bridge and what it holds there (None: every strategy on
+        paper); set by the engine when routes are configured."""
 
     # --- strategies -------------------------------------------------------------------
 
@@ -160,16 +165,19 @@ class TradingState:
             return None
         view = position_view(pos, now, self.stale_after, self.delay_for(pos.root))
         drift = self.drift.get(key)
-        return view if drift is None else replace(view, drift=drift)
+        view = view if drift is None else replace(view, drift=drift)
+        return view if self.bridge is None else replace(view, bridge=self.bridge(key))
 
     def positions(self, now: datetime) -> list[PositionView]:
         views = [
             position_view(p, now, self.stale_after, self.delay_for(p.root))
             for p in self.book.open_positions()
         ]
-        if not self.drift:
-            return views
-        return [replace(v, drift=self.drift.get(v.key)) for v in views]
+        if self.drift:
+            views = [replace(v, drift=self.drift.get(v.key)) for v in views]
+        if self.bridge is not None:
+            views = [replace(v, bridge=self.bridge(v.key)) for v in views]
+        return views
 
     def delay_for(self, root: str) -> int | None:
         """Minutes the quotes marking `root` are late: the quote's own mode, else the feed's."""

@@ -48,6 +48,9 @@ class CloseRequest:
 
     title: str
     positions: tuple[PositionView, ...]
+    destinations: tuple[str, ...] = ()
+    """Where the close goes, one line per strategy when they differ: `→ TradersPost (tp)`
+    or `books only (paper)` (nobody may think a paper close reached a broker)."""
 
     @property
     def closable(self) -> tuple[PositionView, ...]:
@@ -168,6 +171,7 @@ class ConfirmScreen(ModalScreen[ClosePrices | None]):
         width: 14; height: 1; border: none; padding: 0 1; background: $boost;
     }
     ConfirmScreen Input.price:focus { border: none; background: $accent 40%; }
+    ConfirmScreen #destination { height: auto; color: $accent; }
     ConfirmScreen #header { height: 1; color: $text-muted; margin: 1 0 0 0; }
     ConfirmScreen #warnings { color: $warning; margin: 1 0 0 0; height: auto; }
     ConfirmScreen #error { color: $error; height: auto; }
@@ -196,6 +200,7 @@ class ConfirmScreen(ModalScreen[ClosePrices | None]):
         with Vertical(id="dialog") as dialog:
             dialog.border_title = self.request.title
             yield Static(self._question(), id="question")
+            yield Static(self._destination(), id="destination")
             with Horizontal(id="header"):
                 yield Static("Position", classes="what")
                 yield Static("Price source", classes="source")
@@ -224,6 +229,9 @@ class ConfirmScreen(ModalScreen[ClosePrices | None]):
             text.append(" at the price below?" if p.last_price is not None else ":", style="bold")
             return text
         return Text(f"Close these {len(positions)} positions at the prices below?", style="bold")
+
+    def _destination(self) -> Text:
+        return Text("\n".join(self.request.destinations), style="bold")
 
     def _keys(self) -> Text:
         if self.request.unpriced:

@@ -34,6 +34,7 @@ from tmtui.ui.screens.trading_actions import TradingActions
 from tmtui.ui.screens.webhook_setup import WebhookSetupScreen, listener_info
 from tmtui.ui.widgets.event_log import EventLog
 from tmtui.ui.widgets.log_panel import LogPanel
+from tmtui.ui.widgets.orders_banner import OrdersBanner
 from tmtui.ui.widgets.panel_heights import plan_heights
 from tmtui.ui.widgets.pnl_charts import PnlCharts
 from tmtui.ui.widgets.positions_table import PositionKey, PositionsTable
@@ -71,6 +72,7 @@ class DashboardScreen(TradingActions):
         Binding("b", "buy", "Buy", id="buy"),
         Binding("s", "sell", "Sell", id="sell"),
         Binding("w", "webhook_setup", "Webhook", id="webhook_setup"),
+        Binding("o", "show_orders", "Orders", id="show_orders"),
         Binding("slash", "filter_log", "Filter log", id="filter_log"),
         Binding("j,down", "cursor_down", "Cursor down", show=False, id="cursor_down"),
         Binding("k,up", "cursor_up", "Cursor up", show=False, id="cursor_up"),
@@ -97,6 +99,7 @@ class DashboardScreen(TradingActions):
         ui, session = self.config.ui, self.config.session
         if not self.config.listener.secret:
             yield SecretBanner(id="no-secret")
+        yield OrdersBanner(id="orders-banner")
         yield TotalsBar(id="totals")
         yield RiskPanel(
             TradingCalendar(session.timezone, session.day_start, session.roll_weekends), id="risk"
@@ -167,6 +170,7 @@ class DashboardScreen(TradingActions):
                 table.show(snapshot)
                 self.query_one(PnlCharts).show(snapshot, table.selected_key)
                 self.query_one(StatusLine).show(snapshot)
+                self.query_one(OrdersBanner).show(self.engine.orders_needing_trader())
                 self._plan_heights(len(snapshot.positions))
             self.call_after_refresh(self._replan)  # the header or risk panel may have resized
         except Exception as exc:
@@ -239,6 +243,7 @@ class DashboardScreen(TradingActions):
             w.outer_size.height if w.display else 0
             for w in (
                 *self.query(SecretBanner),
+                self.query_one(OrdersBanner),
                 self.query_one(TotalsBar),
                 self.query_one(RiskPanel),
                 self.query_one(StatusLine),

@@ -35,6 +35,7 @@ class OrderSource(Protocol):
 
     def symbol_mark(self, ticker: str, sign: int) -> SymbolMark: ...
     def position_view(self, key: PositionKey) -> PositionView | None: ...
+    def destination(self, strategy: str) -> str: ...
 
 
 def position_text(view: PositionView | None) -> str:
@@ -66,6 +67,7 @@ class OrderScreen(ModalScreen[ManualOrder | None]):
     OrderScreen #price { width: 16; }
     OrderScreen #mark { width: 1fr; padding: 0 1; }
     OrderScreen #summary { margin: 1 0 0 0; }
+    OrderScreen #destination { color: $accent; }
     OrderScreen #order-warning { color: $warning; height: auto; }
     OrderScreen #order-error { color: $error; height: auto; }
     OrderScreen #order-keys { color: $text-muted; margin: 1 0 0 0; }
@@ -110,6 +112,7 @@ class OrderScreen(ModalScreen[ManualOrder | None]):
                 yield Input(placeholder="type price", id="price")
                 yield Static(id="mark")
             yield Static(id="summary")
+            yield Static(id="destination")
             yield Static(id="order-warning")
             yield Static(id="order-error")
             yield Static(
@@ -151,6 +154,7 @@ class OrderScreen(ModalScreen[ManualOrder | None]):
         self.query_one("#mark", Static).update(label)
         self.query_one("#order-warning", Static).update(Text(warning))
         self.query_one("#summary", Static).update(self._summary())
+        self.query_one("#destination", Static).update(self._destination())
 
     def _touched(self) -> bool:
         return self._value("price") != self.prefill
@@ -172,6 +176,13 @@ class OrderScreen(ModalScreen[ManualOrder | None]):
             f"{order.strategy} goes from {position_text(view)} to {side}.",
             style="bold",
         )
+
+    def _destination(self) -> Text:
+        """Where the order goes: `→ TradersPost (tp)` or `books only (paper)`."""
+        strategy = self._value("strategy")
+        if not strategy:
+            return Text("")
+        return Text(f"order: {self.source.destination(strategy)}", style="bold")
 
     def _order(self) -> ManualOrder:
         """The order the fields describe; raises TmtuiError naming the first bad field."""

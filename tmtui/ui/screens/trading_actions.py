@@ -16,12 +16,23 @@ from textual.screen import Screen
 from tmtui.core.alerts.manual_orders import ManualOrder
 from tmtui.core.engine_api import EngineApi
 from tmtui.core.models import Action
+from tmtui.core.views import PositionView
 from tmtui.settings.config import Config
 from tmtui.ui.screens.confirm import ClosePrices, CloseRequest, ConfirmScreen
 from tmtui.ui.screens.order_form import OrderScreen
+from tmtui.ui.screens.orders_view import OrdersScreen
 
 PositionKey = tuple[str, str]
 ActionRunner = Callable[[Coroutine[Any, Any, Any], str], None]
+
+
+def destinations(engine: EngineApi, views: tuple[PositionView, ...]) -> tuple[str, ...]:
+    """Where a flatten's closes go: one line when every strategy's go the same way, else one
+    per strategy (`ORB: → TradersPost (tp)`, `Paper: books only (paper)`)."""
+    where = {p.strategy: engine.destination(p.strategy) for p in views}
+    if len(set(where.values())) == 1:
+        return (f"flatten: {next(iter(where.values()))}",)
+    return tuple(f"{strategy}: {text}" for strategy, text in sorted(where.items()))
 
 
 class TradingActions(Screen[None]):
@@ -45,7 +56,8 @@ class TradingActions(Screen[None]):
         if view is None:
             self.notify(f"{key[1]} ({key[0]}) is no longer open.", severity="warning", markup=False)
             return
-        request = CloseRequest(f"Close {view.symbol} ({view.strategy})", (view,))
+        where = (f"close: {engine.destination(view.strategy)}",)
+        request = CloseRequest(f"Close {view.symbol} ({view.strategy})", (view,), where)
         self.app.push_screen(ConfirmScreen(request, engine), partial(self._close_confirmed, key))
 
     def _close_confirmed(self, key: PositionKey, prices: ClosePrices | None) -> None:
@@ -74,7 +86,7 @@ class TradingActions(Screen[None]):
             return
         title = "Flatten everything" if strategy is None else f"Flatten strategy {strategy}"
         self.app.push_screen(
-            ConfirmScreen(CloseRequest(title, views), engine),
+            ConfirmScreen(CloseRequest(title, views, destinations(engine, views)), engine),
             partial(self._flatten_confirmed, strategy),
         )
 
@@ -95,6 +107,13 @@ class TradingActions(Screen[None]):
             )
         else:
             self.notify(f"Closed {len(done)} position(s).")
+
+    def action_show_orders(self) -> None:
+        """`o`: the orders sent to bridges; resend or dismiss one that needs the trader."""
+        if self.engine is None:
+            self.notify("Not started yet.", severity="warning")
+            return
+        self.app.push_screen(OrdersScreen(self.engine, self.config.session.timezone))
 
     def action_buy(self) -> None:
         self._ask_order(Action.BUY)

@@ -44,6 +44,7 @@ KIND_STYLES: dict[EventKind, str] = {
     EventKind.RISK_EXIT: DRIFT,
     EventKind.RISK_LOCK: f"bold white on {LOSS}",
     EventKind.RISK: DRIFT,
+    EventKind.ORDER: FEED,
     EventKind.STRATEGY: "bold",
     EventKind.FEED: FEED,
     EventKind.LISTENER: FEED,
@@ -71,6 +72,8 @@ def closed_pnl(event: Event) -> Decimal | None:
 
 def message_style(event: Event) -> str:
     """Green for a winning close, red for a losing one; the kind's color otherwise."""
+    if event.kind is EventKind.ORDER and event.data.get("loud"):
+        return f"bold white on {LOSS}"
     pnl = closed_pnl(event)
     if pnl is not None and pnl:
         return f"bold {GAIN}" if pnl > 0 else f"bold {LOSS}"

@@ -71,9 +71,7 @@ def _cell(key: str, p: PositionView, ctx: RowContext, tick: Decimal | None) -> C
             name = ctx.names.get(p.strategy, p.strategy)
             return (name, "") if ctx.enabled(p.strategy) else (f"{name}{OFF_SUFFIX}", WARN)
         case "symbol":
-            if p.drift is not None:  # the strategy's last alert meant another size
-                return f"{p.symbol} ≠{p.drift.reported}", DRIFT_STYLE
-            return p.symbol, "bold"
+            return _symbol(p)
         case "side":
             return p.side, SIDE_STYLES.get(p.side, "")
         case "qty":
@@ -94,3 +92,16 @@ def _cell(key: str, p: PositionView, ctx: RowContext, tick: Decimal | None) -> C
         case "stale":
             return feed_cell(p)
     raise KeyError(key)
+
+
+def _symbol(p: PositionView) -> Cell:
+    """`NQ`; `NQ ≠2` when its strategy's alert meant another size; `NQ →tp` when its orders
+    go to a bridge, `NQ →tp≠0` when the bridge holds something else than the books."""
+    text, style = p.symbol, "bold"
+    if p.drift is not None:  # the strategy's last alert meant another size
+        text, style = f"{p.symbol} ≠{p.drift.reported}", DRIFT_STYLE
+    if p.bridge is not None:
+        text += f" →{p.bridge.route}"
+        if p.bridge_drift:
+            text, style = f"{text}≠{p.bridge.held}", DRIFT_STYLE
+    return text, style
