@@ -48,7 +48,13 @@ DEFAULT_KEYS: dict[str, dict[str, str]] = {
     "the quit dialog": {"confirm_quit": "y", "cancel_quit": "n,escape"},
     "the order form": {"cancel_order": "escape"},
     "the help": {"close_help": "escape,question_mark,q"},
-    "the strategy list": {"close_strategies": "escape,E"},
+    "the strategy list": {
+        "close_strategies": "escape,E",
+        "toggle_strategy": "e",
+        "cursor_down": "j,down",
+        "cursor_up": "k,up",
+    },
+    "the switch question": {"confirm_switch": "y", "cancel_switch": "n,escape"},
     "the webhook set-up": {
         "setup_reveal": "s",
         "setup_copy_secret": "c",
@@ -58,7 +64,12 @@ DEFAULT_KEYS: dict[str, dict[str, str]] = {
         "setup_close": "escape",
     },
     TRADES: {**EVERY_SCREEN, "trade_filter": "f", "clear_trade_filter": "x"},
-    STRATEGIES: {**EVERY_SCREEN, "toggle_strategy": "e"},
+    STRATEGIES: {
+        **EVERY_SCREEN,
+        "toggle_strategy": "e",
+        "cursor_down": "j,down",
+        "cursor_up": "k,up",
+    },
     CALENDAR: {
         **EVERY_SCREEN,
         "calendar_month_back": "left,left_square_bracket",

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from tmtui.core.alerts.alert_setup import TEST_STRATEGY, TEST_TICKER
 from tmtui.core.alerts.manual_orders import ManualOrder, ManualPrice
+from tmtui.core.alerts.strategy_switch import switch_message
 from tmtui.core.book.account import DayAccount
 from tmtui.core.book.book import Book, PositionKey
 from tmtui.core.book.changes import ChangeLog
@@ -84,8 +85,7 @@ class EngineViews:
     async def set_strategy_enabled(self, strategy: str, enabled: bool) -> None:
         self.state.switches[strategy] = enabled
         await self.ledger.set_strategy_enabled(strategy, enabled, self.clock())
-        word = "enabled" if enabled else "disabled: its alerts will be ignored"
-        self.say(EventKind.STRATEGY, f"strategy {strategy} {word}")
+        self.say(EventKind.STRATEGY, switch_message(strategy, enabled))
 
     def health(self) -> dict[str, Any]:
         """For `/health`: a `problem` makes it answer 503 (alerts cannot be recorded)."""
