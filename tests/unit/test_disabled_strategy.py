@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal as D
 
 from helpers import alert
 
@@ -72,3 +73,29 @@ def test_the_rule_and_its_message() -> None:
         "exits and closes of its open position still apply"
     )
     assert asks_first(True, 1) and not asks_first(True, 0) and not asks_first(False, 1)
+
+
+def test_a_manual_entry_while_locked_out_is_refused_and_an_exit_passes() -> None:
+    import pytest
+
+    from tmtui.core.alerts.entry_rules import EntryVerdict, exits_only, opens
+    from tmtui.core.alerts.intake import decide_order
+    from tmtui.core.alerts.manual_orders import ManualOrder, ManualPrice, PriceSource
+    from tmtui.core.models import Action, UnusableSignal
+    from tmtui.core.risk.rule_hits import RuleHit
+
+    def locked(strategy: str, root: str, before: int, wanted: int) -> EntryVerdict:
+        if not opens(before, wanted):
+            return EntryVerdict(before, wanted, wanted)
+        hit = RuleHit("daily_loss_limit", "locked out by daily_loss_limit", {})
+        return EntryVerdict(before, wanted, exits_only(before, wanted), (hit,))
+
+    book = long_orb(1)
+    rules_ = IntakeRules(10, {}, TradingCalendar().day_of, locked)
+    price = ManualPrice(D("25600"), PriceSource.TYPED)
+    buy = ManualOrder("ORB", "NQ1!", Action.BUY, 1, price)
+    with pytest.raises(UnusableSignal, match="refused: locked out by daily_loss_limit"):
+        decide_order(buy, book, rules_, NOW)
+    sell = ManualOrder("ORB", "NQ1!", Action.SELL, 1, price)
+    decision = decide_order(sell, book, rules_, NOW)
+    assert decision.plan is not None and decision.plan.after == 0

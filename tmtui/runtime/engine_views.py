@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from tmtui.core.alerts.alert_setup import TEST_STRATEGY, TEST_TICKER
 from tmtui.core.alerts.manual_orders import ManualOrder, ManualPrice
+from tmtui.core.alerts.order_checks import order_refusal
 from tmtui.core.alerts.strategy_switch import switch_message
 from tmtui.core.book.account import DayAccount
 from tmtui.core.book.book import Book, PositionKey
@@ -148,6 +149,14 @@ class EngineViews:
     def symbol_mark(self, ticker: str, sign: int) -> SymbolMark:
         """The mark an order in `ticker` would be prefilled with; raises UnknownContract."""
         return self.state.symbol_mark(ticker, sign, self.clock())
+
+    def order_refusal(self, strategy: str, ticker: str, change: int) -> str | None:
+        """Why the risk guard would refuse a manual order now (a lockout), None if it passes;
+        raises UnknownContract. The form says it before the trader presses Enter."""
+        root = self.book.contracts.resolve(ticker).root
+        current = self.book.positions.get((strategy, root))
+        before = current.signed_qty if current else 0
+        return order_refusal(self.guard.entry(strategy, root, before, before + change))
 
     def pnl_at(self, key: PositionKey, price: Decimal) -> Decimal | None:
         return self.state.pnl_at(key, price)
