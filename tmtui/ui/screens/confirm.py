@@ -104,9 +104,9 @@ class PriceRow(Horizontal):
         """Where the price in the field comes from: `typed` once the trader typed one (or
         copied from a row of the same symbol), else the mark's source and age."""
         v = self.view
-        if self.is_mounted and self.field.value.strip():
-            if self.touched or v.mark_state is MarkState.NONE:
-                return Text("typed", style="bold cyan")
+        typed = self.touched or v.mark_state is MarkState.NONE
+        if self.is_mounted and self.field.value.strip() and typed:
+            return Text("typed", style="bold cyan")
         return mark_label(v.mark_state, v.mark_age, v.delay_minutes)
 
     def relabel(self) -> None:
