@@ -12,12 +12,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
 from tmtui import __version__
 from tmtui.core.book.changes import ChangeLog
 from tmtui.core.book.series import PnlSeries
+from tmtui.core.downtime import STOPPED, LastRun, downtime_lines
 from tmtui.core.events import Event, EventKind
 from tmtui.core.models import TmtuiError
 from tmtui.core.pipeline import Logged, NotRecorded, Recorded, TookBack
@@ -106,6 +107,7 @@ class Engine(EngineViews):
         self._sample_interval = sample_interval
         self._started = False
         self._stopped = False
+        self._last_run = LastRun(None)
         ledger.on_status(self._ledger_status)
         self._wire()
 
@@ -139,8 +141,19 @@ class Engine(EngineViews):
             self.ledger, state.calendar, today, state.open_pnl(), now
         )
         state.switches.update(await self.ledger.strategy_switches())
+        await self._restore_counters(today)
         await self.sampler.restore()
         await self.guard.restore()
+
+    async def _restore_counters(self, today: date) -> None:
+        """The previous run's end (the downtime line), and today's Rejected / Errors
+        counters from today's log lines: they count the trading day, not the process."""
+        last_up, last_event = await self.ledger.last_run()
+        clean = last_event.time if last_event and last_event.data.get(STOPPED) else None
+        self._last_run = LastRun(last_up, clean)
+        counts = await self.ledger.event_counts(self.state.calendar.bounds(today)[0])
+        self.state.rejected = counts.get(EventKind.ALERT_REJECTED.value, 0)
+        self.state.errors = counts.get(EventKind.ERROR.value, 0)
 
     async def start(self) -> None:
         """Restore, then start the feed, the sampler, the listener and the housekeeping."""
@@ -168,13 +181,23 @@ class Engine(EngineViews):
                 raise
             self.listener = listener
             self.say(EventKind.LISTENER, f"listening on {listener.webhook_url}")
+        self._say_downtime()
         self.spawn(self.tidy(), "housekeeping")
+
+    def _say_downtime(self) -> None:
+        """When the last run stopped and how long no alert could be received."""
+        tz = self.state.calendar.tz
+        lines = downtime_lines(self._last_run, self.clock(), tz)
+        for kind, line in zip((EventKind.INFO, EventKind.LISTENER), lines, strict=False):
+            self.say(kind, line)
 
     async def stop(self) -> None:
         """Stop listener, feed and tasks; flush the last samples. Safe to call twice."""
         if self._stopped:
             return
         self._stopped = True
+        if self._started:  # a clean stop: the next start says when (see core.downtime)
+            self.emit(Event(EventKind.INFO, "tmtui stopped", self.clock(), {STOPPED: True}))
         if self.listener is not None:
             await _quietly(self.listener.stop())
         if self.feed is not None:
@@ -333,6 +356,7 @@ class Engine(EngineViews):
     def _revalue(self, when: datetime) -> None:
         day = self.state.revalue(when)
         if day is not None:
+            self.state.rejected = self.state.errors = 0  # the counters count the trading day
             self.emit(Event(EventKind.INFO, f"new trading day {day.isoformat()}", when))
             self.series.new_day()
             self.spawn(self.tidy(), "housekeeping")
