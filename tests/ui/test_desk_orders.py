@@ -86,7 +86,9 @@ async def test_an_entry_while_locked_out_is_refused_in_the_form(
         form = await order_form(app, pilot)
         await pilot.press(*"ORB", "tab", *"NQ1!", "tab")
         await until(
-            pilot, lambda: "locked out by daily_loss_limit" in text_of(form, "#order-warning"), "warn"
+            pilot,
+            lambda: "locked out by daily_loss_limit" in text_of(form, "#order-warning"),
+            "warn",
         )
         await pilot.press("enter")
         assert "refused: locked out by daily_loss_limit" in text_of(form, "#order-error")

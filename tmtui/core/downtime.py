@@ -39,7 +39,7 @@ def _clock(moment: datetime, other: datetime, tz: tzinfo) -> str:
 
 def span_text(seconds: float) -> str:
     """`34 s`, `12 min 5 s`, `3 h 2 min`."""
-    whole = max(int(round(seconds)), 0)
+    whole = max(round(seconds), 0)
     if whole < 60:
         return f"{whole} s"
     if whole < 3600:

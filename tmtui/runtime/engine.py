@@ -20,7 +20,7 @@ from tmtui.core.book.changes import ChangeLog
 from tmtui.core.book.series import PnlSeries
 from tmtui.core.downtime import STOPPED, LastRun, downtime_lines
 from tmtui.core.events import Event, EventKind
-from tmtui.core.models import TmtuiError
+from tmtui.core.models import AwaitingQuote, TmtuiError
 from tmtui.core.pipeline import Logged, NotRecorded, Recorded, TookBack
 from tmtui.core.risk.risk_rules import RiskExit
 from tmtui.ledger.guard import LedgerStatus
@@ -108,6 +108,8 @@ class Engine(EngineViews):
         self._started = False
         self._stopped = False
         self._last_run = LastRun(None)
+        self._awaited: set[str] = set()
+        """Roots an alert without a price waits for (answered 503): the feed quotes them."""
         ledger.on_status(self._ledger_status)
         self._wire()
 
@@ -301,6 +303,18 @@ class Engine(EngineViews):
     def _not_recorded(self, message: NotRecorded) -> None:
         """Every alert answered 503 gets its own line on the screen and in headless output."""
         alert, exc = message.alert, message.error
+        if isinstance(exc, AwaitingQuote):  # not our failure: ask the feed for its symbol
+            self._awaited.add(exc.root)
+            self._sync_symbols()
+            self.emit(
+                Event(
+                    EventKind.ALERT_REJECTED,
+                    f"alert from {alert.peer} answered 503: {exc}",
+                    self.clock(),
+                    {"peer": alert.peer, "status": 503, "rule": "no_price"},
+                )
+            )
+            return
         self.state.errors += 1
         self.emit(
             Event(
@@ -342,6 +356,9 @@ class Engine(EngineViews):
 
     def _wanted_symbols(self) -> set[str]:
         symbols, errors = self.state.wanted_symbols(self.config.feed.watchlist)
+        contracts = self.book.contracts
+        self._awaited -= set(self.book.last_price)  # quoted now: the resend finds a price
+        symbols |= {contracts[root].tv_symbol for root in self._awaited}
         for error in errors:
             self.say(EventKind.ERROR, error)
         return symbols

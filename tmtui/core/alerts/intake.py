@@ -31,6 +31,7 @@ from tmtui.core.models import (
     Action,
     AlertFields,
     AlertReply,
+    AwaitingQuote,
     IncomingAlert,
     InvalidSignal,
     Outcome,
@@ -106,7 +107,15 @@ def decide_alert(
         )
         screening = screen(signal, book, rules.enabled, rules.entry)
         plan = screening.plan if screening.stop is None else None
-    except (InvalidSignal, UnusableSignal) as exc:
+    except UnusableSignal as exc:
+        if exc.rule == "no_price":  # a real signal: 503, so TradingView sends it again
+            raise AwaitingQuote(
+                f"not recorded: {signal.root} has no quote yet and the alert no price; "
+                f"TradingView resends it in 5 s, when it is priced at the mark",
+                signal.root,
+            ) from exc
+        return _rejected(alert, exc, now)
+    except InvalidSignal as exc:
         return _rejected(alert, exc, now)
     key = (signal.strategy, signal.root)
     current = book.positions.get(key)
