@@ -104,8 +104,9 @@ class PriceRow(Horizontal):
         """Where the price in the field comes from: `typed` once the trader typed one (or
         copied from a row of the same symbol), else the mark's source and age."""
         v = self.view
-        typed = self.touched or v.mark_state is MarkState.NONE
-        if self.is_mounted and self.field.value.strip() and typed:
+        fields = self.query(Input)
+        value = fields.first().value.strip() if fields else ""
+        if value and (value != self.prefill or v.mark_state is MarkState.NONE):
             return Text("typed", style="bold cyan")
         return mark_label(v.mark_state, v.mark_age, v.delay_minutes)
 
