@@ -124,6 +124,7 @@ def test_the_keymap_table_matches_the_bindings() -> None:
     from tmtui.ui.screens.reconcile import ReconcileScreen
     from tmtui.ui.screens.strategies import StrategiesScreen
     from tmtui.ui.screens.strategy_board import StrategyBoardScreen
+    from tmtui.ui.screens.strategy_switch import SwitchScreen
     from tmtui.ui.screens.trades import TradesScreen
     from tmtui.ui.screens.webhook_setup import WebhookSetupScreen
 
@@ -134,6 +135,7 @@ def test_the_keymap_table_matches_the_bindings() -> None:
         "the order form": OrderScreen.BINDINGS,
         "the help": HelpScreen.BINDINGS,
         "the strategy list": StrategiesScreen.BINDINGS,
+        "the switch question": SwitchScreen.BINDINGS,
         "the webhook set-up": WebhookSetupScreen.BINDINGS,
         TRADES: (*TmtuiApp.BINDINGS, *TradesScreen.keymap_bindings()),
         STRATEGIES: (*TmtuiApp.BINDINGS, *StrategyBoardScreen.keymap_bindings()),

@@ -11,7 +11,13 @@ from pathlib import Path
 import pytest
 from helpers import alert, make_config
 
-from tmtui.core.models import InvalidSignal, LedgerUnavailable, Outcome, UnusableSignal
+from tmtui.core.models import (
+    AwaitingQuote,
+    InvalidSignal,
+    LedgerUnavailable,
+    Outcome,
+    UnusableSignal,
+)
 from tmtui.core.views import position_json, report_json
 from tmtui.ledger.migrations import SCHEMA_VERSION
 from tmtui.ledger.store import Ledger
@@ -68,10 +74,10 @@ async def test_rejections_change_nothing(tmp_path: Path) -> None:
         await engine.submit_alert(alert("buy", "NQ1!", 1, "NaN"))
     with pytest.raises(UnusableSignal, match="must be > 0"):
         await engine.submit_alert(alert("buy", "NQ1!", 1, "-5"))
-    with pytest.raises(UnusableSignal, match="without a price"):
+    with pytest.raises(AwaitingQuote, match="no quote yet"):  # 503: TradingView resends
         await engine.submit_alert(alert("buy", "NQ1!", 1, None))
     assert engine.book.positions == {}
-    assert await engine.ledger.count_signals(Outcome.REJECTED) == 6
+    assert await engine.ledger.count_signals(Outcome.REJECTED) == 5
     assert await engine.ledger.fills() == []
     await engine.stop()
 

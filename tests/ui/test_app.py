@@ -35,6 +35,7 @@ from tmtui.ui.screens.confirm import ConfirmScreen
 from tmtui.ui.screens.help import HelpScreen
 from tmtui.ui.screens.quit_confirm import QuitScreen
 from tmtui.ui.screens.strategies import StrategiesScreen
+from tmtui.ui.screens.strategy_switch import SwitchScreen
 from tmtui.ui.widgets.pnl_charts import SignedChart
 
 pytestmark = pytest.mark.timeout(30)
@@ -177,9 +178,16 @@ async def test_disabling_a_strategy_ignores_its_next_alert(engine: Engine) -> No
     async with app.run_test(size=SIZE) as pilot:
         await started(pilot)
         await open_two(app, pilot, engine)
-        await pilot.press("e")  # cursor on ORB|NQ
+        await pilot.press("e")  # cursor on ORB|NQ, which holds NQ long 1: asks first
+        await until(pilot, lambda: isinstance(app.screen, SwitchScreen), "the question")
+        assert engine.strategy_enabled("ORB")
+        await pilot.press("y")
         await until(pilot, lambda: not engine.strategy_enabled("ORB"), "ORB to be disabled")
-        await until(pilot, lambda: "strategy ORB disabled" in log_text(app), "the log line")
+        await until(
+            pilot,
+            lambda: "strategy ORB disabled: new entries are ignored;" in log_text(app),
+            "the log line",
+        )
         await until(pilot, lambda: cell(app, "ORB|NQ", "strategy") == "ORB (off)", "the mark")
         reply = await send_alert(engine, "buy", "NQ1!", 1, "25601", "ORB")
         assert reply["outcome"] == "ignored"
@@ -191,8 +199,10 @@ async def test_disabling_a_strategy_ignores_its_next_alert(engine: Engine) -> No
         assert cell(app, "ORB|NQ", "qty") == "1"
         assert engine.book.positions[("ORB", "NQ")].qty == 1
         assert engine.strategy_enabled("Trend")
-        await pilot.press("e")
-        await until(pilot, lambda: engine.strategy_enabled("ORB"), "ORB to be enabled again")
+        reply = await send_alert(engine, "close", "NQ1!", None, "25605", "ORB")
+        assert reply["outcome"] == "accepted"  # its exit still applies (reduce-only)
+        await until(pilot, lambda: not has_row(app, "ORB|NQ"), "the ORB row to go")
+        assert ("ORB", "NQ") not in engine.book.positions
 
 
 async def test_cursor_keeps_its_row_across_refreshes_and_new_rows(engine: Engine) -> None:
@@ -351,6 +361,8 @@ async def test_strategy_picker_reenables_a_strategy_with_no_position(engine: Eng
         await send_alert(engine, "buy", "NQ1!", 1, "25600", "ORB")
         await until(pilot, lambda: has_row(app, "ORB|NQ"), "the row")
         await pilot.press("e")
+        await until(pilot, lambda: isinstance(app.screen, SwitchScreen), "the question")
+        await pilot.press("y")
         await until(pilot, lambda: not engine.strategy_enabled("ORB"), "ORB to be disabled")
         await priced(app, pilot, "ORB|NQ")
         await pilot.press("c")

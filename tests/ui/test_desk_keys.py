@@ -210,8 +210,8 @@ async def test_b_opens_and_applies_a_manual_position(tmp_path: Path) -> None:
         await pilot.press("b")
         form = await order_form(app, pilot)
         assert form.query_one("#strategy", Input).value == "manual"
-        assert app.focused is form.query_one("#symbol", Input)
-        await pilot.press(*"NQ1!", "tab", "2", "tab")
+        assert app.focused is form.query_one("#strategy", Input)  # no row: starts here
+        await pilot.press("tab", *"NQ1!", "tab", "2", "tab")
         assert app.focused is form.query_one("#price", Input)
         assert form.query_one("#price", Input).value == ""  # no quote: nothing to prefill
         await pilot.press(*"25600.25")
@@ -238,7 +238,7 @@ async def test_s_sells_the_selected_row_at_its_mark(tmp_path: Path) -> None:
         assert form.query_one("#strategy", Input).value == "Trend"
         assert form.query_one("#symbol", Input).value == "ES"
         assert form.query_one("#price", Input).value == "6805.25"
-        assert "mark live (" in text_of(form, "#mark")
+        assert "mark 6805.25 live (" in text_of(form, "#mark")
         assert app.focused is form.query_one("#qty", Input)
         await pilot.press("enter")
         await until(pilot, lambda: cell(app, "Trend|ES", "qty") == "2", "the reduced row")

@@ -22,7 +22,14 @@ from tmtui.core.book.book import Book
 from tmtui.core.book.book_state import position_state
 from tmtui.core.contracts import ContractBook
 from tmtui.core.events import EventKind
-from tmtui.core.models import Action, InvalidSignal, Outcome, UnusableSignal
+from tmtui.core.models import (
+    Action,
+    AwaitingQuote,
+    InvalidSignal,
+    LedgerUnavailable,
+    Outcome,
+    UnusableSignal,
+)
 from tmtui.core.trading_day import TradingCalendar
 
 NOW = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)
@@ -96,7 +103,6 @@ def test_disabled_strategy_and_nothing_to_close_are_ignored() -> None:
         (("buy", "NQ1!", "1.5", "100"), InvalidSignal, "whole number"),
         (("buy", "ZZZ1!", 1, "100"), UnusableSignal, "contracts.ZZZ"),
         (("buy", "NQ1!", 11, "100"), UnusableSignal, "1..10"),
-        (("buy", "NQ1!", 1, None), UnusableSignal, "without a price"),
     ],
 )
 def test_rejections_carry_the_error_to_raise(
@@ -108,6 +114,12 @@ def test_rejections_carry_the_error_to_raise(
     assert decision.write.record.outcome is Outcome.REJECTED
     assert decision.write.record.reason == str(decision.error)
     assert decision.plan is None and decision.write.fills == ()
+
+
+def test_an_alert_without_a_price_before_any_quote_is_answered_503() -> None:
+    with pytest.raises(AwaitingQuote, match="NQ has no quote yet") as caught:
+        decide_alert(alert("buy", "NQ1!", 1, None), empty(), rules(), None, NOW)
+    assert isinstance(caught.value, LedgerUnavailable) and caught.value.root == "NQ"
 
 
 def test_manual_close_at_the_confirmed_price_with_its_source() -> None:

@@ -52,7 +52,13 @@ DEFAULT_KEYS: dict[str, dict[str, str]] = {
     "the order form": {"cancel_order": "escape"},
     "the help": {"close_help": "escape,question_mark,q"},
     "the orders view": {"resend_order": "r", "dismiss_order": "d", "close_orders": "escape,o"},
-    "the strategy list": {"close_strategies": "escape,E"},
+    "the strategy list": {
+        "close_strategies": "escape,E",
+        "toggle_strategy": "e",
+        "cursor_down": "j,down",
+        "cursor_up": "k,up",
+    },
+    "the switch question": {"confirm_switch": "y", "cancel_switch": "n,escape"},
     "the webhook set-up": {
         "setup_reveal": "s",
         "setup_copy_secret": "c",
@@ -62,7 +68,12 @@ DEFAULT_KEYS: dict[str, dict[str, str]] = {
         "setup_close": "escape",
     },
     TRADES: {**EVERY_SCREEN, "trade_filter": "f", "clear_trade_filter": "x"},
-    STRATEGIES: {**EVERY_SCREEN, "toggle_strategy": "e"},
+    STRATEGIES: {
+        **EVERY_SCREEN,
+        "toggle_strategy": "e",
+        "cursor_down": "j,down",
+        "cursor_up": "k,up",
+    },
     CALENDAR: {
         **EVERY_SCREEN,
         "calendar_month_back": "left,left_square_bracket",

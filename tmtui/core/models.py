@@ -123,6 +123,16 @@ class LedgerUnavailable(TmtuiError):
     """The signal could not be recorded durably (HTTP 503: TradingView resends)."""
 
 
+class AwaitingQuote(LedgerUnavailable):
+    """An alert without a price for a symbol with no quote yet: not recorded, answered 503
+    so TradingView resends it (after 5 s, up to 3 times) while the feed is asked for the
+    symbol; the resend is priced at the mark then. A 4xx would lose the signal for good."""
+
+    def __init__(self, message: str, root: str) -> None:
+        super().__init__(message)
+        self.root = root
+
+
 @dataclass(frozen=True, slots=True)
 class AlertFields:
     """What a webhook body said, aliases folded, values still as sent (strings or numbers).

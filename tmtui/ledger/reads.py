@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -34,6 +34,7 @@ from tmtui.ledger.rows import (
     LIVE,
     StoredBook,
     account_from_row,
+    iso,
     parse_time,
     position_sample,
     rollup_from_row,
@@ -133,6 +134,27 @@ class LedgerReads:
             )
             for r in rows
         ]
+
+    async def last_run(self) -> tuple[datetime | None, Event | None]:
+        """The previous run's last sign of life (its newest event or sample) and its last
+        event (a clean stop writes one), for the downtime line at start."""
+        rows = await self._dicts(
+            "SELECT MAX(ts) AS ts FROM (SELECT MAX(ts) AS ts FROM account_samples"
+            " UNION ALL SELECT MAX(ts) FROM position_samples)",
+            (),
+        )
+        ts = rows[0]["ts"] if rows else None
+        last = await self.events(1)
+        event = last[0] if last else None
+        times = [t for t in (event.time if event else None, _from_ts(ts)) if t is not None]
+        return (max(times) if times else None), event
+
+    async def event_counts(self, since: datetime) -> dict[str, int]:
+        """How many log lines of each kind since a moment (today's Rejected / Errors)."""
+        rows = await self._dicts(
+            "SELECT kind, COUNT(*) AS n FROM events WHERE time >= ? GROUP BY kind", (iso(since),)
+        )
+        return {r["kind"]: int(r["n"]) for r in rows}
 
     async def latest_position_sample(self, strategy: str, root: str) -> PositionSample | None:
         """The newest sample of one (strategy, root): one primary-key lookup, at any age."""
@@ -253,3 +275,7 @@ class LedgerReads:
             names = [d[0] for d in cur.description]
             rows = await cur.fetchall()
         return [dict(zip(names, row, strict=True)) for row in rows]
+
+
+def _from_ts(ts: int | None) -> datetime | None:
+    return None if ts is None else datetime.fromtimestamp(int(ts), UTC)

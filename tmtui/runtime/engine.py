@@ -12,14 +12,15 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
 from tmtui import __version__
 from tmtui.core.book.changes import ChangeLog
 from tmtui.core.book.series import PnlSeries
+from tmtui.core.downtime import STOPPED, LastRun, downtime_lines
 from tmtui.core.events import REPEATS_EVENT, Event, EventKind
-from tmtui.core.models import TmtuiError
+from tmtui.core.models import AwaitingQuote, TmtuiError
 from tmtui.core.pipeline import Logged, NotRecorded, Recorded, TookBack
 from tmtui.core.risk.risk_rules import RiskExit
 from tmtui.ledger.guard import LedgerStatus
@@ -110,6 +111,9 @@ class Engine(EngineViews, EngineOrders):
         self._sample_interval = sample_interval
         self._started = False
         self._stopped = False
+        self._last_run = LastRun(None)
+        self._awaited: set[str] = set()
+        """Roots an alert without a price waits for (answered 503): the feed quotes them."""
         ledger.on_status(self._ledger_status)
         self._wire()
 
@@ -144,9 +148,20 @@ class Engine(EngineViews, EngineOrders):
             self.ledger, state.calendar, today, state.open_pnl(), now
         )
         state.switches.update(await self.ledger.strategy_switches())
+        await self._restore_counters(today)
         await self.sampler.restore()
         await self.guard.restore()
         await self._start_orders()
+
+    async def _restore_counters(self, today: date) -> None:
+        """The previous run's end (the downtime line), and today's Rejected / Errors
+        counters from today's log lines: they count the trading day, not the process."""
+        last_up, last_event = await self.ledger.last_run()
+        clean = last_event.time if last_event and last_event.data.get(STOPPED) else None
+        self._last_run = LastRun(last_up, clean)
+        counts = await self.ledger.event_counts(self.state.calendar.bounds(today)[0])
+        self.state.rejected = counts.get(EventKind.ALERT_REJECTED.value, 0)
+        self.state.errors = counts.get(EventKind.ERROR.value, 0)
 
     async def start(self) -> None:
         """Restore, then start the feed, the sampler, the listener and the housekeeping."""
@@ -174,13 +189,23 @@ class Engine(EngineViews, EngineOrders):
                 raise
             self.listener = listener
             self.say(EventKind.LISTENER, f"listening on {listener.webhook_url}")
+        self._say_downtime()
         self.spawn(self.tidy(), "housekeeping")
+
+    def _say_downtime(self) -> None:
+        """When the last run stopped and how long no alert could be received."""
+        tz = self.state.calendar.tz
+        lines = downtime_lines(self._last_run, self.clock(), tz)
+        for kind, line in zip((EventKind.INFO, EventKind.LISTENER), lines, strict=False):
+            self.say(kind, line)
 
     async def stop(self) -> None:
         """Stop listener, feed and tasks; flush the last samples. Safe to call twice."""
         if self._stopped:
             return
         self._stopped = True
+        if self._started:  # a clean stop: the next start says when (see core.downtime)
+            self.emit(Event(EventKind.INFO, "tmtui stopped", self.clock(), {STOPPED: True}))
         if self.listener is not None:
             await _quietly(self.listener.stop())
         if self.feed is not None:
@@ -285,6 +310,18 @@ class Engine(EngineViews, EngineOrders):
     def _not_recorded(self, message: NotRecorded) -> None:
         """Every alert answered 503 gets its own line on the screen and in headless output."""
         alert, exc = message.alert, message.error
+        if isinstance(exc, AwaitingQuote):  # not our failure: ask the feed for its symbol
+            self._awaited.add(exc.root)
+            self._sync_symbols()
+            self.emit(
+                Event(
+                    EventKind.ALERT_REJECTED,
+                    f"alert from {alert.peer} answered 503: {exc}",
+                    self.clock(),
+                    {"peer": alert.peer, "status": 503, "rule": "no_price"},
+                )
+            )
+            return
         self.state.errors += 1
         self.emit(
             Event(
@@ -326,6 +363,9 @@ class Engine(EngineViews, EngineOrders):
 
     def _wanted_symbols(self) -> set[str]:
         symbols, errors = self.state.wanted_symbols(self.config.feed.watchlist)
+        contracts = self.book.contracts
+        self._awaited -= set(self.book.last_price)  # quoted now: the resend finds a price
+        symbols |= {contracts[root].tv_symbol for root in self._awaited}
         for error in errors:
             self.say(EventKind.ERROR, error)
         return symbols
@@ -340,6 +380,7 @@ class Engine(EngineViews, EngineOrders):
     def _revalue(self, when: datetime) -> None:
         day = self.state.revalue(when)
         if day is not None:
+            self.state.rejected = self.state.errors = 0  # the counters count the trading day
             self.emit(Event(EventKind.INFO, f"new trading day {day.isoformat()}", when))
             self.series.new_day()
             self.spawn(self.tidy(), "housekeeping")

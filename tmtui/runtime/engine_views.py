@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from tmtui.core.alerts.alert_setup import TEST_STRATEGY, TEST_TICKER
 from tmtui.core.alerts.manual_orders import ManualOrder, ManualPrice
+from tmtui.core.alerts.order_checks import order_refusal
+from tmtui.core.alerts.strategy_switch import switch_message
 from tmtui.core.book.account import DayAccount
 from tmtui.core.book.book import Book, PositionKey
 from tmtui.core.book.changes import ChangeLog
@@ -85,8 +87,7 @@ class EngineViews:
     async def set_strategy_enabled(self, strategy: str, enabled: bool) -> None:
         self.state.switches[strategy] = enabled
         await self.ledger.set_strategy_enabled(strategy, enabled, self.clock())
-        word = "enabled" if enabled else "disabled: its alerts will be ignored"
-        self.say(EventKind.STRATEGY, f"strategy {strategy} {word}")
+        self.say(EventKind.STRATEGY, switch_message(strategy, enabled))
 
     def health(self) -> dict[str, Any]:
         """For `/health`: a `problem` makes it answer 503 (alerts cannot be recorded)."""
@@ -153,6 +154,14 @@ class EngineViews:
     def symbol_mark(self, ticker: str, sign: int) -> SymbolMark:
         """The mark an order in `ticker` would be prefilled with; raises UnknownContract."""
         return self.state.symbol_mark(ticker, sign, self.clock())
+
+    def order_refusal(self, strategy: str, ticker: str, change: int) -> str | None:
+        """Why the risk guard would refuse a manual order now (a lockout), None if it passes;
+        raises UnknownContract. The form says it before the trader presses Enter."""
+        root = self.book.contracts.resolve(ticker).root
+        current = self.book.positions.get((strategy, root))
+        before = current.signed_qty if current else 0
+        return order_refusal(self.guard.entry(strategy, root, before, before + change))
 
     def pnl_at(self, key: PositionKey, price: Decimal) -> Decimal | None:
         return self.state.pnl_at(key, price)

@@ -14,6 +14,7 @@ from typing import Any
 from tmtui.core.book.book import PositionKey
 from tmtui.core.book.series import PnlSeries
 from tmtui.core.book.trading_state import TradingState
+from tmtui.core.downtime import HEARTBEAT_S
 from tmtui.core.events import Event
 from tmtui.core.history.samples import PositionSample, account_sample, position_sample
 from tmtui.core.pipeline import Recorded
@@ -30,6 +31,9 @@ class Sampler:
         self._moved: set[PositionKey] = set()
         self._pending: list[Event] = []
         self._account_written: tuple[object, ...] | None = None
+        self._written_at = 0
+        """When the account row was last written: at least every HEARTBEAT_S, changed or
+        not, so the ledger knows when tmtui was last running (the downtime line)."""
 
     def moved(self, keys: Iterable[PositionKey]) -> None:
         """These positions were marked or changed: sample them at the next tick."""
@@ -84,8 +88,10 @@ class Sampler:
             row.min_mtm,
             row.max_drawdown,
         )
-        changed = figures != self._account_written
+        changed = figures != self._account_written or ts - self._written_at >= HEARTBEAT_S
         self._account_written = figures
+        if changed:
+            self._written_at = ts
         events, self._pending = self._pending, []
         await self.ledger.write_samples(
             samples,

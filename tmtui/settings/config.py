@@ -106,6 +106,8 @@ class UIConfig:
     refresh: float = 1.0
     max_log_lines: int = 2000
     sparkline_points: int = 120
+    order_price_band: Decimal = Decimal("0.2")
+    """Percent of the mark: a manual order or close farther from it is asked again."""
 
 
 @dataclass(frozen=True)
@@ -357,6 +359,7 @@ def _check_values(config: Config, where: str) -> None:
         (ui.refresh > 0, "ui.refresh must be > 0"),
         (ui.max_log_lines > 0, "ui.max_log_lines must be > 0"),
         (ui.sparkline_points > 1, "ui.sparkline_points must be > 1"),
+        (ui.order_price_band >= 0, "ui.order_price_band must be >= 0"),
         (ledger.backups_kept >= 0, "ledger.backups_kept must be >= 0 (0 = no daily backups)"),
         (
             0 < ledger.write_budget <= MAX_WRITE_BUDGET_S,

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from tmtui.core.alerts.entry_rules import EntryVerdict
+from tmtui.core.alerts.strategy_switch import disabled_allows, disabled_hit
 from tmtui.core.book.book import Book, Plan
 from tmtui.core.models import Action, Intent, Signal
 from tmtui.core.risk.rule_hits import RuleHit
@@ -46,10 +47,25 @@ Rule = Callable[[Screening], RuleHit | None]
 
 
 def strategy_switch(s: Screening) -> RuleHit | None:
+    """A disabled strategy is reduce-only: an exit or close of its open position applies,
+    anything that would open contracts is ignored (see `strategy_switch`)."""
     strategy = s.signal.strategy
     if s.enabled(strategy):
         return None
-    return RuleHit("strategy_switch", f"strategy {strategy!r} is disabled", {"strategy": strategy})
+    current = s.book.positions.get((strategy, s.signal.root))
+    before = current.signed_qty if current else 0
+    if before == 0:  # nothing to exit: no plan needed (and no price asked for)
+        return disabled_hit(strategy, 0, 0)
+    plan = s.plan
+    allowed = disabled_allows(plan.before, plan.after)
+    if allowed == plan.after:
+        return None
+    hit = disabled_hit(strategy, plan.before, plan.after)
+    if allowed == plan.before:
+        return hit
+    s._plan = s.book.plan(trimmed(s.signal, plan.before, allowed))
+    s.trims.append(hit)
+    return None
 
 
 def position_rules(s: Screening) -> RuleHit | None:
@@ -88,8 +104,8 @@ ALERT_RULES: tuple[tuple[str, Rule], ...] = (
     ("nothing_to_close", nothing_to_close),
     ("risk_entry", risk_entry),
 )
-"""In order: a disabled strategy, an order the position cannot take (`position_rules`), a
-close with nothing open, then the risk entry rules."""
+"""In order: a disabled strategy (reduce-only), an order the position cannot take
+(`position_rules`), a close with nothing open, then the risk entry rules."""
 
 
 def screen(

@@ -19,6 +19,7 @@ from typing import Any
 from tmtui.core.alerts.alert_parsing import validate_strategy_name
 from tmtui.core.alerts.alert_rules import EntryCheck, screen
 from tmtui.core.alerts.manual_orders import ManualOrder, ManualPrice, PriceSource, manual_raw
+from tmtui.core.alerts.order_checks import order_refusal
 from tmtui.core.alerts.price_band import DEFAULT_PRICE_BAND, check_price_band
 from tmtui.core.alerts.signal_rules import build_signal, signal_text, validate_price
 from tmtui.core.book.book import Book, Plan, PositionKey
@@ -31,6 +32,7 @@ from tmtui.core.models import (
     Action,
     AlertFields,
     AlertReply,
+    AwaitingQuote,
     IncomingAlert,
     InvalidSignal,
     Outcome,
@@ -117,7 +119,15 @@ def decide_alert(
         check_price_band(signal, book, rules.price_band)
         screening = screen(signal, book, rules.enabled, rules.entry)
         plan = screening.plan if screening.stop is None else None
-    except (InvalidSignal, UnusableSignal) as exc:
+    except UnusableSignal as exc:
+        if exc.rule == "no_price":  # a real signal: 503, so TradingView sends it again
+            raise AwaitingQuote(
+                f"not recorded: {signal.root} has no quote yet and the alert no price; "
+                f"TradingView resends it in 5 s, when it is priced at the mark",
+                signal.root,
+            ) from exc
+        return _rejected(alert, exc, now)
+    except InvalidSignal as exc:
         return _rejected(alert, exc, now)
     key = (signal.strategy, signal.root)
     current = book.positions.get(key)
@@ -166,7 +176,8 @@ def decide_order(order: ManualOrder, book: Book, rules: IntakeRules, now: dateti
     """Buy or sell at a price (to mirror a fill the alerts missed), as a manual signal.
 
     Validated like an alert (contract, qty limit, price) and applied even when the strategy
-    is switched off, since the switch is for alerts, not for the trader. Raises the alert's
+    is switched off, since the switch is for alerts, not for the trader; an entry the risk
+    guard's entry rules forbid (a lockout) is refused, an exit passes. Raises the alert's
     errors, recording nothing: the form shows the reason and keeps what was typed.
     """
     fields = AlertFields(
@@ -177,7 +188,13 @@ def decide_order(order: ManualOrder, book: Book, rules: IntakeRules, now: dateti
         strategy=validate_strategy_name(order.strategy),
     )
     signal = build_signal(fields, book.contracts, rules.max_qty, now, "manual")
-    return _manual(book.plan(signal), order.price, "manual order", rules, now)
+    plan = book.plan(signal)
+    if rules.entry is not None:  # a lockout stops new exposure, whoever asks
+        verdict = rules.entry(signal.strategy, signal.root, plan.before, plan.after)
+        refusal = order_refusal(verdict)
+        if refusal is not None:
+            raise UnusableSignal(refusal, rule=verdict.hits[0].rule if verdict.hits else None)
+    return _manual(plan, order.price, "manual order", rules, now)
 
 
 def _manual(

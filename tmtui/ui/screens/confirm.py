@@ -104,8 +104,18 @@ class PriceRow(Horizontal):
         return self.field.value.strip() != self.prefill
 
     def _label(self) -> Text:
+        """Where the price in the field comes from: `typed` once the trader typed one (or
+        copied from a row of the same symbol), else the mark's source and age."""
         v = self.view
+        fields = self.query(Input)
+        value = fields.first().value.strip() if fields else ""
+        if value and (value != self.prefill or v.mark_state is MarkState.NONE):
+            return Text("typed", style="bold cyan")
         return mark_label(v.mark_state, v.mark_age, v.delay_minutes)
+
+    def relabel(self) -> None:
+        if not self.gone:
+            self.query_one(".source", Static).update(self._label())
 
     def follow(self, view: PositionView | None) -> None:
         """Take a fresh view: the age ticks, an untouched field follows the mark.
@@ -269,6 +279,7 @@ class ConfirmScreen(ModalScreen[ClosePrices | None]):
         for row in self.rows:
             if row.field is event.input:
                 self._show_pnl(row)
+                row.relabel()
                 if event.value != row.set_by_dialog:  # the trader typed it
                     self._copy_to_same_symbol(row)
         self.query_one("#error", Static).update("")

@@ -1,13 +1,16 @@
 """`b` / `s`: buy or sell at a price, to mirror a fill the alerts missed (as Trade Manager does).
 
-Strategy (the selected row's, else `manual`), symbol, qty and a price prefilled with the
-mark and labelled with where it came from. The order is recorded as a manual signal and
-applied to the same books as an alert. Enter places it, Escape cancels; a bad field keeps
-the form open with a one-line reason.
+Strategy (the selected row's, else `manual`, where the cursor starts), symbol, qty and a
+price prefilled with the mark, whose value, age and source are shown beside it. An entry the
+risk guard forbids now (a lockout) is refused in the form, an exit passes; a price farther
+than `[ui] order_price_band` percent from the mark needs a second Enter.
+The order is recorded as a manual signal and applied to the same books as an alert. Enter
+places it, Escape cancels; a bad field keeps the form open with a one-line reason.
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import ClassVar, Protocol
 
 from rich.text import Text
@@ -19,6 +22,7 @@ from textual.widgets import Input, Static
 
 from tmtui.core.alerts.alert_parsing import validate_strategy_name
 from tmtui.core.alerts.manual_orders import ManualOrder, ManualPrice, PriceSource, parse_price
+from tmtui.core.alerts.order_checks import band_question
 from tmtui.core.alerts.signal_rules import to_whole
 from tmtui.core.models import Action, InvalidSignal, TmtuiError
 from tmtui.core.views import MarkState, PositionView, SymbolMark
@@ -36,6 +40,7 @@ class OrderSource(Protocol):
     def symbol_mark(self, ticker: str, sign: int) -> SymbolMark: ...
     def position_view(self, key: PositionKey) -> PositionView | None: ...
     def destination(self, strategy: str) -> str: ...
+    def order_refusal(self, strategy: str, ticker: str, change: int) -> str | None: ...
 
 
 def position_text(view: PositionView | None) -> str:
@@ -85,6 +90,7 @@ class OrderScreen(ModalScreen[ManualOrder | None]):
         max_qty: int,
         strategy: str | None = None,
         symbol: str = "",
+        price_band: Decimal = Decimal(0),
     ) -> None:
         super().__init__()
         self.action = action
@@ -92,7 +98,11 @@ class OrderScreen(ModalScreen[ManualOrder | None]):
         self.max_qty = max_qty
         self.sign = 1 if action is Action.BUY else -1
         self._strategy = strategy or DEFAULT_STRATEGY
+        self._chosen = strategy is not None
         self._symbol = symbol
+        self.price_band = price_band
+        self._band_ok: Decimal | None = None
+        """A price outside the band the trader already confirmed with a second Enter."""
         self.mark: SymbolMark | None = None
         self.prefill = ""
 
@@ -121,7 +131,15 @@ class OrderScreen(ModalScreen[ManualOrder | None]):
 
     def on_mount(self) -> None:
         self._follow_mark()
-        focus = "#symbol" if not self._symbol else "#price" if not self.prefill else "#qty"
+        focus = (
+            "#strategy"
+            if not self._chosen
+            else "#symbol"
+            if not self._symbol
+            else "#price"
+            if not self.prefill
+            else "#qty"
+        )
         self.query_one(focus, Input).focus()
         self.set_interval(MARK_REFRESH_S, self._follow_mark)
 
@@ -148,13 +166,26 @@ class OrderScreen(ModalScreen[ManualOrder | None]):
         warning = ""
         if mark is not None:
             label = Text("mark ", style="dim")
+            if mark.price is not None:
+                label.append(f"{price_text(mark.price)} ", style="bold")
             label.append_text(mark_label(mark.state, mark.age, mark.delay_minutes))
             if not self._touched():
                 warning = mark_warning(mark.state, mark.root, mark.age, mark.delay_minutes)
         self.query_one("#mark", Static).update(label)
+        refusal = self._refusal()
+        if refusal:
+            warning = refusal
         self.query_one("#order-warning", Static).update(Text(warning))
         self.query_one("#summary", Static).update(self._summary())
         self.query_one("#destination", Static).update(self._destination())
+
+    def _refusal(self) -> str | None:
+        """What the risk guard says of the order as typed (a lockout), None if it passes."""
+        try:
+            order = self._order()
+            return self.source.order_refusal(order.strategy, order.ticker, self.sign * order.qty)
+        except TmtuiError:
+            return None
 
     def _touched(self) -> bool:
         return self._value("price") != self.prefill
@@ -214,6 +245,17 @@ class OrderScreen(ModalScreen[ManualOrder | None]):
             order = self._order()
         except TmtuiError as exc:
             self.query_one("#order-error", Static).update(Text(str(exc)))
+            return
+        refusal = self.source.order_refusal(order.strategy, order.ticker, self.sign * order.qty)
+        if refusal is not None:
+            self.query_one("#order-error", Static).update(Text(refusal))
+            return
+        price = order.price.price
+        mark = self.mark.price if self.mark is not None else None
+        question = band_question(price, mark, self.price_band)
+        if question is not None and self._band_ok != price:
+            self._band_ok = price
+            self.query_one("#order-error", Static).update(Text(question))
             return
         self.dismiss(order)
 

@@ -1,4 +1,4 @@
-"""`3`: one row per strategy ever seen, with its switch, position and record; `e` toggles.
+"""`3`: one row per strategy ever seen, with its switch, position and record; j/k, `e` toggles.
 
 Realized figures are net (after commissions) from the read side's day rollups; open P&L is
 the live book's now, a dash when a leg has no mark. Open P&L moves with every quote, so the
@@ -19,6 +19,7 @@ from tmtui.core.history.history_views import StrategySummary
 from tmtui.settings.config import Config
 from tmtui.ui.screens.history_screen import HistoryScreen, TitleLine, history_footer
 from tmtui.ui.screens.history_source import HistorySource
+from tmtui.ui.screens.strategy_switch import ask_to_switch, switched_note
 from tmtui.ui.widgets.figure_style import NO_VALUE, money_text
 from tmtui.ui.widgets.history_cells import percent_text, ratio_text
 
@@ -80,6 +81,8 @@ class StrategyBoardScreen(HistoryScreen):
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("e", "toggle_strategy", "On/off", id="toggle_strategy"),
+        Binding("j,down", "cursor(1)", "Down", show=False, id="cursor_down"),
+        Binding("k,up", "cursor(-1)", "Up", show=False, id="cursor_up"),
     ]
 
     def __init__(self, source: HistorySource, config: Config) -> None:
@@ -94,7 +97,7 @@ class StrategyBoardScreen(HistoryScreen):
         yield table
         yield Static(
             "Net of commissions. Max DD: deepest fall of the strategy's equity at day closes. "
-            "import: history recorded by tmtui import. e switches the strategy on or off.",
+            "import: history recorded by tmtui import. j/k move; e switches on/off.",
             id="strategy-note",
         )
         yield history_footer()
@@ -138,21 +141,29 @@ class StrategyBoardScreen(HistoryScreen):
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         return key
 
+    def action_cursor(self, step: int) -> None:
+        """`j`/`k` as on the dashboard."""
+        table = self.table
+        (table.action_cursor_down if step > 0 else table.action_cursor_up)()
+
     def action_toggle_strategy(self) -> None:
         strategy = self.selected
         if strategy is None:
             self.notify("No strategy selected.", severity="warning")
             return
-        self.run_worker(
-            self._toggle(strategy), name=f"switch strategy {strategy}", exit_on_error=False
-        )
+        summary = self.summaries.get(strategy)
+        legs = [f"{p.symbol} {p.side} {p.qty}" for p in summary.positions] if summary else []
 
-    async def _toggle(self, strategy: str) -> None:
-        enabled = not self.source.strategy_enabled(strategy)
+        def switch(enabled: bool) -> None:
+            self.run_worker(
+                self._toggle(strategy, enabled),
+                name=f"switch strategy {strategy}",
+                exit_on_error=False,
+            )
+
+        ask_to_switch(self, strategy, self.source.strategy_enabled(strategy), legs, switch)
+
+    async def _toggle(self, strategy: str, enabled: bool) -> None:
         await self.source.set_strategy_enabled(strategy, enabled)
-        word = "enabled" if enabled else "disabled: its alerts will be ignored"
-        self.notify(
-            f"Strategy {strategy} {word}.",
-            severity="information" if enabled else "warning",
-            markup=False,
-        )
+        text, severity = switched_note(strategy, enabled)
+        self.notify(text, severity=severity, markup=False)  # type: ignore[arg-type]

@@ -133,6 +133,7 @@ class TradingActions(Screen[None]):
             max_qty=self.config.listener.max_qty,
             strategy=key[0] if key else None,
             symbol=key[1] if key else "",
+            price_band=self.config.ui.order_price_band,
         )
         self.app.push_screen(form, self._order_confirmed)
 
