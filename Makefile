@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_TEST := $(VENV)/.installed-test
 
-.PHONY: run demo test lint typecheck bench clean
+.PHONY: run demo test test-unit test-integration test-ui test-e2e lint typecheck bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,10 +24,15 @@ run: $(STAMP_RUN)
 demo: $(STAMP_RUN)
 	$(BIN)/tmtui run --demo
 
+# The summary ends with the time per kind (tests/conftest.py) and the ten slowest tests.
 test: $(STAMP_TEST)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest --durations=10 $(PYTEST_ARGS)
+
+# One kind at a time: make test-unit, test-integration, test-ui, test-e2e
+test-unit test-integration test-ui test-e2e: $(STAMP_TEST)
+	$(BIN)/python -m pytest tests/$(@:test-%=%) $(PYTEST_ARGS)
 
 lint: $(STAMP_TEST)
 	$(BIN)/ruff check .

@@ -1,9 +1,18 @@
-"""Shared test helpers: deadline waits and quick alert construction."""
+"""The test harness: waits with a deadline, free ports, configs, a started `tmtui` process.
+
+Every kind of test (tests/unit, integration, ui, e2e) imports its shared pieces from here (or,
+for the screen, from `ui_harness`), never from another test module: a test module is free to
+change without breaking its neighbours. tests/conftest.py puts this folder on sys.path.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import inspect
 import json
+import os
+import socket
 import subprocess
 import sys
 import time
@@ -11,23 +20,113 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import httpx
 
 from tmtui.core.models import AlertFields, IncomingAlert
 from tmtui.services.feeds.base import FeedState, FeedStatus, Quote
 from tmtui.settings.config import Config
 
+if TYPE_CHECKING:
+    from textual.pilot import Pilot
 
-async def wait_for(condition: Callable[[], Any], timeout: float = 5.0, what: str = "") -> Any:
-    """Poll `condition` until truthy; fail with `what` after `timeout` seconds."""
+# --- waiting for a condition, with a deadline (never a fixed sleep) ----------------------------
+
+
+async def wait_for(
+    condition: Callable[[], Any], timeout: float = 5.0, what: str = "", interval: float = 0.01
+) -> Any:
+    """Poll `condition` every `interval` s until truthy and return its value; fail with `what`
+    after `timeout` seconds.
+
+    `condition` may be a coroutine function (a query, a subprocess): its result is awaited.
+    """
     deadline = time.monotonic() + timeout
     while True:
         value = condition()
+        if inspect.isawaitable(value):
+            value = await value
         if value:
             return value
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what or condition}")
-        await asyncio.sleep(0.01)
+        await asyncio.sleep(interval)
+
+
+async def until(
+    pilot: Pilot[Any], condition: Callable[[], object], what: str, timeout: float = 10.0
+) -> None:
+    """`wait_for` for a Textual app under Pilot: the app runs (pilot.pause) between polls."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        await pilot.pause(0.01)
+
+
+# --- a real `tmtui run --headless` process ------------------------------------------------------
+
+SECRET = "kill-test-secret"
+"""The webhook secret of `write_config`'s listener."""
+
+
+def free_port() -> int:
+    """A loopback port free at this moment (the process under test binds it next)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def write_config(tmp_path: Path, port: int, extra: str = "") -> Path:
+    """config.toml for a headless run: listener on `port` with SECRET, replay feed, ledger in
+    tmp_path; `extra` is appended TOML."""
+    path = tmp_path / "config.toml"
+    path.write_text(
+        f'[listener]\nport = {port}\nsecret = "{SECRET}"\nrate_limit_per_min = 0\n'
+        f'[feed]\nsource = "replay"\n[ledger]\npath = "{tmp_path / "ledger.db"}"\n{extra}'
+    )
+    return path
+
+
+def start(config: Path) -> subprocess.Popen[str]:
+    """`tmtui run --headless --config CONFIG` as its own process, stdout and stderr piped."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "tmtui", "run", "--headless", "--config", str(config)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+
+
+async def wait_listening(
+    url: str,
+    proc: subprocess.Popen[str],
+    timeout: float = 20,
+    stderr: Callable[[], str] | None = None,
+) -> None:
+    """Wait until `url`/health answers 200; fail at once if the process ended.
+
+    `stderr` reads what the process said on failure (by default its piped stderr)."""
+
+    def said() -> str:
+        if stderr is not None:
+            return stderr()
+        return proc.stderr.read() if proc.stderr and proc.poll() is not None else ""
+
+    deadline = time.monotonic() + timeout
+    async with httpx.AsyncClient() as client:
+        while time.monotonic() < deadline:
+            assert proc.poll() is None, f"tmtui ended before listening: {said()}"
+            with contextlib.suppress(httpx.TransportError):
+                if (await client.get(url + "/health")).status_code == 200:
+                    return
+            await asyncio.sleep(0.05)
+    raise AssertionError(f"listener did not come up: {said()}")
+
+
+# --- alerts and configs for in-process tests ---------------------------------------------------
 
 
 def alert(
@@ -109,4 +208,5 @@ async def read_positions(config: Path) -> list[dict[str, Any]]:
     )
     out, err = await proc.communicate()
     assert proc.returncode == 0, err.decode()
-    return json.loads(out)
+    positions: list[dict[str, Any]] = json.loads(out)
+    return positions

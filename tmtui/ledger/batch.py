@@ -1,7 +1,7 @@
 """Many signals in one transaction: how `tmtui import` records a file, all or nothing.
 
 Each signal goes in with its fills, closed trades and day rollups exactly as `Ledger.
-record_signal` writes a live one (the same row writers), and the stored book is written once
+record` writes a live one (the same row writers), and the stored book is written once
 at the end as the whole book after the last of them. Kept apart from `ledger.py` so the
 live write path can change (group commit) without this one in the way; it borrows the
 ledger's row writers and runs as one write of its own in the ledger's writer thread.
@@ -121,5 +121,5 @@ async def record_batch(ledger: Ledger, batch: Batch) -> list[int]:
 
 
 def _kept_key(record: SignalRecord) -> str | None:
-    """The dedupe key the ledger keeps for this outcome (as `Ledger.queue_signal` does)."""
+    """The dedupe key the ledger keeps for this outcome (as `Ledger.record` does)."""
     return record.idem_key if record.outcome in (Outcome.ACCEPTED, Outcome.IGNORED) else None

@@ -8,7 +8,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Final
 
-from tmtui.ledger.writer import rollback_quietly
+from tmtui.ledger.transactions import rollback_quietly
 
 TABLES: Final = (
     "signals",

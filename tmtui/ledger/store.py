@@ -25,9 +25,8 @@ from typing import Final
 import aiosqlite
 
 from tmtui.core.book.book_state import BookDelta
-from tmtui.core.book.records import SignalRecord, SignalWrite
+from tmtui.core.book.records import SignalWrite
 from tmtui.core.book.rollups import DayRollup
-from tmtui.core.events import Event
 from tmtui.core.models import (
     Fill,
     LedgerUnavailable,
@@ -48,6 +47,7 @@ from tmtui.ledger.opening import (
     prepare,
     rescue,
 )
+from tmtui.ledger.pending import PendingWrite
 from tmtui.ledger.reads import (
     LedgerReads,
 )
@@ -67,7 +67,7 @@ from tmtui.ledger.signal_writes import (
 from tmtui.ledger.upkeep import (
     LedgerUpkeep,
 )
-from tmtui.ledger.writer import LedgerWriter, PendingWrite
+from tmtui.ledger.writer import LedgerWriter
 
 log = logging.getLogger("tmtui.ledger")
 DEFAULT_WRITE_BUDGET_S: Final = 2.0
@@ -177,59 +177,29 @@ class Ledger(LedgerReads, LedgerUpkeep):
         """A consistent copy (SQLite online backup) while writes go on; see ledger_backup."""
         return await asyncio.to_thread(backup_file, self.path, target)
 
-    def queue_signal(
-        self,
-        record: SignalRecord,
-        fills: Sequence[Fill] = (),
-        closed_trades: Sequence[Trade] = (),
-        events: Sequence[Event] = (),
-        *,
-        book: BookDelta | None = None,
-        rollups: Sequence[DayRollup] = (),
-        chained: bool = False,
-    ) -> PendingWrite:
-        """Queue a signal with what it caused, for the next group commit; returns at once.
+    def record(self, write: SignalWrite, *, chained: bool = False) -> PendingWrite:
+        """Record a signal and everything it caused, atomically: the one write of a signal.
 
-        The ledger commits in queue order, so queue in decision order. The write's result is
-        the signal id; it fails with DuplicateSignal when its key is taken, LedgerUnavailable
-        when it could not be recorded (then nothing of it was). `chained`: decided on top of
-        the chained writes queued before it, so it fails when one of them does. `book` (the
-        positions the signal changed) and `rollups` (what it adds to each trading day) keep the
-        stored state equal to the replay of every applied signal.
+        Queued for the next group commit; returns at once. Await `.confirmed()` for the
+        signal id: it raises DuplicateSignal when the key is taken (nothing written) and
+        LedgerUnavailable when it could not be committed within the write budget (nothing
+        of it was recorded). The ledger commits in queue order, so queue in decision order.
+        `chained`: decided on top of the chained writes queued before it, so it fails when one
+        of them does. `write.book` (the positions it changed) and `write.rollups` (what it adds
+        to each trading day) keep the stored state equal to the replay of every applied signal.
         """
+        record = write.record
         key = record.idem_key if record.outcome in (Outcome.ACCEPTED, Outcome.IGNORED) else None
-        write = SignalWriteJob(
+        job = SignalWriteJob(
             signal_row(record, key),
             key,
-            [fill_row(f) for f in fills],
-            [trade_row(t) for t in closed_trades],
-            [(e, dict(e.data)) for e in events],
-            rows_of_book(book) if book is not None else None,
-            list(rollups),
+            [fill_row(f) for f in write.fills],
+            [trade_row(t) for t in write.closed_trades],
+            [(e, dict(e.data)) for e in write.events],
+            rows_of_book(write.book) if write.book is not None else None,
+            list(write.rollups),
         )
-        return self._writer.submit(write, urgent=True, chained=chained)
-
-    async def record_signal(
-        self,
-        record: SignalRecord,
-        fills: Sequence[Fill] = (),
-        closed_trades: Sequence[Trade] = (),
-        events: Sequence[Event] = (),
-        *,
-        book: BookDelta | None = None,
-        rollups: Sequence[DayRollup] = (),
-        chained: bool = False,
-    ) -> int:
-        """Append a signal with what it caused, atomically; returns the signal id.
-
-        Raises LedgerUnavailable if it could not be committed within the write budget (nothing
-        was recorded then, or it lands later and a resend is deduplicated), DuplicateSignal if
-        its key is taken.
-        """
-        write = self.queue_signal(
-            record, fills, closed_trades, events, book=book, rollups=rollups, chained=chained
-        )
-        return int(await write.confirmed())
+        return self._writer.submit(job, urgent=True, chained=chained)
 
     async def checkpoint_book(self, delta: BookDelta, last_signal_id: int) -> None:
         """Store the whole book as the replay up to `last_signal_id` (after a tail replay)."""
@@ -270,20 +240,3 @@ class Ledger(LedgerReads, LedgerUpkeep):
             write_book(conn, book_rows, last_signal_id)
 
         await self._writer.submit(write, urgent=True, patient=True).confirmed()
-
-    async def record_write(self, write: SignalWrite) -> int:
-        """Record one intake decision's `SignalWrite` in one transaction; see `record_signal`."""
-        return int(await self.queue_write(write).confirmed())
-
-    def queue_write(self, write: SignalWrite, *, chained: bool = False) -> PendingWrite:
-        """Queue one intake decision's `SignalWrite` for the next group commit; see
-        `queue_signal`."""
-        return self.queue_signal(
-            write.record,
-            write.fills,
-            write.closed_trades,
-            write.events,
-            book=write.book,
-            rollups=write.rollups,
-            chained=chained,
-        )

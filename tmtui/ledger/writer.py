@@ -29,22 +29,26 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final, TypeVar
 
-from tmtui.core.models import LedgerUnavailable, TmtuiError
+from tmtui.core.models import LedgerUnavailable
 from tmtui.ledger.guard import (
     CLOSED,
-    DISK_FULL,
     LOCKED,
     OK,
     FileGuard,
     LedgerGone,
     LedgerStatus,
     classify,
-    disk_has_room,
 )
+from tmtui.ledger.pending import ChainBroken, PendingWrite, WriteJob, fail_job, retrieve_quietly
+from tmtui.ledger.transactions import (
+    rollback_quietly,
+    run_jobs,
+    take_jobs,
+)
+from tmtui.ledger.writer_watch import WriterWatch
 
 log = logging.getLogger("tmtui.ledger")
 T = TypeVar("T")
@@ -62,79 +66,7 @@ WATCH_INTERVAL_S: Final = 1.0
 PATIENT_S: Final = 60.0
 
 
-class ChainBroken(LedgerUnavailable):
-    """Not written because a write it was decided on top of failed."""
-
-
-@dataclass(eq=False, slots=True)
-class _Job:
-    work: Work
-    future: asyncio.Future[Any]
-    urgent: bool
-    chained: bool
-    queued: float
-    deadline: float
-
-
-class PendingWrite:
-    """A queued write. `confirmed()` waits for its commit, at most until its deadline."""
-
-    __slots__ = ("_future", "deadline")
-
-    def __init__(self, future: asyncio.Future[Any], deadline: float) -> None:
-        self._future = future
-        self.deadline = deadline
-
-    def done(self) -> bool:
-        return self._future.done()
-
-    def failed(self) -> bool:
-        future = self._future
-        return future.done() and (future.cancelled() or future.exception() is not None)
-
-    def result(self) -> Any:
-        """The committed write's result (raises if it failed or is not done)."""
-        return self._future.result()
-
-    def add_done_callback(self, callback: Callable[[PendingWrite], None]) -> None:
-        self._future.add_done_callback(lambda _future: callback(self))
-
-    async def confirmed(self) -> Any:
-        """The write's result once committed; raises its error, or LedgerUnavailable when the
-        commit has not reported by the deadline (it may still land: a resend is deduplicated)."""
-        if self._future.done():
-            return self._future.result()
-        try:
-            async with asyncio.timeout_at(self._loop_deadline()):
-                return await asyncio.shield(self._future)
-        except TimeoutError:
-            raise LedgerUnavailable(
-                "not recorded: the ledger did not confirm the write in time (the disk is slow)"
-            ) from None
-
-    def _loop_deadline(self) -> float:
-        """The deadline (time.monotonic) plus grace, on the event loop's clock."""
-        loop = asyncio.get_running_loop()
-        return loop.time() + self.deadline + CONFIRM_GRACE_S - time.monotonic()
-
-    async def settled(self, timeout: float) -> None:
-        """Wait up to `timeout`; raise only if the write failed (unwritten yet is fine)."""
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(asyncio.shield(self._future), timeout)
-
-
-def _retrieve(future: asyncio.Future[Any]) -> None:
-    """Mark a failure as seen: a caller that gave up waiting is no bug worth a warning."""
-    if not future.cancelled():
-        future.exception()
-
-
-def _fail(job: _Job, error: BaseException) -> None:
-    if not job.future.done():
-        job.future.set_exception(error)
-
-
-class LedgerWriter:
+class LedgerWriter(WriterWatch):
     """Owns the write connection, its thread, the two queues and the ledger's status."""
 
     def __init__(self, guard: FileGuard, budget: float) -> None:
@@ -144,8 +76,8 @@ class LedgerWriter:
         self.dropped = 0
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tmtui-ledger")
         self._conn: sqlite3.Connection | None = None
-        self._urgent: deque[_Job] = deque()
-        self._low: deque[_Job] = deque()
+        self._urgent: deque[WriteJob] = deque()
+        self._low: deque[WriteJob] = deque()
         self._wake = asyncio.Event()
         self._loop_task: asyncio.Task[None] | None = None
         self._watch_task: asyncio.Task[None] | None = None
@@ -185,7 +117,7 @@ class LedgerWriter:
         await asyncio.gather(*tasks, return_exceptions=True)
         stopped = LedgerUnavailable("not written: tmtui stopped before the ledger took it")
         for job in (*self._urgent, *self._low):
-            _fail(job, stopped)
+            fail_job(job, stopped)
         self._urgent.clear()
         self._low.clear()
         if self._conn is not None:
@@ -211,12 +143,12 @@ class LedgerWriter:
         `patient`: not bound by the write budget (a rebuild nobody answers a webhook for).
         """
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        future.add_done_callback(_retrieve)
+        future.add_done_callback(retrieve_quietly)
         now = time.monotonic()
         deadline = now + (PATIENT_S if patient else self.budget)
-        job = _Job(work, future, urgent, chained, now, deadline)
+        job = WriteJob(work, future, urgent, chained, now, deadline)
         if self._lost is not None or self.status.permanent or self._closing:
-            _fail(job, LedgerGone(self.status.state, self._refusal()))
+            fail_job(job, LedgerGone(self.status.state, self._refusal()))
         elif urgent:
             self._urgent.append(job)
         else:
@@ -241,11 +173,11 @@ class LedgerWriter:
         while len(self._low) > LOW_MAX_JOBS:
             self._drop(self._low.popleft(), "too many waiting")
 
-    def _drop(self, job: _Job, why: str) -> None:
+    def _drop(self, job: WriteJob, why: str) -> None:
         self.dropped += 1
         if self.dropped == 1 or self.dropped % 1000 == 0:
             log.warning("ledger: dropped %d sample/event write(s) so far (%s)", self.dropped, why)
-        _fail(job, LedgerUnavailable(f"not written: dropped ({why})"))
+        fail_job(job, LedgerUnavailable(f"not written: dropped ({why})"))
 
     # --- the writer loop ---------------------------------------------------------------
 
@@ -254,7 +186,7 @@ class LedgerWriter:
             if self._lost is not None:
                 await self._handle_loss(self._lost)
             elif self._urgent:
-                await self._write(_take(self._urgent, URGENT_BATCH), urgent=True)
+                await self._write(take_jobs(self._urgent, URGENT_BATCH), urgent=True)
             elif self._low and time.monotonic() >= self._low_retry_at:
                 await self._write(self._take_low(), urgent=False)
             elif self._closing and (not self._low or time.monotonic() >= self._close_by):
@@ -273,13 +205,13 @@ class LedgerWriter:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout)
 
-    def _take_low(self) -> list[_Job]:
+    def _take_low(self) -> list[WriteJob]:
         cutoff = time.monotonic() - LOW_MAX_AGE_S
         while self._low and self._low[0].queued < cutoff:
             self._drop(self._low.popleft(), f"waited over {LOW_MAX_AGE_S:.0f} s for the ledger")
-        return _take(self._low, LOW_BATCH)
+        return take_jobs(self._low, LOW_BATCH)
 
-    async def _write(self, jobs: list[_Job], *, urgent: bool) -> None:
+    async def _write(self, jobs: list[WriteJob], *, urgent: bool) -> None:
         if not jobs:
             return
         wait = max(min(j.deadline for j in jobs) - time.monotonic(), 0.0) if urgent else 0.0
@@ -288,7 +220,7 @@ class LedgerWriter:
             results = await self._in_thread(lambda: self._write_batch(plan, int(wait * 1000)))
         except LedgerGone as exc:
             for job in jobs:
-                _fail(job, LedgerGone(exc.state, f"not recorded: {exc}"))
+                fail_job(job, LedgerGone(exc.state, f"not recorded: {exc}"))
             self._lose(exc)
             return
         except sqlite3.Error as exc:
@@ -302,14 +234,14 @@ class LedgerWriter:
             if ok:
                 job.future.set_result(value)
             else:
-                _fail(job, value)
+                fail_job(job, value)
                 if job.chained:
                     self._break_chain(value)
         if not self.status.ok and not self.status.permanent:
             self._set_status(OK, "")
 
     def _batch_failed(
-        self, jobs: list[_Job], exc: BaseException, *, urgent: bool, waited: float
+        self, jobs: list[WriteJob], exc: BaseException, *, urgent: bool, waited: float
     ) -> None:
         state = classify(exc)
         if not urgent and state == LOCKED:
@@ -323,7 +255,7 @@ class LedgerWriter:
         error = LedgerUnavailable(f"not recorded: {reason}")
         error.__cause__ = exc
         for job in jobs:
-            _fail(job, error)
+            fail_job(job, error)
         if urgent:
             self._break_chain(error)
         log.error("ledger write failed: %s", reason)
@@ -337,7 +269,7 @@ class LedgerWriter:
         kept = deque(job for job in self._urgent if not job.chained)
         for job in self._urgent:
             if job.chained:
-                _fail(job, error)
+                fail_job(job, error)
         self._urgent = kept
 
     # --- inside the writer thread ------------------------------------------------------
@@ -348,7 +280,7 @@ class LedgerWriter:
         conn.execute(f"PRAGMA busy_timeout = {busy_ms}")
         conn.execute("BEGIN IMMEDIATE")
         try:
-            results = _run_jobs(conn, plan)
+            results = run_jobs(conn, plan)
             self.guard.raise_if_lost()  # never commit into a file nobody will open again
             conn.execute("COMMIT")
         except BaseException:
@@ -371,66 +303,6 @@ class LedgerWriter:
 
     # --- watching the file and the transient troubles ------------------------------------
 
-    async def _watch(self) -> None:
-        """Once a second: is the file still ours? Has a transient trouble cleared?"""
-        while True:
-            await asyncio.sleep(WATCH_INTERVAL_S)
-            status = self.check_file()
-            if status.ok or status.permanent or self._probing:
-                continue
-            if status.state == DISK_FULL and not disk_has_room(self.guard.path.parent):
-                continue
-            self._probe()
-
-    def _probe(self) -> None:
-        """A real (tiny) write at sample priority: it succeeding means alerts can go again."""
-        self._probing = True
-
-        def rewrite_version(conn: sqlite3.Connection) -> None:
-            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-            conn.execute(f"PRAGMA user_version = {version}")
-
-        self.submit(rewrite_version, urgent=False).add_done_callback(self._probed)
-
-    def _probed(self, _write: PendingWrite) -> None:
-        self._probing = False
-
-    def _lose(self, problem: LedgerGone) -> None:
-        """From now on nothing is written; the loop saves what the connection still sees."""
-        if self._lost is not None or self.status.permanent:
-            return
-        self._lost = problem
-        self._set_status(problem.state, f"{problem}; saving what it recorded…")
-        self._wake.set()
-
-    async def _handle_loss(self, problem: LedgerGone) -> None:
-        refused = LedgerGone(problem.state, f"not recorded: {problem}")
-        for job in (*self._urgent, *self._low):
-            _fail(job, refused)
-        self._urgent.clear()
-        self._low.clear()
-        log.error("%s", problem)
-        rescue = self._rescue
-        try:
-            if rescue is None:
-                raise RuntimeError("no rescue configured")
-            conn = self._connection()
-            saved = await self._in_thread(lambda: rescue(conn, problem))
-        except Exception as exc:
-            log.exception("could not save the ledger's contents")
-            saved = f"saving what it recorded failed ({exc}); alerts are refused (503)"
-        with contextlib.suppress(Exception):
-            await self._in_thread(self._close_connection)
-        for callback in self._after_loss:
-            try:
-                await callback()
-            except Exception:
-                log.exception("closing after the ledger was lost failed")
-        message = f"{problem}; {saved}"
-        log.error("%s", message)
-        self._set_status(problem.state, message)
-        self._lost = None
-
     def _set_status(self, state: str, message: str) -> None:
         old = self.status
         if old.state == state and old.message == message:
@@ -442,114 +314,3 @@ class LedgerWriter:
                 listener(self.status)
             except Exception:
                 log.exception("ledger status listener failed")
-
-
-def _take(queue: deque[_Job], limit: int) -> list[_Job]:
-    jobs: list[_Job] = []
-    while queue and len(jobs) < limit:
-        jobs.append(queue.popleft())
-    return jobs
-
-
-def _fails_batch(exc: BaseException) -> bool:
-    """Errors that concern the whole transaction (lock, disk, corruption), not one record."""
-    if isinstance(exc, sqlite3.IntegrityError | sqlite3.ProgrammingError | sqlite3.DataError):
-        return False
-    return isinstance(exc, sqlite3.Error)
-
-
-def _run_jobs(conn: sqlite3.Connection, plan: list[tuple[Work, bool]]) -> list[tuple[bool, Any]]:
-    """Run the batch's jobs in order; see `_run_alone` and `_run_together`."""
-    results: list[tuple[bool, Any]] = []
-    broken: BaseException | None = None
-    i = 0
-    while i < len(plan):
-        group = getattr(plan[i][0], "group", None)
-        j = i + 1
-        while j < len(plan) and group is not None and getattr(plan[j][0], "group", None) is group:
-            j += 1
-        run = plan[i:j]
-        together = None
-        if group is not None and len(run) > 1 and broken is None:
-            together = _run_together(conn, group, [work for work, _ in run])
-        if together is not None:
-            results.extend((True, value) for value in together)
-        else:
-            for work, chained in run:
-                result = _run_alone(conn, work, chained, broken)
-                results.append(result)
-                if chained and not result[0] and broken is None:
-                    broken = ChainBroken(
-                        f"not recorded: an alert before it could not be recorded ({result[1]})"
-                    )
-        i = j
-    return results
-
-
-def _run_together(
-    conn: sqlite3.Connection,
-    group: Callable[[sqlite3.Connection, list[Work]], list[Any]],
-    works: list[Work],
-) -> list[Any] | None:
-    """Consecutive jobs of one kind written by their `group` function, with a few statements
-    for all of them (the writer takes the GIL back after every statement). None when they
-    cannot go together: then nothing of them was written, and they go one by one."""
-    conn.execute("SAVEPOINT jobs")
-    try:
-        values = group(conn, works)
-    except Exception as exc:
-        if _fails_batch(exc) or not conn.in_transaction:
-            raise
-        conn.execute("ROLLBACK TO jobs")
-        conn.execute("RELEASE jobs")
-        return None
-    conn.execute("RELEASE jobs")
-    return values
-
-
-def _run_alone(
-    conn: sqlite3.Connection, work: Work, chained: bool, broken: BaseException | None
-) -> tuple[bool, Any]:
-    """One job in its own savepoint: its own error undoes it alone (and breaks the chain)."""
-    if chained and broken is not None:
-        return (False, broken)
-    conn.execute("SAVEPOINT job")
-    try:
-        value = work(conn)
-    except Exception as exc:
-        if _fails_batch(exc) or not conn.in_transaction:
-            raise
-        conn.execute("ROLLBACK TO job")
-        conn.execute("RELEASE job")
-        return (False, _as_job_error(exc))
-    conn.execute("RELEASE job")
-    # A cursor must die in this thread: finalizing its statement from the event loop
-    # while this thread uses the connection is an SQLite API misuse.
-    return (True, None if isinstance(value, sqlite3.Cursor) else value)
-
-
-def _as_job_error(exc: Exception) -> BaseException:
-    """A record's own failure as its caller sees it: tmtui's errors as they are, others wrapped."""
-    if isinstance(exc, LedgerUnavailable) or (
-        isinstance(exc, TmtuiError) and not isinstance(exc, sqlite3.Error)
-    ):
-        return exc
-    if not isinstance(exc, sqlite3.Error):
-        log.error("bug while writing a record", exc_info=exc)
-    error = LedgerUnavailable(f"not recorded: {exc}")
-    error.__cause__ = exc
-    return error
-
-
-def rollback_quietly(conn: sqlite3.Connection) -> None:
-    """Roll back only a transaction still open; a failing rollback never hides the real error.
-
-    (SQLite may already have rolled back by itself, e.g. after "database or disk is full";
-    an explicit ROLLBACK then fails with "no transaction is active".)
-    """
-    if not conn.in_transaction:
-        return
-    try:
-        conn.execute("ROLLBACK")
-    except sqlite3.Error as exc:
-        log.warning("rollback after a failed write failed too: %s", exc)

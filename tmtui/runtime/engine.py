@@ -11,33 +11,26 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
-from dataclasses import replace
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any, Protocol
 
 from tmtui import __version__
-from tmtui.core.alerts.alert_setup import TEST_STRATEGY, TEST_TICKER
-from tmtui.core.alerts.manual_orders import ManualOrder, ManualPrice
-from tmtui.core.book.account import DayAccount
-from tmtui.core.book.book import Book, Plan, PositionKey
 from tmtui.core.book.changes import ChangeLog
 from tmtui.core.book.series import PnlSeries
 from tmtui.core.events import Event, EventKind
-from tmtui.core.models import AlertReply, IncomingAlert, LedgerUnavailable, TmtuiError
+from tmtui.core.models import TmtuiError
+from tmtui.core.pipeline import Logged, NotRecorded, Recorded, TookBack
 from tmtui.core.risk.risk_rules import RiskExit
-from tmtui.core.views import AccountView, PositionView, Snapshot, SymbolMark
-from tmtui.core.views import account_view as account_figures
 from tmtui.ledger.guard import LedgerStatus
 from tmtui.ledger.store import Ledger
-from tmtui.readside.queries import Queries
+from tmtui.runtime.engine_views import EngineViews
 from tmtui.services.book_restore import load_book, load_day_account, make_state
+from tmtui.services.bus import Bus
 from tmtui.services.feeds.base import FeedStatus, Quote, QuoteFeed
 from tmtui.services.retention import Housekeeper
 from tmtui.services.risk_guard import RiskGuard
 from tmtui.services.sampler import Sampler
-from tmtui.services.signal_client import build_alert_payload, post_signal
 from tmtui.services.signal_intake import SignalIntake
 from tmtui.settings.config import Config
 
@@ -62,8 +55,9 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class Engine:
-    """Owns the ledger, the live state, the sampler, the feed and the listener."""
+class Engine(EngineViews):
+    """Owns the ledger, the live state, the sampler, the feed and the listener; wires what
+    follows a commit as subscribers on one bus (see `_wire`)."""
 
     def __init__(
         self,
@@ -81,28 +75,24 @@ class Engine:
         self.state = make_state(config, clock())
         self.series = PnlSeries(config.ui.sparkline_points)
         self.sampler = Sampler(ledger, self.state, self.series)
+        self.bus = Bus()
         self.guard = RiskGuard(
             ledger,
             self.state,
             config,
+            self.bus,
             clock=clock,
-            emit=self.emit,
             spawn=self.spawn,
-            close=self._risk_exit,
+            close=self.risk_exit,
         )
         self.intake = SignalIntake(
             ledger,
             self.state,
+            self.bus,
             max_qty=config.listener.max_qty,
             default_qty=config.strategies.default_qty_for,
             clock=clock,
-            applied=self._applied,
-            emit=self.emit,
             entry=self.guard.entry,
-            drifted=self.guard.drifted,
-            drift_of=self.guard.drift_of,
-            undone=self._undone,
-            not_recorded=self._not_recorded,
         )
         self.housekeeper = Housekeeper(ledger, self.state.calendar, config.ledger.keep_event_days)
         self.feed: QuoteFeed | None = None
@@ -117,14 +107,23 @@ class Engine:
         self._started = False
         self._stopped = False
         ledger.on_status(self._ledger_status)
+        self._wire()
 
-    @property
-    def book(self) -> Book:
-        return self.state.book
-
-    @property
-    def account(self) -> DayAccount:
-        return self.state.account
+    def _wire(self) -> None:
+        """What follows a commit, in this order: the drift mark and the log lines, then for
+        an applied plan the sampler, the feed's symbols, the account's value, the risk guard
+        (its money, then every rule) and the change log the screen redraws from."""
+        bus, state = self.bus, self.state
+        bus.subscribe(Logged, lambda m: self.emit(m.event, m.persist))
+        bus.subscribe(Recorded, state.recorded)
+        bus.subscribe(Recorded, self._log_recorded)
+        bus.subscribe(Recorded, self.sampler.recorded)
+        bus.subscribe(Recorded, self._follow_symbols)
+        bus.subscribe(Recorded, lambda m: self._revalue(self.clock()) if m.decision.plan else None)
+        bus.subscribe(Recorded, self.guard.recorded)
+        bus.subscribe(Recorded, self._relist)
+        bus.subscribe(TookBack, self._took_back)
+        bus.subscribe(NotRecorded, self._not_recorded)
 
     # --- lifecycle ----------------------------------------------------------------------
 
@@ -155,6 +154,7 @@ class Engine:
             EventKind.INFO,
             f"tmtui {__version__}: ledger {self.ledger.path}{new}, {count} open position(s)",
         )
+        self.guard.announce_locks()
         if self._feed_factory is not None:
             self.feed = self._feed_factory(self.on_quote, self.on_feed_status)
             self.feed.track(self._wanted_symbols())
@@ -237,46 +237,28 @@ class Engine:
 
     # --- signals in (see `signal_intake`) ---------------------------------------------------
 
-    async def submit_alert(self, alert: IncomingAlert) -> AlertReply:
-        return await self.intake.submit_alert(alert)
+    def _relist(self, message: Recorded) -> None:
+        plan = message.decision.plan
+        if plan is not None:
+            self.changes.filled(plan.key, plan.position is not None)
 
-    async def alert_refused(self, *, peer: str, status: int, reason: str, raw: str | None) -> None:
-        await self.intake.alert_refused(peer=peer, status=status, reason=reason, raw=raw)
+    def _log_recorded(self, message: Recorded) -> None:
+        for event in message.decision.events:
+            self.emit(event, persist=False)  # the signal's own write holds them
 
-    async def close_position(
-        self, key: PositionKey, *, price: ManualPrice, reason: str = "manual close"
-    ) -> AlertReply:
-        return await self.intake.close_position(key, price, reason)
-
-    async def flatten(
-        self, prices: Mapping[PositionKey, ManualPrice], strategy: str | None = None
-    ) -> tuple[list[AlertReply], list[str]]:
-        return await self.intake.flatten(prices, strategy)
-
-    async def place_order(self, order: ManualOrder) -> AlertReply:
-        return await self.intake.place_order(order)
-
-    def _applied(self, plan: Plan) -> None:
-        """After a plan is recorded: sample it, follow its symbol, revalue, and let the risk
-        guard count its money and check the rules. The feed's symbols change only when a
-        position opens or closes (adding to or reducing one costs no watchlist walk)."""
-        if plan.position is None:
-            self.sampler.closed(plan.key)
-        else:
-            self.sampler.moved([plan.key])
-        if plan.before == 0 or plan.position is None:
+    def _follow_symbols(self, message: Recorded) -> None:
+        """The feed's symbols change only when a position opens or closes (adding to or
+        reducing one costs no watchlist walk)."""
+        plan = message.decision.plan
+        if plan is not None and (plan.before == 0 or plan.position is None):
             self._sync_symbols()
-        now = self.clock()
-        self._revalue(now)
-        self.guard.applied(plan)
-        self.guard.check(now)
-        self.changes.filled(plan.key, plan.position is not None)
 
-    async def _risk_exit(self, exit_: RiskExit) -> None:
+    async def risk_exit(self, exit_: RiskExit) -> None:
         await self.intake.risk_exit(exit_)
 
-    def _undone(self, keys: list[PositionKey]) -> None:
+    def _took_back(self, message: TookBack) -> None:
         """After plans the ledger refused were taken back (see intake_pending)."""
+        keys = message.keys
         for key in keys:
             if key in self.book.positions:
                 self.sampler.moved([key])
@@ -294,8 +276,9 @@ class Engine:
             persist=False,
         )
 
-    def _not_recorded(self, alert: IncomingAlert, exc: LedgerUnavailable) -> None:
+    def _not_recorded(self, message: NotRecorded) -> None:
         """Every alert answered 503 gets its own line on the screen and in headless output."""
+        alert, exc = message.alert, message.error
         self.state.errors += 1
         self.emit(
             Event(
@@ -319,15 +302,6 @@ class Engine:
 
     # --- strategies -----------------------------------------------------------------------
 
-    def strategy_enabled(self, strategy: str) -> bool:
-        return self.state.strategy_enabled(strategy)
-
-    async def set_strategy_enabled(self, strategy: str, enabled: bool) -> None:
-        self.state.switches[strategy] = enabled
-        await self.ledger.set_strategy_enabled(strategy, enabled, self.clock())
-        word = "enabled" if enabled else "disabled: its alerts will be ignored"
-        self.say(EventKind.STRATEGY, f"strategy {strategy} {word}")
-
     # --- prices and the trading day ---------------------------------------------------------
 
     def on_quote(self, quote: Quote) -> None:
@@ -343,17 +317,6 @@ class Engine:
         event = self.state.set_feed_status(status, self.clock())
         if event is not None:
             self.emit(event)
-
-    def health(self) -> dict[str, Any]:
-        """For `/health`: a `problem` makes it answer 503 (alerts cannot be recorded)."""
-        feed, ledger = self.state.feed_status, self.ledger.status()
-        body: dict[str, Any] = {
-            "feed": {"state": feed.state.value, "delay_minutes": feed.delay_minutes},
-            "ledger": ledger.as_json(self.ledger.path),
-        }
-        if not ledger.ok:
-            body["problem"] = ledger.message
-        return body
 
     def _wanted_symbols(self) -> set[str]:
         symbols, errors = self.state.wanted_symbols(self.config.feed.watchlist)
@@ -390,71 +353,6 @@ class Engine:
         await self.housekeeper.run(self.state.account.day, self.clock())
 
     # --- views and queries (the UI's side of `core.engine_api.EngineApi`) -------------------
-
-    def position_view(self, key: PositionKey) -> PositionView | None:
-        view = self.state.position_view(key, self.clock())
-        return None if view is None else replace(view, drift=self.guard.drift_of(key))
-
-    def positions(self) -> list[PositionView]:
-        views = self.state.positions(self.clock())
-        return [replace(v, drift=self.guard.drift_of(v.key)) for v in views]
-
-    def snapshot(self) -> Snapshot:
-        now = self.clock()
-        snap = self.state.snapshot(
-            now,
-            self.series,
-            listener_url=self.listener.url if self.listener else None,
-            last_alert=self.intake.last_alert,
-            ledger_path=str(self.ledger.path),
-            secret_set=bool(self.config.listener.secret),
-            version=self.changes.version,
-        )
-        positions = [replace(p, drift=self.guard.drift_of(p.key)) for p in snap.positions]
-        status = self.ledger.status()
-        problem = None if status.ok or status.closed else status.message
-        return replace(snap, positions=positions, risk=self.guard.view(now), ledger=problem)
-
-    def account_view(self) -> AccountView:
-        """Today's figures alone (cheaper than a snapshot, for the quote → screen path)."""
-        unmarked = sum(1 for p in self.book.open_positions() if p.mark is None)
-        return account_figures(self.state.account, unmarked)
-
-    async def recent_events(self, limit: int) -> list[Event]:
-        """The ledger's latest log lines, oldest first (the log at start)."""
-        return await self.ledger.events(limit)
-
-    def queries(self) -> Queries:
-        """The read side of this ledger, with the live book for open positions and marks
-        (the history screens' figures: the same answers as the read commands)."""
-        return Queries(self.ledger, self.config, live_book=lambda: self.book, clock=self.clock)
-
-    async def send_test_alert(self, url: str, secret: str | None) -> tuple[int, Any]:
-        """The set-up screen's test alert: a `close` under the test strategy, POSTed to the
-        listener as TradingView would send it (recorded as ignored, nothing traded)."""
-        payload = build_alert_payload(
-            "close",
-            TEST_TICKER,
-            strategy=TEST_STRATEGY,
-            alert_id=f"tmtui-test-{datetime.now(UTC):%Y%m%dT%H%M%S.%f}",
-            secret=secret,
-        )
-        return await post_signal(url, payload)
-
-    def symbol_mark(self, ticker: str, sign: int) -> SymbolMark:
-        """The mark an order in `ticker` would be prefilled with; raises UnknownContract."""
-        return self.state.symbol_mark(ticker, sign, self.clock())
-
-    def pnl_at(self, key: PositionKey, price: Decimal) -> Decimal | None:
-        return self.state.pnl_at(key, price)
-
-    def alerts_in_flight(self) -> int:
-        """Alert requests the listener is handling now (answered before it stops)."""
-        return int(getattr(self.listener, "in_flight", 0))
-
-    def last_price(self, ticker: str) -> Decimal | None:
-        """The last price quoted for a ticker, None if never quoted (raises for unknown)."""
-        return self.state.last_price(ticker)
 
 
 async def _quietly(awaitable: Awaitable[Any]) -> None:

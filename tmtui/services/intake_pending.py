@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from tmtui.core.book.book import PositionKey
-from tmtui.ledger.writer import PendingWrite
+from tmtui.ledger.pending import PendingWrite
 
 log = logging.getLogger("tmtui.engine")
 

@@ -16,15 +16,16 @@ from typing import Any
 
 from tmtui.core.alerts.entry_rules import EntryVerdict, check_entry
 from tmtui.core.book.book import Plan, PositionKey
-from tmtui.core.book.drift import Drift
 from tmtui.core.book.trading_state import TradingState
 from tmtui.core.events import Event, EventKind
 from tmtui.core.models import TmtuiError
+from tmtui.core.pipeline import Logged, Recorded
 from tmtui.core.risk.risk_checks import RiskInputs
 from tmtui.core.risk.risk_rules import Evaluation, RiskExit, evaluate, observe
 from tmtui.core.risk.risk_state import Lock, RiskState
 from tmtui.core.views import RiskView
 from tmtui.ledger.store import Ledger
+from tmtui.services.bus import Bus
 from tmtui.services.risk_store import RiskFigures, load_risk
 from tmtui.settings.config import Config
 
@@ -42,9 +43,9 @@ class RiskGuard:
         ledger: Ledger,
         state: TradingState,
         config: Config,
+        bus: Bus,
         *,
         clock: Callable[[], datetime],
-        emit: Callable[[Event], None],
         spawn: Spawn,
         close: Closer,
     ) -> None:
@@ -54,10 +55,11 @@ class RiskGuard:
         self.limits = config.risk
         self.clock = clock
         self.figures = RiskFigures(RiskState(), state.account.day)
+        state.drift = self.figures.state.drift
         self.last: Evaluation | None = None
         td = config.risk.trailing_drawdown
         self._since = None if td is None else td.since
-        self._emit, self._spawn, self._close = emit, spawn, close
+        self._bus, self._spawn, self._close = bus, spawn, close
         self._exiting: set[PositionKey] = set()
         self._waiting: dict[PositionKey, str] = {}
         self._saved: dict[str, Any] | None = None
@@ -65,6 +67,7 @@ class RiskGuard:
     async def restore(self) -> None:
         """The stored memory and today's realized money, at start."""
         self.figures = await load_risk(self.ledger, self.config, self.state.account.day)
+        self.state.drift = self.figures.state.drift  # kept with this memory, read by the views
         self._saved = self.figures.state.to_json()
 
     # --- what the intake asks ------------------------------------------------------------
@@ -93,6 +96,13 @@ class RiskGuard:
             self.limits, self.figures.state, self.inputs(now), strategy, root, before, wanted
         )
 
+    def recorded(self, message: Recorded) -> None:
+        """After a commit: count an applied plan's money, then measure every rule."""
+        plan = message.decision.plan
+        if plan is not None:
+            self.applied(plan)
+            self.check(self.clock())
+
     def applied(self, plan: Plan) -> None:
         """Count a recorded plan's fills toward the day's and the balance's realized money."""
         day_of = self.state.calendar.day_of
@@ -100,12 +110,6 @@ class RiskGuard:
             fill_day = day_of(fill.time)
             self.figures.roll(fill_day)
             self.figures.add(fill.strategy, fill_day, fill.realized - fill.commission, self._since)
-
-    def drifted(self, key: PositionKey, drift: Drift | None) -> None:
-        self.figures.state.set_drift(key, drift)
-
-    def drift_of(self, key: PositionKey) -> Drift | None:
-        return self.figures.state.drift.get(key)
 
     # --- acting on marks ----------------------------------------------------------------
 
@@ -163,6 +167,21 @@ class RiskGuard:
             await self.ledger.save_risk_state(data, self.clock())
             self._saved = data
 
+    def announce_locks(self) -> None:
+        """At start: every lockout still in force, said at once (not first when an alert is
+        refused), so a trader restarting during a lockout knows the desk is locked."""
+        now = self.clock()
+        self._roll(now)
+        today = self.state.calendar.day_of(now)
+        for lock in self.figures.state.locks:
+            if lock.day >= today:
+                text = (
+                    f"LOCKED OUT ({lock.scope}): {lock.reason};"
+                    " no new entries until the next trading day"
+                )
+                data = {"rule": lock.rule, "strategy": lock.strategy, "figures": lock.figures}
+                self._bus.publish(Logged(Event(EventKind.RISK_LOCK, text, now, data)))
+
     def _roll(self, now: datetime) -> None:
         self.figures.roll(self.state.calendar.day_of(now))
 
@@ -170,7 +189,7 @@ class RiskGuard:
         self.figures.state.locks.append(lock)
         data = {"rule": lock.rule, "strategy": lock.strategy, "figures": lock.figures}
         text = f"LOCKED OUT: {lock.reason}; no new entries until the next trading day"
-        self._emit(Event(EventKind.RISK_LOCK, text, now, data))
+        self._bus.publish(Logged(Event(EventKind.RISK_LOCK, text, now, data)))
         log.warning("risk lockout: %s", lock.reason)
         self._spawn(self._save_now(), "risk-save")
 
@@ -199,4 +218,4 @@ class RiskGuard:
             self._say(EventKind.ERROR, f"could not save the risk lockout: {exc}", self.clock())
 
     def _say(self, kind: EventKind, message: str, now: datetime) -> None:
-        self._emit(Event(kind, message, now))
+        self._bus.publish(Logged(Event(kind, message, now)))

@@ -16,6 +16,7 @@ from tmtui.core.book.series import PnlSeries
 from tmtui.core.book.trading_state import TradingState
 from tmtui.core.events import Event
 from tmtui.core.history.samples import PositionSample, account_sample, position_sample
+from tmtui.core.pipeline import Recorded
 from tmtui.ledger.store import Ledger
 
 
@@ -33,6 +34,16 @@ class Sampler:
     def moved(self, keys: Iterable[PositionKey]) -> None:
         """These positions were marked or changed: sample them at the next tick."""
         self._moved.update(keys)
+
+    def recorded(self, message: Recorded) -> None:
+        """After a commit: sample the position an applied plan moved, or drop a closed one."""
+        plan = message.decision.plan
+        if plan is None:
+            return
+        if plan.position is None:
+            self.closed(plan.key)
+        else:
+            self.moved([plan.key])
 
     def closed(self, key: PositionKey) -> None:
         self._moved.discard(key)

@@ -2,8 +2,9 @@
 
 Each goes the same way: look up the dedupe key (alerts only), decide with the pure
 `core.intake`, queue the decision's `SignalWrite` as ONE record of the ledger's next group
-commit and apply its plan to the book; once it is committed, tell the subscribers, run what
-follows an applied plan, and answer.
+commit and apply its plan to the book; once it is committed, publish one `Recorded` message
+on the engine's bus (the risk guard, sampler, feed symbols, change log and log react to it),
+and answer.
 
 Deciding takes microseconds and happens under a lock, one signal at a time; the commit (a
 disk sync) is waited for outside it, so alerts arriving together are decided one on top of
@@ -24,22 +25,22 @@ from datetime import datetime
 from tmtui.core.alerts import intake
 from tmtui.core.alerts.alert_rules import EntryCheck
 from tmtui.core.alerts.manual_orders import ManualOrder, ManualPrice
-from tmtui.core.book.book import Plan, PositionKey
-from tmtui.core.book.drift import Drift
+from tmtui.core.book.account import DayAccount
+from tmtui.core.book.book import Plan, Position, PositionKey
 from tmtui.core.book.trading_state import TradingState
 from tmtui.core.events import Event, EventKind
 from tmtui.core.models import AlertReply, IncomingAlert, LedgerUnavailable, Outcome, TmtuiError
+from tmtui.core.pipeline import Logged, NotRecorded, Recorded, TookBack
 from tmtui.core.risk.risk_rules import RiskExit
 from tmtui.core.views import PositionView, position_json
+from tmtui.ledger.pending import PendingWrite
 from tmtui.ledger.signal_writes import DuplicateSignal
 from tmtui.ledger.store import Ledger
-from tmtui.ledger.writer import PendingWrite
+from tmtui.services.bus import Bus
 from tmtui.services.intake_pending import PendingAlerts, Undo
 
 log = logging.getLogger("tmtui.engine")
 
-Emit = Callable[[Event, bool], None]
-"""emit(event, persist): persist=False for events the signal's own write already holds."""
 KEYED = (Outcome.ACCEPTED, Outcome.IGNORED)
 """Outcomes whose dedupe key the ledger keeps (a resend of them is a duplicate)."""
 
@@ -52,34 +53,21 @@ class SignalIntake:
         self,
         ledger: Ledger,
         state: TradingState,
+        bus: Bus,
         *,
         max_qty: int,
         default_qty: Callable[[str], int],
         clock: Callable[[], datetime],
-        applied: Callable[[Plan], None],
-        # what the engine does once a plan is recorded (samples, feed symbols, revalue, risk)
-        emit: Emit,
         entry: EntryCheck | None = None,
-        drifted: Callable[[PositionKey, Drift | None], None] | None = None,
-        drift_of: Callable[[PositionKey], Drift | None] = lambda _key: None,
-        undone: Callable[[list[PositionKey]], None] = lambda _keys: None,
-        # after plans the ledger refused were taken back: those positions changed again
-        not_recorded: Callable[[IncomingAlert, LedgerUnavailable], None] = lambda _a, _e: None,
-        # an alert answered 503: the engine says so on the screen and in headless output
     ) -> None:
         self.ledger = ledger
         self.state = state
+        self.bus = bus
         self.max_qty = max_qty
         self.default_qty = default_qty
         self.clock = clock
         self.last_alert: datetime | None = None
-        self._applied = applied
-        self._emit = emit
         self._entry = entry
-        self._drifted = drifted
-        self._drift_of = drift_of
-        self._undone = undone
-        self._not_recorded = not_recorded
         self._lock = asyncio.Lock()
         self._pending = PendingAlerts(self._took_back)
 
@@ -93,7 +81,7 @@ class SignalIntake:
                 reply = self._intake(alert, original)
             return await reply
         except LedgerUnavailable as exc:
-            self._not_recorded(alert, exc)
+            self.bus.publish(NotRecorded(alert, exc))
             raise
 
     def _intake(self, alert: IncomingAlert, original: int | None) -> Awaitable[AlertReply]:
@@ -135,10 +123,10 @@ class SignalIntake:
     async def alert_refused(self, *, peer: str, status: int, reason: str, raw: str | None) -> None:
         """Refusals the listener decided itself (auth, size, rate, parse): log them."""
         event, write = intake.decide_refusal(peer, status, reason, raw, self.clock())
-        self._emit(event, write is None)
+        self.bus.publish(Logged(event, write is None))
         if write is not None:
             try:
-                await self.ledger.record_write(write)
+                await self.ledger.record(write).confirmed()
             except LedgerUnavailable:
                 log.error("could not record a refused alert: %s", reason)
 
@@ -211,25 +199,28 @@ class SignalIntake:
 
         Every write is chained: it was decided on top of the signals queued before it, so
         the ledger fails it when one of them fails (and `_took_back` undoes the plans).
+
+        The plan is applied and the reply's position worked out BEFORE the write is queued:
+        should either fail (a bug, a number no book can hold), the plan is taken back and
+        nothing is queued, so the 503 the listener answers means "not recorded" — never a
+        recorded alert the sender is told to resend.
         """
         decided_on_pending = len(self._pending) > 0
-        write = self.ledger.queue_write(decision.write, chained=True)
         undo = self._apply(decision.plan) if decision.plan is not None else None
+        try:
+            view = self.state.position_view(decision.key, self.clock()) if decision.key else None
+            if view is not None:
+                position_json(view)  # the reply must be writable too
+        except Exception:
+            if undo is not None:
+                undo()
+            raise
+        write = self.ledger.record(decision.write, chained=True)
         self._pending.track(write, undo, key if decision.outcome in KEYED else None)
-        write.add_done_callback(lambda done: None if done.failed() else self._recorded(decision))
-        view = self.state.position_view(decision.key, self.clock()) if decision.key else None
+        write.add_done_callback(
+            lambda done: None if done.failed() else self.bus.publish(Recorded(decision))
+        )
         return self._answer(decision, write, view, decided_on_pending)
-
-    def _recorded(self, decision: intake.Decision) -> None:
-        """Once committed (whoever still waits for the answer): drift, log lines, then what
-        follows a recorded plan, in that order."""
-        if decision.drift is not None and self._drifted is not None:
-            where, update = decision.drift
-            self._drifted(where, update.drift)
-        for event in decision.events:
-            self._emit(event, False)
-        if decision.plan is not None:
-            self._applied(decision.plan)  # after its log lines: what follows reads in order
 
     async def _answer(
         self,
@@ -247,37 +238,48 @@ class SignalIntake:
                 raise
             log.error("could not record a rejected alert: %s", decision.message)
             for event in decision.events:
-                self._emit(event, False)
+                self.bus.publish(Logged(event, False))
             signal_id = 0
         if decision.error is not None:
             raise decision.error
         key = decision.key
         if view is not None and key is not None:
-            view = replace(view, drift=self._drift_of(key))
+            view = replace(view, drift=self.state.drift.get(key))  # as the commit left it
         return intake.reply_of(decision, signal_id, position_json(view) if view else None)
 
     def _apply(self, plan: Plan) -> Undo:
-        """Apply a plan whose record is queued to the book; return how to take it back."""
+        """Apply a plan to the book; return how to take it back (a failure to apply is taken
+        back at once, so the book never holds half a plan)."""
         state, key = self.state, plan.key
         position = state.book.positions.get(key)
         next_trade_id = state.book.next_trade_id
         account = replace(state.account, curve=replace(state.account.curve))
-        state.apply(plan)
+        try:
+            state.apply(plan)
+        except Exception:
+            self._restore(key, position, next_trade_id, account)
+            raise
 
         def undo() -> PositionKey:
-            if position is None:
-                state.book.positions.pop(key, None)
-            else:
-                state.book.positions[key] = position
-            state.book.next_trade_id = next_trade_id
-            if state.account.day == account.day:
-                state.account = account
+            self._restore(key, position, next_trade_id, account)
             return key
 
         return undo
 
+    def _restore(
+        self, key: PositionKey, position: Position | None, next_trade_id: int, account: DayAccount
+    ) -> None:
+        state = self.state
+        if position is None:
+            state.book.positions.pop(key, None)
+        else:
+            state.book.positions[key] = position
+        state.book.next_trade_id = next_trade_id
+        if state.account.day == account.day:
+            state.account = account
+
     def _took_back(self, keys: list[PositionKey]) -> None:
-        self._undone(keys)
+        self.bus.publish(TookBack(tuple(keys)))
 
     def _say(self, kind: EventKind, message: str) -> None:
-        self._emit(Event(kind, message, self.clock()), True)
+        self.bus.publish(Logged(Event(kind, message, self.clock())))

@@ -8,15 +8,18 @@ I/O; the engine decides when.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 
 from tmtui.core.book.account import DayAccount
 from tmtui.core.book.book import Book, Plan, PositionKey
+from tmtui.core.book.drift import Drift
 from tmtui.core.book.marking import mark_price
 from tmtui.core.book.series import PnlSeries
 from tmtui.core.events import Event, EventKind
 from tmtui.core.models import TmtuiError
+from tmtui.core.pipeline import Recorded
 from tmtui.core.quotes import FeedState, FeedStatus, Quote, delay_minutes
 from tmtui.core.trading_day import TradingCalendar
 from tmtui.core.views import (
@@ -57,6 +60,9 @@ class TradingState:
         """Internal failures (background work, a broken redraw)."""
         self.rejected = 0
         """Alerts refused for what they said or how they came: the sender's problem, not ours."""
+        self.drift: dict[PositionKey, Drift] = {}
+        """The drift guard's marks: where a strategy's alert and the book disagree. Saved
+        with the risk guard's memory (the same dict), shown by every view of a position."""
 
     # --- strategies -------------------------------------------------------------------
 
@@ -68,6 +74,19 @@ class TradingState:
         known = dict.fromkeys(sorted({k[0] for k in self.book.positions}), True)
         known.update(self.switches)
         return known
+
+    def recorded(self, message: Recorded) -> None:
+        """After a commit: what the signal did to its position's drift mark."""
+        if message.decision.drift is not None:
+            key, update = message.decision.drift
+            self.set_drift(key, update.drift)
+
+    def set_drift(self, key: PositionKey, drift: Drift | None) -> None:
+        """Mark or (an agreeing alert) clear a position's drift."""
+        if drift is None:
+            self.drift.pop(key, None)
+        else:
+            self.drift[key] = drift
 
     # --- changes ----------------------------------------------------------------------
 
@@ -135,13 +154,18 @@ class TradingState:
         pos = self.book.positions.get(key)
         if pos is None:
             return None
-        return position_view(pos, now, self.stale_after, self.delay_for(pos.root))
+        view = position_view(pos, now, self.stale_after, self.delay_for(pos.root))
+        drift = self.drift.get(key)
+        return view if drift is None else replace(view, drift=drift)
 
     def positions(self, now: datetime) -> list[PositionView]:
-        return [
+        views = [
             position_view(p, now, self.stale_after, self.delay_for(p.root))
             for p in self.book.open_positions()
         ]
+        if not self.drift:
+            return views
+        return [replace(v, drift=self.drift.get(v.key)) for v in views]
 
     def delay_for(self, root: str) -> int | None:
         """Minutes the quotes marking `root` are late: the quote's own mode, else the feed's."""

@@ -1,6 +1,7 @@
 """`tmtui run` either starts able to keep the books and receive alerts, or says why and exits 1.
 
-Also: the missing-secret warning is printed at start in `--headless`.
+Also: the missing-secret warning is printed at start in `--headless`. The screen's side (an
+unusable ledger ends it with one line) is in tests/ui/test_ledger_screen.py.
 """
 
 from __future__ import annotations
@@ -12,12 +13,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_app import SIZE, make_config, until
-from test_headless import free_port, start, wait_listening
+from helpers import free_port, start, wait_listening
 
 from tmtui.ledger.instance_lock import running_instance
-from tmtui.runtime.factory import build_engine
-from tmtui.ui.app import TmtuiApp
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -62,15 +60,3 @@ async def test_headless_prints_the_missing_secret_at_start(tmp_path: Path) -> No
             proc.kill()
             proc.wait()
     assert "NO WEBHOOK SECRET: [listener] secret is not set" in stdout
-
-
-async def test_the_screen_ends_with_one_line_when_the_ledger_is_unusable(tmp_path: Path) -> None:
-    ledger = tmp_path / "ledger.db"
-    ledger.write_bytes(b"not SQLite at all " * 100)
-    config = make_config()
-    app = TmtuiApp(config, engine_factory=lambda: build_engine(config, ledger_path=ledger))
-    async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: not app.is_running, "the app to end")
-    assert app.return_code == 1
-    assert app.start_error is not None
-    assert app.start_error.startswith(f"cannot open the ledger {ledger}: it is not a database")

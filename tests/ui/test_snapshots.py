@@ -8,16 +8,16 @@ a fixed clock, quotes fed by hand, a relative ledger path, and event times froze
 
 from __future__ import annotations
 
-import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 from textual.pilot import Pilot
+from ui_harness import NOW, SIZE, FrozenDatetime, SnapCompare, quote, started
 
 import tmtui.core.events
 from tmtui.core.models import AlertFields, IncomingAlert
@@ -28,18 +28,6 @@ from tmtui.settings.config import Config
 from tmtui.ui.app import TmtuiApp
 
 pytestmark = pytest.mark.timeout(30)
-
-NOW = datetime(2025, 3, 4, 15, 30, tzinfo=UTC)  # 09:30 in Chicago, trading day 2025-03-04
-SIZE = (160, 45)
-SnapCompare = Callable[..., bool]
-
-
-class FrozenDatetime(datetime):
-    """Events stamped with the wall clock (the engine's start line) get NOW instead."""
-
-    @classmethod
-    def now(cls, tz: Any = None) -> FrozenDatetime:
-        return cls.fromtimestamp(NOW.timestamp(), tz)
 
 
 @pytest.fixture
@@ -64,17 +52,6 @@ def snap_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> TmtuiApp:
     return TmtuiApp(config, engine_factory=factory)
 
 
-async def wait_started(pilot: Pilot[Any]) -> Engine:
-    app = pilot.app
-    assert isinstance(app, TmtuiApp)
-    deadline = time.monotonic() + 5
-    while not app.engine_started:
-        assert time.monotonic() < deadline, "the engine did not start"
-        await pilot.pause(0.02)
-    assert app.engine is not None
-    return app.engine
-
-
 async def buy(
     engine: Engine, action: str, ticker: str, qty: int, price: str, strategy: str, minutes_ago: int
 ) -> None:
@@ -83,14 +60,9 @@ async def buy(
     await engine.submit_alert(IncomingAlert(fields, "{}", "snapshot-test", received))
 
 
-def quote(engine: Engine, root: str, last: str) -> None:
-    symbol = engine.book.contracts[root].tv_symbol
-    engine.on_quote(Quote(symbol, Decimal(last), received=NOW))
-
-
 async def several_positions(pilot: Pilot[Any]) -> None:
     """NQ and MES moving, a long-named CL, a delayed 6E, and YM never quoted."""
-    engine = await wait_started(pilot)
+    engine = await started(pilot)
     await buy(engine, "buy", "NQ1!", 1, "25600", "ORB", 12)
     await buy(engine, "sell", "MES1!", 2, "6800", "Trend", 3)
     await buy(engine, "buy", "CL1!", 1, "70.40", "Very Long Strategy Name Alpha", 30)
@@ -121,7 +93,7 @@ async def several_positions(pilot: Pilot[Any]) -> None:
 
 def test_empty_dashboard(snap_app: TmtuiApp, snap_compare: SnapCompare) -> None:
     async def run_before(pilot: Pilot[Any]) -> None:
-        await wait_started(pilot)
+        await started(pilot)
         await pilot.pause()
 
     assert snap_compare(snap_app, terminal_size=SIZE, run_before=run_before)
@@ -145,7 +117,7 @@ def test_webhook_setup_80x24(snap_app: TmtuiApp, snap_compare: SnapCompare) -> N
 
 async def feed_down_positions(pilot: Pilot[Any]) -> None:
     """NQ marked 95 s ago (STALE), MES never quoted: the flatten dialog must still work."""
-    engine = await wait_started(pilot)
+    engine = await started(pilot)
     await buy(engine, "buy", "NQ1!", 1, "25600", "ORB", 12)
     await buy(engine, "sell", "MES1!", 2, "6800", "Trend", 3)
     symbol = engine.book.contracts["NQ"].tv_symbol

@@ -3,10 +3,8 @@ keeps them (redacted from every log line and record), duplicates, refusals, defa
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
-import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from decimal import Decimal as D
@@ -15,7 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
-from helpers import make_config
+from helpers import make_config, wait_for
 
 from tmtui.core.models import Outcome
 from tmtui.runtime.engine import Engine
@@ -61,13 +59,12 @@ async def everything_recorded(engine: Engine) -> str:
 async def wait_for_rows(engine: Engine, outcome: Outcome) -> list[dict[str, Any]]:
     """The signal rows with `outcome`, once there is one (refusals are recorded in the
     background, after the reply)."""
-    deadline = time.monotonic() + 5
-    while True:
-        rows = [r for r in await engine.ledger.signals() if r["outcome"] == outcome.value]
-        if rows or time.monotonic() > deadline:
-            assert rows, f"no {outcome.value} signal recorded within 5 s"
-            return rows
-        await asyncio.sleep(0.01)
+
+    async def rows() -> list[dict[str, Any]]:
+        return [r for r in await engine.ledger.signals() if r["outcome"] == outcome.value]
+
+    found: list[dict[str, Any]] = await wait_for(rows, 5.0, f"a {outcome.value} signal")
+    return found
 
 
 def server_log(caplog: pytest.LogCaptureFixture) -> str:

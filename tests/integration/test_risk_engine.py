@@ -124,6 +124,8 @@ async def test_the_daily_loss_lock_holds_across_a_restart_until_the_roll(tmp_pat
     await engine.stop()
 
     engine, events = await started(config, clock)  # restart: the lock was stored
+    said = [e.message for e in events if e.kind is EventKind.RISK_LOCK]
+    assert said and said[0].startswith("LOCKED OUT (account): daily_loss_limit breached")
     again = await engine.submit_alert(alert("sell", "ES1!", 1, "6000", received=clock.tick()))
     assert again.outcome is Outcome.IGNORED and "locked out by daily_loss_limit" in again.message
     clock.now = datetime(2026, 3, 3, 23, 0, 1, tzinfo=UTC)  # 17:00:01 Chicago: next day
@@ -189,7 +191,7 @@ async def test_max_position_trims_an_alert_and_the_drift_shows_until_one_agrees(
     assert rows[-1]["reason"] == "max_position NQ 2 (account): 3 asked, trimmed to long 2"
     closed = await engine.submit_alert(alert("close", "NQ1!", None, "18001", received=clock.tick()))
     assert closed.outcome is Outcome.ACCEPTED
-    assert engine.guard.drift_of(("S", "NQ")) is None
+    assert engine.state.drift.get(("S", "NQ")) is None
     assert await verify(engine.ledger, engine.config) == []
     await engine.stop()
 

@@ -16,21 +16,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_app import (
+from helpers import until
+from textual.pilot import Pilot
+from textual.widgets import Input, Static
+from ui_harness import (
     SIZE,
-    alert,
     cell,
+    desk_config,
+    desk_engine,
     has_row,
     log_text,
-    make_config,
-    make_engine,
+    send_alert,
     started,
     status_text,
     table,
-    until,
 )
-from textual.pilot import Pilot
-from textual.widgets import Input, Static
 
 from tmtui.runtime.engine import Engine
 from tmtui.services.feeds.base import FeedState, FeedStatus, Quote
@@ -74,15 +74,15 @@ async def order_form(app: TmtuiApp, pilot: Pilot[Any]) -> OrderScreen:
 
 async def unfed_app(tmp_path: Path) -> tuple[Engine, TmtuiApp]:
     """No feed at all: marks come only from quotes the test hands the engine."""
-    engine = await make_engine(tmp_path, feed=False)
+    engine = await desk_engine(tmp_path, feed=False)
     return engine, TmtuiApp(engine.config, engine=engine)
 
 
 async def test_close_with_a_stale_mark_shows_the_warning(tmp_path: Path) -> None:
     engine, app = await unfed_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await started(app, pilot)
-        await alert(engine, "buy", "NQ1!", 1, "25600", "ORB")
+        await started(pilot)
+        await send_alert(engine, "buy", "NQ1!", 1, "25600", "ORB")
         old = engine.clock() - timedelta(seconds=95)
         engine.on_quote(Quote("CME_MINI:NQ1!", Decimal("25610.5"), received=old))
         await until(pilot, lambda: cell(app, "ORB|NQ", "stale") == "STALE", "the STALE cell")
@@ -105,8 +105,8 @@ async def test_close_with_a_stale_mark_shows_the_warning(tmp_path: Path) -> None
 async def test_close_with_no_mark_takes_the_typed_price(tmp_path: Path) -> None:
     engine, app = await unfed_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await started(app, pilot)
-        await alert(engine, "buy", "NQ1!", 1, "25600", "ORB")
+        await started(pilot)
+        await send_alert(engine, "buy", "NQ1!", 1, "25600", "ORB")
         await until(pilot, lambda: has_row(app, "ORB|NQ"), "the row")
         assert cell(app, "ORB|NQ", "stale") == "waiting"  # before its first quote: not STALE
         assert cell(app, "ORB|NQ", "open_pnl") == "—"
@@ -133,8 +133,8 @@ async def test_close_with_no_mark_takes_the_typed_price(tmp_path: Path) -> None:
 async def test_tab_reaches_the_price_field_to_type_another_price(engine: Engine) -> None:
     app = TmtuiApp(engine.config, engine=engine)
     async with app.run_test(size=SIZE) as pilot:
-        await started(app, pilot)
-        await alert(engine, "sell", "MES1!", 2, "6800", "Trend")
+        await started(pilot)
+        await send_alert(engine, "sell", "MES1!", 2, "6800", "Trend")
         await until(pilot, lambda: cell(app, "Trend|MES", "last") != "—", "a live mark")
         await pilot.press("c")
         dialog = await close_dialog(app, pilot)
@@ -152,9 +152,9 @@ async def test_tab_reaches_the_price_field_to_type_another_price(engine: Engine)
 async def test_flatten_with_the_feed_down_since_start_has_no_dead_end(tmp_path: Path) -> None:
     engine, app = await unfed_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await started(app, pilot)
-        await alert(engine, "buy", "NQ1!", 1, "25600", "ORB")
-        await alert(engine, "sell", "MES1!", 2, "6800", "Trend")
+        await started(pilot)
+        await send_alert(engine, "buy", "NQ1!", 1, "25600", "ORB")
+        await send_alert(engine, "sell", "MES1!", 2, "6800", "Trend")
         await until(pilot, lambda: table(app).row_count == 2, "both rows")
         await pilot.press("F")
         dialog = await close_dialog(app, pilot)
@@ -173,10 +173,10 @@ async def test_flatten_with_the_feed_down_since_start_has_no_dead_end(tmp_path: 
 async def test_a_price_typed_once_fills_the_same_symbols_unpriced_rows(tmp_path: Path) -> None:
     engine, app = await unfed_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await started(app, pilot)
+        await started(pilot)
         for strategy in ("A", "B", "C"):
-            await alert(engine, "sell", "ES1!", 1, "6800", strategy)
-        await alert(engine, "buy", "CL1!", 1, "70.50", "Oil")
+            await send_alert(engine, "sell", "ES1!", 1, "6800", strategy)
+        await send_alert(engine, "buy", "CL1!", 1, "70.50", "Oil")
         await until(pilot, lambda: table(app).row_count == 4, "four rows")
         await pilot.press("F")
         dialog = await close_dialog(app, pilot)
@@ -206,7 +206,7 @@ async def test_a_price_typed_once_fills_the_same_symbols_unpriced_rows(tmp_path:
 async def test_b_opens_and_applies_a_manual_position(tmp_path: Path) -> None:
     engine, app = await unfed_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await started(app, pilot)
+        await started(pilot)
         await pilot.press("b")
         form = await order_form(app, pilot)
         assert form.query_one("#strategy", Input).value == "manual"
@@ -229,8 +229,8 @@ async def test_b_opens_and_applies_a_manual_position(tmp_path: Path) -> None:
 async def test_s_sells_the_selected_row_at_its_mark(tmp_path: Path) -> None:
     engine, app = await unfed_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await started(app, pilot)
-        await alert(engine, "buy", "ES1!", 3, "6800", "Trend")
+        await started(pilot)
+        await send_alert(engine, "buy", "ES1!", 3, "6800", "Trend")
         engine.on_quote(Quote("CME_MINI:ES1!", Decimal("6805.25"), received=engine.clock()))
         await until(pilot, lambda: cell(app, "Trend|ES", "last") == "6805.25", "the mark")
         await pilot.press("s")
@@ -255,7 +255,7 @@ async def test_s_sells_the_selected_row_at_its_mark(tmp_path: Path) -> None:
 async def test_order_form_refuses_an_unknown_symbol(tmp_path: Path) -> None:
     engine, app = await unfed_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await started(app, pilot)
+        await started(pilot)
         await pilot.press("b")
         form = await order_form(app, pilot)
         await pilot.press(*"ZZZ1!", "tab", "tab", *"10", "enter")
@@ -270,8 +270,8 @@ async def test_order_form_refuses_an_unknown_symbol(tmp_path: Path) -> None:
 async def test_q_with_open_positions_asks_first(tmp_path: Path) -> None:
     engine, app = await unfed_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await started(app, pilot)
-        await alert(engine, "buy", "NQ1!", 1, "25600", "ORB")
+        await started(pilot)
+        await send_alert(engine, "buy", "NQ1!", 1, "25600", "ORB")
         await until(pilot, lambda: has_row(app, "ORB|NQ"), "the row")
         await pilot.press("q")
         await until(pilot, lambda: isinstance(app.screen, QuitScreen), "the quit dialog")
@@ -290,19 +290,19 @@ async def test_q_with_open_positions_asks_first(tmp_path: Path) -> None:
 async def test_q_with_nothing_open_and_no_recent_alert_quits_at_once(tmp_path: Path) -> None:
     _engine, app = await unfed_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await started(app, pilot)
+        await started(pilot)
         await pilot.press("q")
         await until(pilot, lambda: not app.is_running, "the app to stop")
 
 
 async def test_unmarked_totals_missing_secret_and_rejected_count(tmp_path: Path) -> None:
-    config = make_config()
-    engine = await make_engine(tmp_path, config, feed=False)
+    config = desk_config()
+    engine = await desk_engine(tmp_path, config, feed=False)
     app = TmtuiApp(config, engine=engine)
     async with app.run_test(size=SIZE) as pilot:
-        await started(app, pilot)
+        await started(pilot)
         assert not app.dashboard.query(SecretBanner)  # the test config has a secret
-        await alert(engine, "buy", "NQ1!", 1, "25600", "ORB")
+        await send_alert(engine, "buy", "NQ1!", 1, "25600", "ORB")
         totals = app.dashboard.query_one(TotalsBar)
         await until(
             pilot,
@@ -328,14 +328,14 @@ async def test_unmarked_totals_missing_secret_and_rejected_count(tmp_path: Path)
 
 
 async def test_no_secret_warning_stays_on_the_dashboard(tmp_path: Path) -> None:
-    config = make_config()
+    config = desk_config()
     from dataclasses import replace
 
     config = replace(config, listener=replace(config.listener, secret=""))
-    engine = await make_engine(tmp_path, config, feed=False)
+    engine = await desk_engine(tmp_path, config, feed=False)
     app = TmtuiApp(config, engine=engine)
     async with app.run_test(size=(80, 24)) as pilot:
-        await started(app, pilot)
+        await started(pilot)
         banner = app.dashboard.query_one(SecretBanner)
         assert "No [listener] secret: tunnel alerts are refused" in str(banner.render())
         await until(pilot, lambda: "NO SECRET" in status_text(app), "the status badge")
@@ -345,8 +345,8 @@ async def test_no_secret_warning_stays_on_the_dashboard(tmp_path: Path) -> None:
 async def test_feed_flapping_collapses_to_one_log_line(tmp_path: Path) -> None:
     engine, app = await unfed_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await started(app, pilot)
-        await alert(engine, "buy", "NQ1!", 1, "25600", "ORB")
+        await started(pilot)
+        await send_alert(engine, "buy", "NQ1!", 1, "25600", "ORB")
         await until(pilot, lambda: "→ long 1" in log_text(app), "the alert line")
         for n in range(6):
             state = FeedState.CONNECTING if n % 2 == 0 else FeedState.DOWN
@@ -361,7 +361,7 @@ async def test_feed_flapping_collapses_to_one_log_line(tmp_path: Path) -> None:
 async def test_notifications_show_bracketed_text_literally(tmp_path: Path) -> None:
     engine, app = await unfed_app(tmp_path)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await started(app, pilot)
+        await started(pilot)
         app.dashboard.log_action_error("close", ValueError("set [listener] secret first"))
         await pilot.pause()
         messages = [n.message for n in app._notifications]
@@ -372,11 +372,4 @@ async def test_notifications_show_bracketed_text_literally(tmp_path: Path) -> No
             lambda: "close: set [listener] secret first" in log_text(app),
             "the literal log line",
         )
-    await engine.stop()
-
-
-@pytest.fixture
-async def engine(tmp_path: Path) -> Any:
-    engine = await make_engine(tmp_path)
-    yield engine
     await engine.stop()

@@ -17,10 +17,8 @@ from typing import Any
 
 import httpx
 import pytest
-from helpers import make_config, wait_for
-from test_app import SIZE, started, until
-from test_app import make_config as app_config
-from test_app import make_engine as app_engine
+from helpers import make_config, until, wait_for
+from ui_harness import SIZE, desk_config, desk_engine, started
 
 from tmtui.runtime.engine import Engine
 from tmtui.runtime.factory import build_engine
@@ -103,10 +101,10 @@ async def test_engine_stop_answers_and_records_every_alert_in_flight(tmp_path: P
 
 @pytest.mark.timeout(30)
 async def test_quitting_the_screen_during_a_burst_loses_no_alert(tmp_path: Path) -> None:
-    engine = await app_engine(tmp_path, app_config(), feed=False)
+    engine = await desk_engine(tmp_path, desk_config(), feed=False)
     app = TmtuiApp(engine.config, engine=engine)
     async with app.run_test(size=SIZE) as pilot:
-        await started(app, pilot)
+        await started(pilot)
         assert engine.listener is not None
         url = engine.listener.webhook_url
         listener = engine.listener

@@ -15,8 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from helpers import read_positions, wait_for
-from test_headless import SECRET, free_port, start, wait_listening, write_config
+from helpers import SECRET, free_port, read_positions, start, wait_for, wait_listening, write_config
 
 from tmtui.core.models import LedgerUnavailable
 from tmtui.ledger.instance_lock import InstanceLock, InstanceRunning, lock_path, running_instance

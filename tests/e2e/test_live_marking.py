@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import signal
 import subprocess
-import time
 from decimal import Decimal as D
 from pathlib import Path
 from typing import Any
@@ -14,8 +12,7 @@ import httpx
 import pytest
 from fakes.tv_scanner_server import FakeScannerServer
 from fakes.tv_ws_server import FakeTradingViewServer
-from helpers import read_positions
-from test_headless import free_port, start, wait_listening
+from helpers import free_port, read_positions, start, wait_for, wait_listening
 
 SECRET = "live-secret"
 
@@ -31,14 +28,15 @@ def config_for(tmp_path: Path, port: int, feed: str) -> Path:
 
 
 async def wait_position(config: Path, check: Any, timeout: float = 20) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
+    """`tmtui positions --json` (its own process, so polled every 0.2 s) until `check` holds."""
     last: list[dict[str, Any]] = []
-    while time.monotonic() < deadline:
-        last = await read_positions(config)
-        if last and check(last[0]):
-            return last[0]
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"position never matched; last seen {last}")
+
+    async def matched() -> dict[str, Any] | None:
+        last[:] = await read_positions(config)
+        return last[0] if last and check(last[0]) else None
+
+    found: dict[str, Any] = await wait_for(matched, timeout, f"the position (last {last})", 0.2)
+    return found
 
 
 async def post(port: int, body: dict[str, Any]) -> httpx.Response:
@@ -77,15 +75,13 @@ async def test_headless_marks_from_quote_websocket_through_a_drop(tmp_path: Path
 
             first = server.current
             await server.drop(first)
-            deadline = time.monotonic() + 20
-            while time.monotonic() < deadline:
+
+            def resubscribed() -> Any:
                 conns = [c for c in server.connections if not c.closed and c is not first]
-                if conns and conns[-1].sent("quote_add_symbols"):
-                    break
-                await asyncio.sleep(0.05)
-            else:
-                raise AssertionError("feed did not reconnect and re-subscribe")
-            assert conns[-1].session != first.session
+                return conns[-1] if conns and conns[-1].sent("quote_add_symbols") else None
+
+            again = await wait_for(resubscribed, 20, "the feed to reconnect and re-subscribe", 0.05)
+            assert again.session != first.session
             await server.push("CME_MINI:NQ1!", {"lp": 25580})
             pos = await wait_position(config, lambda p: p["last_price"] == 25580)
             assert pos["open_pnl"] == -400 and pos["trade_drawdown"] == -400

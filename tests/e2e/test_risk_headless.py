@@ -11,13 +11,19 @@ import json
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
-from helpers import read_positions
-from test_headless import SECRET, free_port, start, wait_listening, write_config
+from helpers import (
+    SECRET,
+    free_port,
+    read_positions,
+    start,
+    wait_for,
+    wait_listening,
+    write_config,
+)
 
 
 def tmtui(*args: str) -> subprocess.CompletedProcess[str]:
@@ -28,10 +34,11 @@ def tmtui(*args: str) -> subprocess.CompletedProcess[str]:
 
 async def until_flat(config: Path, timeout: float = 20) -> None:
     """Poll `tmtui positions --json` until nothing is open, or fail at the deadline."""
-    deadline = time.monotonic() + timeout
-    while await read_positions(config):
-        if time.monotonic() > deadline:
-            raise AssertionError("the risk exit never closed the position")
+
+    async def flat() -> bool:
+        return not await read_positions(config)
+
+    await wait_for(flat, timeout, "the risk exit to close the position", 0.2)
 
 
 @pytest.mark.timeout(60)

@@ -11,7 +11,6 @@ import contextlib
 import os
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -23,16 +22,10 @@ from typing import Any
 
 import httpx
 import pytest
-from helpers import wait_for
+from helpers import free_port, wait_for, wait_listening
 
 SECRET = "faults-secret"
 TRADINGVIEW_LIMIT_S = 3.0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -86,15 +79,8 @@ class Tmtui:
             )
 
     async def wait_listening(self, timeout: float = 30) -> None:
-        deadline = time.monotonic() + timeout
-        async with httpx.AsyncClient() as client:
-            while time.monotonic() < deadline:
-                assert self.proc is not None and self.proc.poll() is None, self.stderr()
-                with contextlib.suppress(httpx.TransportError):
-                    if (await client.get(self.base + "/health")).status_code == 200:
-                        return
-                await asyncio.sleep(0.05)
-        raise AssertionError(f"listener did not come up: {self.stderr()}")
+        assert self.proc is not None
+        await wait_listening(self.base, self.proc, timeout, stderr=self.stderr)
 
     def stop(self) -> int:
         """SIGTERM, as a service manager stops it; returns the exit code."""
@@ -195,17 +181,14 @@ class Stream:
 
 
 async def wait_health(client: httpx.AsyncClient, base: str, status: int, timeout: float) -> Any:
+    """/health's body once it answers `status`."""
+
     async def check() -> httpx.Response | None:
         reply = await client.get(base + "/health")
         return reply if reply.status_code == status else None
 
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        reply = await check()
-        if reply is not None:
-            return reply.json()
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"/health never answered {status}")
+    reply = await wait_for(check, timeout, f"/health to answer {status}", 0.05)
+    return reply.json()
 
 
 # --- a write lock held by another program -------------------------------------------------
@@ -409,6 +392,9 @@ def test_read_commands_refuse_a_broken_ledger_with_one_line(
 
 
 # --- a full disk ---------------------------------------------------------------------------
+# A real full file system (a 2 MB tmpfs in a user namespace), so it skips where unshare(1) or
+# user namespaces are missing; tests/integration/test_ledger_full.py runs the same path
+# everywhere, with SQLite's max_page_count giving the same SQLITE_FULL.
 
 
 def tmpfs_wrapper(mount: Path, size: str) -> tuple[str, ...]:

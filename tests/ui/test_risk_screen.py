@@ -7,7 +7,6 @@ listener, a fixed clock, quotes by hand.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Awaitable
 from dataclasses import replace
 from decimal import Decimal
@@ -15,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_snapshots import NOW, SIZE, FrozenDatetime, SnapCompare, quote, wait_started
+from helpers import until
 from textual.pilot import Pilot
+from ui_harness import NOW, SIZE, FrozenDatetime, SnapCompare, quote, started
 
 import tmtui.core.events
 from tmtui.core.models import AlertFields, IncomingAlert
@@ -60,7 +60,7 @@ def risk_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> TmtuiApp:
 
 async def trimmed_position(pilot: Pilot[Any]) -> Engine:
     """Buy 2 NQ with max_position 1: held 1, the strategy means 2 (drift); then a loss."""
-    engine = await wait_started(pilot)
+    engine = await started(pilot)
     fields = AlertFields("buy", "NQ1!", "2", "25600", "ORB", position_size="2")
     await engine.submit_alert(IncomingAlert(fields, "{}", "screen-test", NOW))
     quote(engine, "NQ", "25590")
@@ -69,14 +69,6 @@ async def trimmed_position(pilot: Pilot[Any]) -> Engine:
     pilot.app.dashboard.refresh_view()
     await pilot.pause()
     return engine
-
-
-async def until_flat(pilot: Pilot[Any], engine: Engine, timeout: float = 5.0) -> None:
-    """Let the app run until the engine's risk exit closed everything, with a deadline."""
-    deadline = time.monotonic() + timeout
-    while engine.book.positions:
-        assert time.monotonic() < deadline, "the risk exit did not close the position"
-        await pilot.pause(0.02)
 
 
 def panel_text(app: TmtuiApp) -> str:
@@ -97,7 +89,7 @@ async def test_panel_shows_distance_breach_price_and_drift(risk_app: TmtuiApp) -
         # The breach: the engine closes and locks; the screen shows the banner.
         quote(engine, "NQ", "25575")
         await engine.flush()
-        await until_flat(pilot, engine)
+        await until(pilot, lambda: not engine.book.positions, "the risk exit to close it all")
         risk_app.dashboard.refresh_view()
         await pilot.pause()
         assert "LOCKED OUT by daily_loss_limit (account)" in panel_text(risk_app)
@@ -120,7 +112,7 @@ async def test_panel_hidden_without_risk_rules(tmp_path: Path) -> None:
 
     app = TmtuiApp(config, engine_factory=factory)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_started(pilot)
+        await started(pilot)
         app.dashboard.refresh_view()
         await pilot.pause()
         assert not app.dashboard.query_one(RiskPanel).display

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 from history_data import config, history_app, import_backtest, send_live
-from test_history_screens import shown, until
 from textual.pilot import Pilot
+from ui_harness import shown, started
 
 from tmtui.ui.app import TmtuiApp
 from tmtui.ui.screens.history_screen import HistoryScreen
@@ -41,11 +41,7 @@ def open_screen(key: str, kind: type[HistoryScreen]) -> Callable[[Pilot[Any]], A
     """Send the live month, press `key`, wait for the screen's data."""
 
     async def run_before(pilot: Pilot[Any]) -> None:
-        app = pilot.app
-        assert isinstance(app, TmtuiApp)
-        await until(pilot, lambda: app.engine_started, "the engine to start")
-        assert app.engine is not None
-        await send_live(app.engine)
+        await send_live(await started(pilot))
         await pilot.press(key)
         await shown(pilot, kind)
         await pilot.pause()

@@ -6,18 +6,19 @@ to the running engine (tests/history_data.py); every wait is a poll with a deadl
 
 from __future__ import annotations
 
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
+from helpers import until
 from history_data import NOW, TODAY, config, history_app, import_backtest, send_live
 from textual.pilot import Pilot
 from textual.widgets import Input
+from ui_harness import SIZE, shown, started
 
 import tmtui.ui.screens.trades
 from tmtui.core.history.calendar_grid import month_bounds
@@ -28,42 +29,12 @@ from tmtui.runtime.engine import Engine
 from tmtui.ui.app import TmtuiApp
 from tmtui.ui.screens.dashboard import DashboardScreen
 from tmtui.ui.screens.help import HelpScreen
-from tmtui.ui.screens.history_screen import HistoryScreen
 from tmtui.ui.screens.pnl_calendar import PnlCalendarScreen
 from tmtui.ui.screens.pnl_chart import PnlChartScreen
 from tmtui.ui.screens.strategy_board import StrategyBoardScreen
 from tmtui.ui.screens.trades import TradesScreen
 
 pytestmark = pytest.mark.timeout(60)
-
-SIZE = (160, 45)
-S = TypeVar("S", bound=HistoryScreen)
-
-
-async def until(pilot: Pilot[Any], condition: Callable[[], object], what: str) -> None:
-    deadline = time.monotonic() + 10
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await pilot.pause(0.02)
-
-
-async def shown(pilot: Pilot[Any], kind: type[S], loads: int = 1) -> S:
-    """Wait until a screen of `kind` is shown with at least `loads` loads done, none running."""
-    app = pilot.app
-
-    def ready() -> bool:
-        screen = app.screen
-        return (
-            isinstance(screen, kind)
-            and screen.loads >= loads
-            and not any(w.group.startswith("history") for w in app.workers)
-        )
-
-    await until(pilot, ready, f"the {kind.__name__}")
-    screen = app.screen
-    assert isinstance(screen, kind)
-    return screen
 
 
 class Running:
@@ -86,10 +57,9 @@ async def running(tmp_path: Path) -> AsyncIterator[Running]:
     await import_backtest(path, cfg)
     app = history_app(cfg, path)
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: app.engine_started, "the engine to start")
-        assert app.engine is not None
-        await send_live(app.engine)
-        yield Running(app, pilot, app.engine)
+        engine = await started(pilot)
+        await send_live(engine)
+        yield Running(app, pilot, engine)
 
 
 async def test_each_key_opens_its_screen_and_escape_returns(running: Running) -> None:

@@ -668,7 +668,7 @@ def _doc_examples() -> list[str]:
     """Every alert example of docs/alerts.md §3, placeholders filled in as TradingView would."""
     from pathlib import Path
 
-    text = (Path(__file__).parents[1] / "docs" / "alerts.md").read_text(encoding="utf-8")
+    text = (Path(__file__).parents[2] / "docs" / "alerts.md").read_text(encoding="utf-8")
     section = text.split("## 3.", 1)[1].split("## 4.", 1)[0]
     examples: list[str] = []
     for block in section.split("```")[1::2]:
@@ -709,14 +709,74 @@ _TOKENS = st.sampled_from(
 _SEPARATORS = st.sampled_from([";", "\n", ",", " , ", " ", "|", "; "])
 
 
+def refused_clearly_or_sane(text: str) -> Signal | None:
+    """Either a refusal of one clear line, or a signal within the limits that survives the
+    ledger's round trip and moves a position only as far as its figures allow (and says why
+    when it moves none). Returns the signal, or None when refused."""
+    try:
+        signal = signal_of(text)  # max_qty 100: a stated position may be up to 10 x that
+    except (InvalidSignal, UnusableSignal) as refusal:
+        reason = str(refusal)
+        assert reason.strip() and "\n" not in reason and "Traceback" not in reason
+        return None
+    assert signal.root in ContractBook().specs
+    assert signal.qty is None or 1 <= signal.qty <= 100
+    assert signal.target is None or abs(signal.target) <= 1000
+    assert signal_from_dict(json.loads(json.dumps(signal_to_dict(signal)))) == signal
+    for before in (-2, 0, 3):
+        result = resolve(signal, before)
+        assert result == resolve(signal, before)  # pure: the same answer every time
+        if result.skipped is not None:
+            assert result.after == before and result.skipped.strip()
+        elif signal.target is not None:
+            assert result.after == signal.target
+        else:
+            assert abs(result.after) <= abs(before) + (signal.qty or abs(before) or 1)
+        assert result.drift is None or result.drift[1] == result.after != result.drift[0]
+        assert all(note.strip() and "\n" not in note for note in result.notes)
+    return signal
+
+
 @settings(max_examples=400, deadline=None)
 @given(st.lists(st.tuples(_TOKENS, _SEPARATORS), min_size=1, max_size=8))
 def test_bridge_text_forms_only_ever_refuse_clearly(parts: list[tuple[str, str]]) -> None:
-    text = "".join(token + sep for token, sep in parts)
-    try:
-        signal = signal_of(text)
-    except (InvalidSignal, UnusableSignal):
-        return
-    for before in (-2, 0, 3):
-        result = resolve(signal, before)
-        assert isinstance(result.after, int)
+    """Any mix of the bridges' words and separators: a clear refusal or a sane signal."""
+    refused_clearly_or_sane("".join(token + sep for token, sep in parts))
+
+
+_CROSSTRADE_VALUES = {
+    "command": ["PLACE", "FLATPLACE", "CLOSEPOSITION", "FLATTEN", "REVERSE", "REVERSEPOSITION",
+                "CANCELREPLACE", "nope"],
+    "account": ["sim101"],
+    "instrument": ["MNQ 06-25", "NQ1!", "ZW 12-24", "ZZZ1!"],
+    "action": ["BUY", "SELL", "nope"],
+    "qty": ["1", "3", "100", "101", "0", "1.5"],
+    "order_type": ["MARKET", "LIMIT"],
+    "require_market_position": ["long", "flat", "long,flat", "short", "up"],
+    "market_position": ["long", "short", "flat"],
+    "flatten_first": ["true", "false"],
+    "target_quantity": ["-1", "0", "2", "5000"],
+}  # fmt: skip
+
+
+@st.composite
+def _crosstrade_alerts(draw: st.DrawFn) -> tuple[str, ...]:
+    """CrossTrade alerts as its docs write them (one key=value a line), each key at most once,
+    in any order, with valid and invalid values: most of them are read, some refused."""
+    keys = draw(
+        st.lists(st.sampled_from(sorted(_CROSSTRADE_VALUES)), unique=True, min_size=1).map(
+            lambda ks: [
+                "instrument",
+                "action",
+                *(k for k in ks if k not in ("instrument", "action")),
+            ]
+        )
+    )
+    lines = [f"{k}={draw(st.sampled_from(_CROSSTRADE_VALUES[k]))};" for k in keys]
+    return tuple(draw(st.permutations(lines)))
+
+
+@settings(max_examples=400, deadline=None)
+@given(_crosstrade_alerts())
+def test_crosstrade_alerts_are_read_sanely_or_refused_clearly(lines: tuple[str, ...]) -> None:
+    refused_clearly_or_sane(crosstrade(*lines))

@@ -3,59 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import socket
 import sqlite3
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 import pytest
-from helpers import read_positions, wait_for
-
-SECRET = "kill-test-secret"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def write_config(tmp_path: Path, port: int, extra: str = "") -> Path:
-    path = tmp_path / "config.toml"
-    path.write_text(
-        f'[listener]\nport = {port}\nsecret = "{SECRET}"\nrate_limit_per_min = 0\n'
-        f'[feed]\nsource = "replay"\n[ledger]\npath = "{tmp_path / "ledger.db"}"\n{extra}'
-    )
-    return path
-
-
-def start(config: Path) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "tmtui", "run", "--headless", "--config", str(config)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-
-
-async def wait_listening(url: str, proc: subprocess.Popen[str], timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    async with httpx.AsyncClient() as client:
-        while time.monotonic() < deadline:
-            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-            try:
-                if (await client.get(url + "/health")).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.05)
-    raise AssertionError("listener did not come up")
+from helpers import SECRET, free_port, read_positions, start, wait_for, wait_listening, write_config
 
 
 @pytest.mark.timeout(60)

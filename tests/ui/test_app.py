@@ -9,122 +9,40 @@ from __future__ import annotations
 import itertools
 import socket
 import time
-from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import until
 from textual.pilot import Pilot
+from ui_harness import (
+    SIZE,
+    cell,
+    desk_config,
+    desk_engine,
+    has_row,
+    log_text,
+    send_alert,
+    started,
+    status_text,
+    table,
+)
 
 from tmtui.runtime.engine import Engine
-from tmtui.runtime.factory import build_engine
-from tmtui.services.signal_client import build_alert_payload, post_signal
-from tmtui.settings.config import Config
 from tmtui.ui.app import TmtuiApp
 from tmtui.ui.screens.confirm import ConfirmScreen
 from tmtui.ui.screens.help import HelpScreen
 from tmtui.ui.screens.quit_confirm import QuitScreen
 from tmtui.ui.screens.strategies import StrategiesScreen
-from tmtui.ui.widgets.event_log import EventLog
 from tmtui.ui.widgets.pnl_charts import SignedChart
-from tmtui.ui.widgets.positions_table import PositionsTable
-from tmtui.ui.widgets.status_line import StatusLine
 
 pytestmark = pytest.mark.timeout(30)
 
-SECRET = "test-secret-123"
-SIZE = (160, 45)
-_ids = itertools.count()
-
-
-def make_config(**keymap: str) -> Config:
-    base = Config()
-    return replace(
-        base,
-        feed=replace(base.feed, source="replay", replay_file="", poll_interval=0.1),
-        listener=replace(base.listener, host="127.0.0.1", port=0, secret=SECRET),
-        ui=replace(base.ui, refresh=0.2),
-        keymap=dict(keymap),
-    )
-
-
-async def make_engine(tmp_path: Path, config: Config | None = None, *, feed: bool = True) -> Engine:
-    return await build_engine(
-        config or make_config(),
-        ledger_path=tmp_path / "t.db",
-        with_feed=feed,
-        with_listener=True,
-        seed=1,
-        sample_interval=0.1,
-    )
-
-
-@pytest.fixture
-async def engine(tmp_path: Path) -> AsyncIterator[Engine]:
-    engine = await make_engine(tmp_path)
-    yield engine
-    await engine.stop()
-
-
-async def until(
-    pilot: Pilot[Any], condition: Callable[[], object], what: str, timeout: float = 5.0
-) -> None:
-    """Let the app run until `condition()` holds; fail with `what` after `timeout` s."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        await pilot.pause(0.02)
-
-
-async def started(app: TmtuiApp, pilot: Pilot[Any]) -> Engine:
-    await until(pilot, lambda: app.engine_started, "the engine to start")
-    assert app.engine is not None
-    return app.engine
-
-
-async def alert(
-    engine: Engine,
-    action: str,
-    ticker: str,
-    qty: int | None = None,
-    price: str | None = None,
-    strategy: str = "ORB",
-) -> dict[str, Any]:
-    """Post a TradingView-shaped alert to the running listener; expect 200."""
-    assert engine.listener is not None
-    url = engine.listener.url + engine.config.listener.path
-    payload = build_alert_payload(action, ticker, qty, price, strategy, f"t-{next(_ids)}", SECRET)
-    status, body = await post_signal(url, payload)
-    assert status == 200, body
-    assert isinstance(body, dict)
-    return body
-
-
-def table(app: TmtuiApp) -> PositionsTable:
-    return app.dashboard.query_one(PositionsTable)
-
-
-def cell(app: TmtuiApp, key: str, column: str) -> str:
-    return table(app).get_cell(key, column).plain
-
-
-def has_row(app: TmtuiApp, key: str) -> bool:
-    return key in table(app).rows
-
-
-def log_text(app: TmtuiApp) -> str:
-    return "\n".join(line.text for line in app.dashboard.query_one(EventLog).lines)
-
-
-def status_text(app: TmtuiApp) -> str:
-    return app.dashboard.query_one(StatusLine).shown.plain
-
 
 async def open_two(app: TmtuiApp, pilot: Pilot[Any], engine: Engine) -> None:
-    await alert(engine, "buy", "NQ1!", 1, "25600", "ORB")
-    await alert(engine, "sell", "MES1!", 2, "6800", "Trend")
+    await send_alert(engine, "buy", "NQ1!", 1, "25600", "ORB")
+    await send_alert(engine, "sell", "MES1!", 2, "6800", "Trend")
     await until(pilot, lambda: has_row(app, "ORB|NQ") and has_row(app, "Trend|MES"), "both rows")
 
 
@@ -141,7 +59,7 @@ async def confirm_modal(app: TmtuiApp, pilot: Pilot[Any]) -> ConfirmScreen:
 async def test_alerts_appear_as_rows_and_log_lines(engine: Engine) -> None:
     app = TmtuiApp(engine.config, engine=engine)
     async with app.run_test(size=SIZE) as pilot:
-        await started(app, pilot)
+        await started(pilot)
         assert app.focused is table(app)
         await open_two(app, pilot, engine)
         assert cell(app, "ORB|NQ", "side") == "long"
@@ -160,8 +78,8 @@ async def test_alerts_appear_as_rows_and_log_lines(engine: Engine) -> None:
 async def test_prices_move_pnl_cells_and_sparklines(engine: Engine) -> None:
     app = TmtuiApp(engine.config, engine=engine)
     async with app.run_test(size=SIZE) as pilot:
-        await started(app, pilot)
-        await alert(engine, "buy", "NQ1!", 1, "25600", "ORB")
+        await started(pilot)
+        await send_alert(engine, "buy", "NQ1!", 1, "25600", "ORB")
         await until(pilot, lambda: has_row(app, "ORB|NQ"), "the row")
         await priced(app, pilot, "ORB|NQ")
         first = cell(app, "ORB|NQ", "open_pnl")
@@ -181,7 +99,7 @@ async def test_prices_move_pnl_cells_and_sparklines(engine: Engine) -> None:
 async def test_close_with_y_closes_and_records_the_trade(engine: Engine) -> None:
     app = TmtuiApp(engine.config, engine=engine)
     async with app.run_test(size=SIZE) as pilot:
-        await started(app, pilot)
+        await started(pilot)
         await open_two(app, pilot, engine)
         await priced(app, pilot, "ORB|NQ")
         await pilot.press("c")
@@ -199,7 +117,7 @@ async def test_close_with_y_closes_and_records_the_trade(engine: Engine) -> None
 async def test_close_with_n_cancels(engine: Engine) -> None:
     app = TmtuiApp(engine.config, engine=engine)
     async with app.run_test(size=SIZE) as pilot:
-        await started(app, pilot)
+        await started(pilot)
         await open_two(app, pilot, engine)
         await priced(app, pilot, "ORB|NQ")
         await pilot.press("c")
@@ -218,7 +136,7 @@ async def test_close_with_n_cancels(engine: Engine) -> None:
 async def test_flatten_all(engine: Engine) -> None:
     app = TmtuiApp(engine.config, engine=engine)
     async with app.run_test(size=SIZE) as pilot:
-        await started(app, pilot)
+        await started(pilot)
         await open_two(app, pilot, engine)
         await priced(app, pilot, "ORB|NQ", "Trend|MES")
         await pilot.press("F")
@@ -238,9 +156,9 @@ async def test_flatten_all(engine: Engine) -> None:
 async def test_flatten_selected_strategy_only(engine: Engine) -> None:
     app = TmtuiApp(engine.config, engine=engine)
     async with app.run_test(size=SIZE) as pilot:
-        await started(app, pilot)
+        await started(pilot)
         await open_two(app, pilot, engine)
-        await alert(engine, "sell", "CL1!", 1, "70.50", "Trend")
+        await send_alert(engine, "sell", "CL1!", 1, "70.50", "Trend")
         await until(pilot, lambda: has_row(app, "Trend|CL"), "the CL row")
         await priced(app, pilot, "Trend|MES", "Trend|CL")
         await pilot.press("j")  # rows: ORB|NQ, Trend|CL, Trend|MES
@@ -257,13 +175,13 @@ async def test_flatten_selected_strategy_only(engine: Engine) -> None:
 async def test_disabling_a_strategy_ignores_its_next_alert(engine: Engine) -> None:
     app = TmtuiApp(engine.config, engine=engine)
     async with app.run_test(size=SIZE) as pilot:
-        await started(app, pilot)
+        await started(pilot)
         await open_two(app, pilot, engine)
         await pilot.press("e")  # cursor on ORB|NQ
         await until(pilot, lambda: not engine.strategy_enabled("ORB"), "ORB to be disabled")
         await until(pilot, lambda: "strategy ORB disabled" in log_text(app), "the log line")
         await until(pilot, lambda: cell(app, "ORB|NQ", "strategy") == "ORB (off)", "the mark")
-        reply = await alert(engine, "buy", "NQ1!", 1, "25601", "ORB")
+        reply = await send_alert(engine, "buy", "NQ1!", 1, "25601", "ORB")
         assert reply["outcome"] == "ignored"
         await until(
             pilot,
@@ -280,24 +198,26 @@ async def test_disabling_a_strategy_ignores_its_next_alert(engine: Engine) -> No
 async def test_cursor_keeps_its_row_across_refreshes_and_new_rows(engine: Engine) -> None:
     app = TmtuiApp(engine.config, engine=engine)
     async with app.run_test(size=SIZE) as pilot:
-        await started(app, pilot)
-        await alert(engine, "buy", "NQ1!", 1, "25600", "Mid")
-        await alert(engine, "buy", "ES1!", 1, "6800", "Mid")
+        await started(pilot)
+        await send_alert(engine, "buy", "NQ1!", 1, "25600", "Mid")
+        await send_alert(engine, "buy", "ES1!", 1, "6800", "Mid")
         await until(pilot, lambda: table(app).row_count == 2, "two rows")
         await pilot.press("down")  # rows: Mid|ES, Mid|NQ
         assert table(app).selected_key == ("Mid", "NQ")
         await pilot.pause(0.5)  # several 0.1 s refreshes with prices moving
         assert table(app).selected_key == ("Mid", "NQ")
-        await alert(engine, "buy", "CL1!", 1, "70.50", "Alpha")  # sorts above
+        await send_alert(engine, "buy", "CL1!", 1, "70.50", "Alpha")  # sorts above
         await until(pilot, lambda: has_row(app, "Alpha|CL"), "the row above")
         assert table(app).selected_key == ("Mid", "NQ")
         assert table(app).cursor_row == 2
-        await alert(engine, "buy", "GC1!", 1, "4050", "Zeta")  # sorts below
+        await send_alert(engine, "buy", "GC1!", 1, "4050", "Zeta")  # sorts below
         await until(pilot, lambda: has_row(app, "Zeta|GC"), "the row below")
         assert table(app).selected_key == ("Mid", "NQ")
         # The close names its price: the replay feed may not have quoted CL yet, and a
         # close with neither a price nor a mark is refused.
-        await alert(engine, "close", "CL1!", price="70.60", strategy="Alpha")  # a row above goes
+        await send_alert(
+            engine, "close", "CL1!", price="70.60", strategy="Alpha"
+        )  # a row above goes
         await until(pilot, lambda: not has_row(app, "Alpha|CL"), "the row above to go")
         assert table(app).selected_key == ("Mid", "NQ")
         assert table(app).cursor_row == 1
@@ -307,10 +227,10 @@ async def test_cursor_keeps_its_row_across_refreshes_and_new_rows(engine: Engine
 async def test_quit_stops_listener_and_feed(engine: Engine) -> None:
     app = TmtuiApp(engine.config, engine=engine)
     async with app.run_test(size=SIZE) as pilot:
-        await started(app, pilot)
+        await started(pilot)
         assert engine.listener is not None and engine.feed is not None
         host, port = "127.0.0.1", int(engine.listener.url.rsplit(":", 1)[1])
-        await alert(engine, "buy", "NQ1!", 1, "25600", "ORB")
+        await send_alert(engine, "buy", "NQ1!", 1, "25600", "ORB")
         await pilot.press("q")  # a position is open: it asks first
         await until(pilot, lambda: isinstance(app.screen, QuitScreen), "the quit dialog")
         began = time.monotonic()
@@ -325,7 +245,7 @@ async def test_quit_stops_listener_and_feed(engine: Engine) -> None:
 async def test_background_failures_are_shown_and_the_app_keeps_running(engine: Engine) -> None:
     app = TmtuiApp(engine.config, engine=engine)
     async with app.run_test(size=SIZE) as pilot:
-        await started(app, pilot)
+        await started(pilot)
 
         async def broken() -> None:
             raise RuntimeError("boom in the background")
@@ -337,7 +257,7 @@ async def test_background_failures_are_shown_and_the_app_keeps_running(engine: E
         await until(pilot, lambda: "boom in the background" in log_text(app), "the error line")
         await until(pilot, lambda: "Errors 1" in status_text(app), "the error count")
         engine.subscribe(broken_subscriber)
-        await alert(engine, "buy", "ES1!", 1, "6800", "Other")
+        await send_alert(engine, "buy", "ES1!", 1, "6800", "Other")
         await until(
             pilot,
             lambda: "event subscriber failed: ValueError('subscriber boom')" in log_text(app),
@@ -357,7 +277,7 @@ async def test_background_failures_are_shown_and_the_app_keeps_running(engine: E
             lambda: "screen refresh failed: snapshot boom" in log_text(app),
             "the refresh failure line",
         )
-        await alert(engine, "buy", "NQ1!", 1, "25600", "ORB")
+        await send_alert(engine, "buy", "NQ1!", 1, "25600", "ORB")
         await until(pilot, lambda: has_row(app, "ORB|NQ"), "the row after the failures")
         assert app.is_running
 
@@ -365,7 +285,7 @@ async def test_background_failures_are_shown_and_the_app_keeps_running(engine: E
 async def test_worker_failure_is_reported_not_fatal(engine: Engine) -> None:
     app = TmtuiApp(engine.config, engine=engine)
     async with app.run_test(size=SIZE) as pilot:
-        await started(app, pilot)
+        await started(pilot)
 
         async def failing() -> None:
             raise RuntimeError("worker boom")
@@ -381,11 +301,11 @@ async def test_worker_failure_is_reported_not_fatal(engine: Engine) -> None:
 
 
 async def test_keymap_remaps_and_help_shows_the_active_keys(tmp_path: Path) -> None:
-    engine = await make_engine(tmp_path, make_config(close_position="x"))
+    engine = await desk_engine(tmp_path, desk_config(close_position="x"))
     app = TmtuiApp(engine.config, engine=engine)
     async with app.run_test(size=SIZE) as pilot:
-        await started(app, pilot)
-        await alert(engine, "buy", "NQ1!", 1, "25600", "ORB")
+        await started(pilot)
+        await send_alert(engine, "buy", "NQ1!", 1, "25600", "ORB")
         await until(pilot, lambda: has_row(app, "ORB|NQ"), "the row")
         await pilot.press("c")
         await pilot.pause(0.1)
@@ -410,9 +330,9 @@ async def test_a_busy_listener_port_ends_the_app_with_the_reason(tmp_path: Path)
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
-        config = make_config()
+        config = desk_config()
         config = replace(config, listener=replace(config.listener, port=taken.getsockname()[1]))
-        engine = await make_engine(tmp_path, config)
+        engine = await desk_engine(tmp_path, config)
         app = TmtuiApp(config, engine=engine)
         async with app.run_test(size=SIZE) as pilot:
             await until(pilot, lambda: app.start_error is not None, "the start error")
@@ -427,8 +347,8 @@ async def test_a_busy_listener_port_ends_the_app_with_the_reason(tmp_path: Path)
 async def test_strategy_picker_reenables_a_strategy_with_no_position(engine: Engine) -> None:
     app = TmtuiApp(engine.config, engine=engine)
     async with app.run_test(size=SIZE) as pilot:
-        await started(app, pilot)
-        await alert(engine, "buy", "NQ1!", 1, "25600", "ORB")
+        await started(pilot)
+        await send_alert(engine, "buy", "NQ1!", 1, "25600", "ORB")
         await until(pilot, lambda: has_row(app, "ORB|NQ"), "the row")
         await pilot.press("e")
         await until(pilot, lambda: not engine.strategy_enabled("ORB"), "ORB to be disabled")
@@ -442,5 +362,5 @@ async def test_strategy_picker_reenables_a_strategy_with_no_position(engine: Eng
         await pilot.press("enter")  # ORB is the only strategy, highlighted first
         await until(pilot, lambda: engine.strategy_enabled("ORB"), "ORB to be enabled again")
         assert not isinstance(app.screen, StrategiesScreen)
-        reply = await alert(engine, "buy", "NQ1!", 1, "25601", "ORB")
+        reply = await send_alert(engine, "buy", "NQ1!", 1, "25601", "ORB")
         assert reply["outcome"] == "accepted"

@@ -7,8 +7,7 @@ A real engine and listener on loopback; quotes are pushed into the engine as a f
 from __future__ import annotations
 
 import itertools
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -16,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.pilot import Pilot
+from helpers import until
 from textual.screen import Screen
 from textual.widgets import Static
+from ui_harness import cell, started, table
 
 from tmtui.core.alerts.alert_setup import TEST_STRATEGY
 from tmtui.core.events import Event, EventKind
@@ -30,7 +30,6 @@ from tmtui.settings.config import Config
 from tmtui.ui.app import TmtuiApp
 from tmtui.ui.screens.webhook_setup import WebhookSetupScreen
 from tmtui.ui.widgets.event_log import EventLog
-from tmtui.ui.widgets.positions_table import PositionsTable
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -50,6 +49,7 @@ def make_config() -> Config:
 
 @pytest.fixture
 async def engine(tmp_path: Path) -> AsyncIterator[Engine]:
+    """This module's own (not the desk's): no feed task, so only the test moves prices."""
     engine = await build_engine(
         make_config(),
         ledger_path=tmp_path / "screen.db",
@@ -59,22 +59,6 @@ async def engine(tmp_path: Path) -> AsyncIterator[Engine]:
     )
     yield engine
     await engine.stop()
-
-
-async def until(
-    pilot: Pilot[Any], condition: Callable[[], object], what: str, timeout: float = 5.0
-) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        await pilot.pause(0.01)
-
-
-async def started(app: TmtuiApp, pilot: Pilot[Any]) -> Engine:
-    await until(pilot, lambda: app.engine_started, "the engine to start")
-    assert app.engine is not None
-    return app.engine
 
 
 async def open_position(
@@ -88,14 +72,6 @@ async def open_position(
 def quote(engine: Engine, root: str, last: str, mode: str = "streaming") -> None:
     symbol = engine.book.contracts[root].tv_symbol
     engine.on_quote(Quote(symbol, Decimal(last), update_mode=mode))
-
-
-def table(app: TmtuiApp) -> PositionsTable:
-    return app.dashboard.query_one(PositionsTable)
-
-
-def cell(app: TmtuiApp, key: str, column: str) -> str:
-    return table(app).get_cell(key, column).plain
 
 
 def shown(screen: Screen[Any]) -> str:
@@ -115,7 +91,7 @@ async def test_a_quote_reaches_the_open_pnl_cell_within_250_ms(engine: Engine) -
     """
     app = TmtuiApp(engine.config, engine=engine)
     async with app.run_test(size=(160, 45)) as pilot:
-        await started(app, pilot)
+        await started(pilot)
         await open_position(engine, "buy", "NQ1!", 1, "25600", "ORB")
         await until(pilot, lambda: "ORB|NQ" in table(app).rows, "the row")
         live = app.dashboard.live
@@ -133,7 +109,7 @@ async def test_a_quote_reaches_the_open_pnl_cell_within_250_ms(engine: Engine) -
 async def test_a_burst_of_quotes_is_coalesced(engine: Engine) -> None:
     app = TmtuiApp(engine.config, engine=engine)
     async with app.run_test(size=(160, 45)) as pilot:
-        await started(app, pilot)
+        await started(pilot)
         await open_position(engine, "buy", "NQ1!", 1, "25600", "ORB")
         await until(pilot, lambda: "ORB|NQ" in table(app).rows, "the row")
         redraws = app.dashboard.live_redraws
@@ -146,7 +122,7 @@ async def test_a_burst_of_quotes_is_coalesced(engine: Engine) -> None:
 async def test_a_quiet_market_schedules_no_redraw(engine: Engine) -> None:
     app = TmtuiApp(engine.config, engine=engine)
     async with app.run_test(size=(160, 45)) as pilot:
-        await started(app, pilot)
+        await started(pilot)
         await open_position(engine, "buy", "NQ1!", 1, "25600", "ORB")
         await until(pilot, lambda: "ORB|NQ" in table(app).rows, "the row")
         quote(engine, "NQ", "25601")
@@ -176,7 +152,7 @@ async def test_every_size_shows_open_pnl_and_at_least_four_rows(
 ) -> None:
     app = TmtuiApp(engine.config, engine=engine)
     async with app.run_test(size=size) as pilot:
-        await started(app, pilot)
+        await started(pilot)
         await six_positions(engine)
         app.dashboard.refresh_view()
         await until(pilot, lambda: table(app).row_count == 6, "six rows")
@@ -202,7 +178,7 @@ async def test_every_size_shows_open_pnl_and_at_least_four_rows(
 async def test_rows_and_figures_read_like_a_trading_screen(engine: Engine) -> None:
     app = TmtuiApp(engine.config, engine=engine)
     async with app.run_test(size=(200, 60)) as pilot:
-        await started(app, pilot)
+        await started(pilot)
         await six_positions(engine)
         app.dashboard.refresh_view()
         await until(pilot, lambda: table(app).row_count == 6, "six rows")
@@ -228,7 +204,7 @@ async def test_rows_and_figures_read_like_a_trading_screen(engine: Engine) -> No
 async def test_slash_filters_the_log_and_escape_clears_it(engine: Engine) -> None:
     app = TmtuiApp(engine.config, engine=engine)
     async with app.run_test(size=(120, 40)) as pilot:
-        await started(app, pilot)
+        await started(pilot)
         await six_positions(engine)
         await until(
             pilot, lambda: any("mean revert" in line for line in log(app).shown_lines), "lines"
@@ -259,7 +235,7 @@ async def test_after_a_resize_the_log_is_rewrapped_and_shows_the_newest_line(
 ) -> None:
     app = TmtuiApp(engine.config, engine=engine)
     async with app.run_test(size=(160, 45)) as pilot:
-        await started(app, pilot)
+        await started(pilot)
         for n in range(60):
             engine.emit(Event(EventKind.INFO, f"line {n} " + "with a long tail of words " * 4))
         await until(pilot, lambda: "line 59" in log(app).shown_lines[-1], "the last line")
@@ -280,7 +256,7 @@ async def test_w_shows_the_webhook_setup_and_t_sends_a_harmless_test_alert(
 ) -> None:
     app = TmtuiApp(engine.config, engine=engine)
     async with app.run_test(size=(120, 40)) as pilot:
-        await started(app, pilot)
+        await started(pilot)
         await open_position(engine, "buy", "NQ1!", 1, "25600", "ORB")
         await until(pilot, lambda: "ORB|NQ" in table(app).rows, "the row")
         await pilot.press("w")
@@ -324,7 +300,7 @@ TWELVE = (
 async def test_rows_out_of_view_are_drawn_when_scrolled_to(engine: Engine) -> None:
     app = TmtuiApp(engine.config, engine=engine)
     async with app.run_test(size=(80, 24)) as pilot:
-        await started(app, pilot)
+        await started(pilot)
         for n, (ticker, price) in enumerate(TWELVE):
             await open_position(engine, "buy", ticker, 1, price, f"S{n:02d}")
         await until(pilot, lambda: table(app).row_count == 12, "twelve rows")

@@ -8,7 +8,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from test_headless import free_port
+from helpers import free_port
 
 from tmtui.core.keymap import DEFAULT_KEYS
 from tmtui.core.models import ConfigError

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal as D
 from pathlib import Path
@@ -13,15 +14,27 @@ from typing import Any
 import pytest
 from helpers import wait_for
 
-from tmtui.core.book.records import SignalRecord
+from tmtui.core.book.records import SignalRecord, SignalWrite
 from tmtui.core.events import Event, EventKind
 from tmtui.core.history.samples import PositionSample
 from tmtui.core.models import Action, LedgerUnavailable, Outcome, Signal
 from tmtui.ledger.backup import DailyBackups
 from tmtui.ledger.guard import FileGuard, LedgerRefused
+from tmtui.ledger.pending import ChainBroken, PendingWrite
 from tmtui.ledger.signal_writes import DuplicateSignal
 from tmtui.ledger.store import Ledger
-from tmtui.ledger.writer import ChainBroken, LedgerWriter
+from tmtui.ledger.writer import LedgerWriter
+
+
+def queue_signal(
+    ledger: Ledger, rec: SignalRecord, *, events: Sequence[Event] = (), chained: bool = False
+) -> PendingWrite:
+    """The signal alone (or with log lines) through the ledger's one write."""
+    return ledger.record(SignalWrite(rec, events=tuple(events)), chained=chained)
+
+
+async def record_signal(ledger: Ledger, rec: SignalRecord, *, events: Sequence[Event] = ()) -> int:
+    return int(await queue_signal(ledger, rec, events=events).confirmed())
 
 
 def count_rows(path: Path, table: str) -> int:
@@ -45,7 +58,7 @@ async def test_concurrent_signal_and_sample_writes_all_commit(tmp_path: Path) ->
 
     async def signals() -> None:
         for n in range(100):
-            await ledger.record_signal(record(n), events=[Event(EventKind.INFO, f"e{n}")])
+            await record_signal(ledger, record(n), events=[Event(EventKind.INFO, f"e{n}")])
 
     async def samples() -> None:
         for ts in range(100):
@@ -62,13 +75,13 @@ async def test_concurrent_signal_and_sample_writes_all_commit(tmp_path: Path) ->
 
 async def test_cancelled_writer_still_commits_whole_transaction(tmp_path: Path) -> None:
     ledger = await Ledger.open(tmp_path / "l.db")
-    task = asyncio.create_task(ledger.record_signal(record(1)))
+    task = asyncio.create_task(record_signal(ledger, record(1)))
     await asyncio.sleep(0)
     task.cancel()
     await ledger.close()  # waits for the shielded write
     again = await Ledger.open(tmp_path / "l.db")
     assert await again.count_signals() == 1
-    assert await again.record_signal(record(2)) == 2  # no transaction left open
+    assert await record_signal(again, record(2)) == 2  # no transaction left open
     await again.close()
 
 
@@ -87,7 +100,7 @@ async def test_concurrent_alerts_commit_together(
         return write_batch(self, plan, busy_ms)
 
     monkeypatch.setattr(LedgerWriter, "_write_batch", counting)
-    ids = await asyncio.gather(*(ledger.record_signal(record(n)) for n in range(50)))
+    ids = await asyncio.gather(*(record_signal(ledger, record(n)) for n in range(50)))
     assert sorted(ids) == list(range(1, 51))
     assert sum(batches) == 50 and len(batches) < 10, batches  # not one transaction each
     await ledger.close()
@@ -95,9 +108,9 @@ async def test_concurrent_alerts_commit_together(
 
 async def test_a_duplicate_in_the_same_batch_fails_alone(tmp_path: Path) -> None:
     ledger = await Ledger.open(tmp_path / "l.db")
-    first = ledger.queue_signal(record(1))
-    again = ledger.queue_signal(record(1))  # same key, same group commit
-    other = ledger.queue_signal(record(2))
+    first = queue_signal(ledger, record(1))
+    again = queue_signal(ledger, record(1))  # same key, same group commit
+    other = queue_signal(ledger, record(2))
     assert await first.confirmed() == 1
     with pytest.raises(DuplicateSignal) as dup:
         await again.confirmed()
@@ -109,10 +122,10 @@ async def test_a_duplicate_in_the_same_batch_fails_alone(tmp_path: Path) -> None
 
 async def test_chained_writes_after_a_failed_one_fail_with_it(tmp_path: Path) -> None:
     ledger = await Ledger.open(tmp_path / "l.db")
-    await ledger.record_signal(record(1))
-    dup = ledger.queue_signal(record(1), chained=True)
-    later = ledger.queue_signal(record(2), chained=True)
-    unchained = ledger.queue_signal(record(3))
+    await record_signal(ledger, record(1))
+    dup = queue_signal(ledger, record(1), chained=True)
+    later = queue_signal(ledger, record(2), chained=True)
+    unchained = queue_signal(ledger, record(3))
     with pytest.raises(DuplicateSignal):
         await dup.confirmed()
     with pytest.raises(ChainBroken, match="an alert before it could not be recorded"):
@@ -139,7 +152,7 @@ async def test_alerts_go_before_samples_and_samples_never_wait_in_front(tmp_path
     # the sample tried, found the lock, and waits its turn
     await wait_for(lambda: writer._low_retry_at > 0, what="the sample to find the lock")
     alert = asyncio.create_task(
-        ledger.record_signal(record(1), events=[Event(EventKind.INFO, "alert")])
+        record_signal(ledger, record(1), events=[Event(EventKind.INFO, "alert")])
     )
     await wait_for(lambda: any(w > 0 for w in waits), what="the alert to wait on the lock")
     holder.execute("ROLLBACK")
@@ -161,20 +174,20 @@ async def test_a_locked_ledger_fails_within_the_budget_then_recovers(tmp_path: P
     holder.execute("BEGIN IMMEDIATE")
     began = time.monotonic()
     with pytest.raises(LedgerUnavailable, match="locked by another program .*database is locked"):
-        await ledger.record_signal(record(1))
+        await record_signal(ledger, record(1))
     assert time.monotonic() - began < 1.0
     assert ledger.status().state == "locked"
     holder.execute("ROLLBACK")
     holder.close()
     await wait_for(lambda: ledger.status().ok, timeout=5, what="the probe to clear the lock")
     assert changes == ["locked", "ok"]
-    assert await ledger.record_signal(record(1)) == 1
+    assert await record_signal(ledger, record(1)) == 1
     await ledger.close()
 
 
 async def test_disk_full_reports_the_real_error_not_the_rollback(tmp_path: Path) -> None:
     ledger = await Ledger.open(tmp_path / "l.db")
-    await ledger.record_signal(record(0))
+    await record_signal(ledger, record(0))
 
     def cap(conn: sqlite3.Connection) -> None:
         pages = conn.execute("PRAGMA page_count").fetchone()[0]
@@ -183,11 +196,11 @@ async def test_disk_full_reports_the_real_error_not_the_rollback(tmp_path: Path)
     await ledger._writer.call(cap)
     big = [Event(EventKind.INFO, "x" * 3000) for _ in range(20)]
     with pytest.raises(LedgerUnavailable) as failed:
-        await ledger.record_signal(record(1), events=big)
+        await record_signal(ledger, record(1), events=big)
     assert str(failed.value) == "not recorded: database or disk is full"
     assert ledger.status().state == "disk_full"
     await ledger._writer.call(lambda conn: conn.execute("PRAGMA max_page_count = 1000000"))
-    assert await ledger.record_signal(record(1), events=big) == 2
+    assert await record_signal(ledger, record(1), events=big) == 2
     assert ledger.status().ok
     await ledger.close()
 

@@ -1,14 +1,14 @@
-"""Ledger trouble on the trading screen: a red LEDGER badge and an error line in the log."""
+"""Ledger trouble on the trading screen: a red LEDGER badge and an error line in the log, and
+a ledger that cannot be opened ends the screen with one line."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import pytest
-from textual.pilot import Pilot
+from helpers import until
+from ui_harness import SIZE, desk_config
 
 from tmtui.runtime.factory import build_engine
 from tmtui.settings.config import Config
@@ -17,14 +17,6 @@ from tmtui.ui.widgets.event_log import EventLog
 from tmtui.ui.widgets.status_line import StatusLine
 
 pytestmark = pytest.mark.timeout(30)
-
-
-async def until(pilot: Pilot[Any], condition: Any, what: str, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        await pilot.pause(0.02)
 
 
 async def test_a_deleted_ledger_shows_on_the_screen(tmp_path: Path) -> None:
@@ -51,3 +43,15 @@ async def test_a_deleted_ledger_shows_on_the_screen(tmp_path: Path) -> None:
             "the log line saying where the ledger went",
         )
     assert (tmp_path / "t.db").exists()  # written back
+
+
+async def test_the_screen_ends_with_one_line_when_the_ledger_is_unusable(tmp_path: Path) -> None:
+    ledger = tmp_path / "ledger.db"
+    ledger.write_bytes(b"not SQLite at all " * 100)
+    config = desk_config()
+    app = TmtuiApp(config, engine_factory=lambda: build_engine(config, ledger_path=ledger))
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: not app.is_running, "the app to end")
+    assert app.return_code == 1
+    assert app.start_error is not None
+    assert app.start_error.startswith(f"cannot open the ledger {ledger}: it is not a database")

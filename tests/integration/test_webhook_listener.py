@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+from helpers import wait_for
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -76,19 +77,11 @@ class RecordingSink:
             raise RuntimeError("engine log is broken")
 
     async def refused_with(self, status: int, count: int = 1) -> list[dict[str, Any]]:
-        await wait_until(lambda: len(self.statuses(status)) >= count)
+        await wait_for(lambda: len(self.statuses(status)) >= count, 3.0, f"{count} x {status}")
         return self.statuses(status)
 
     def statuses(self, status: int) -> list[dict[str, Any]]:
         return [r for r in self.refusals if r["status"] == status]
-
-
-async def wait_until(condition: Callable[[], bool], timeout: float = 3.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met before the deadline")
-        await asyncio.sleep(0.005)
 
 
 StartListener = Callable[..., Awaitable[tuple[WebhookListener, RecordingSink]]]
@@ -497,7 +490,7 @@ async def test_a_client_hanging_up_mid_body_is_not_an_error(
     writer.write(b"POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
     await writer.drain()
     writer.close()
-    await wait_until(lambda: "hung up" in caplog.text)
+    await wait_for(lambda: "hung up" in caplog.text, 3.0, "the hang-up log line")
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert sink.alerts == [] and sink.refusals == []
 
