@@ -29,7 +29,11 @@ then answered. An alert normally takes milliseconds; this bounds a quit behind a
 
 
 class HistoryReads(Protocol):
-    """The read side as the history screens see it (`tmtui.readside.queries.Queries`)."""
+    """The read side as the history screens see it (`tmtui.readside.queries.Queries`).
+
+    `source` picks a book: `live` (the trading account's) or `backtest` (the strategies'
+    imported TradingView backtests); None, where allowed, is both.
+    """
 
     calendar: TradingCalendar
 
@@ -40,13 +44,15 @@ class HistoryReads(Protocol):
         self, where: TradeFilter, limit: int | None = None, offset: int = 0
     ) -> list[Trade]: ...
     async def trade_stats(self, where: TradeFilter) -> TradeStats: ...
-    async def strategies(self) -> list[StrategySummary]: ...
+    async def strategies(self, source: str | None = None) -> list[StrategySummary]: ...
+    async def strategy_names(self) -> list[str]: ...
     async def equity_curve(
         self,
         first: date | None = None,
         last: date | None = None,
         strategy: str | None = None,
         bucket: Bucket = "day",
+        source: str = "live",
     ) -> list[CurvePoint[date]]: ...
     async def intraday_curve(
         self, day: date | None = None, points: int = 1000
