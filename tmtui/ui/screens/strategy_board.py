@@ -26,6 +26,8 @@ from tmtui.ui.widgets.figure_style import NO_VALUE, money_text
 from tmtui.ui.widgets.history_cells import percent_text, ratio_text, source_text
 from tmtui.ui.widgets.side_by_side_table import SideBySideTable
 
+BACKTEST_FORMAT = "tradingview"
+"""The import format recorded as a strategy's backtest, not as its live history."""
 LIVE_REFRESH_S = 5.0
 """How often the shown board reloads for its open P&L."""
 
@@ -65,8 +67,10 @@ def strategy_cells(s: StrategySummary) -> tuple[str | Text, ...]:
     on = Text("ON", style="bold green") if s.enabled else Text("OFF", style="bold red")
     if s.source != "live":
         source = source_text(s.source)
+    elif any(f != BACKTEST_FORMAT for f in s.sources):  # alerts imported as live history
+        source = Text("import", style="bold yellow")
     else:
-        source = Text("import", style="bold yellow") if s.imported else Text("live", style="dim")
+        source = Text("live", style="dim")
     no_position = Text(NO_VALUE, justify="right")
     return (
         s.strategy,

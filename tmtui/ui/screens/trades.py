@@ -60,7 +60,8 @@ class TradesScreen(HistoryScreen):
     TradesScreen #trade-stats { height: auto; padding: 0 1; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f", "edit_filter", "Filter", id="trade_filter"),
+        # `f` is named in the filter bar: the footer keeps 80 columns for `s` and the screens
+        Binding("f", "edit_filter", "Filter", show=False, id="trade_filter"),
         Binding("s", "cycle_source", "Source", id="trade_source"),
         Binding("x", "clear_filter", "Clear filter", show=False, id="clear_trade_filter"),
     ]
@@ -80,7 +81,7 @@ class TradesScreen(HistoryScreen):
     def compose(self) -> ComposeResult:
         yield TitleLine("Trades", id="trade-title")
         with Horizontal(id="trade-filter"):
-            yield Static("Filter", classes="label")
+            yield Static(Text.assemble(("f", "bold"), " Filter"), classes="label")
             for input_id, placeholder, width in FILTER_INPUTS:
                 field = Input(placeholder=placeholder, id=input_id, compact=True)
                 field.styles.width = width

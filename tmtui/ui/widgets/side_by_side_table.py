@@ -40,7 +40,7 @@ COLUMNS: tuple[CompareColumn, ...] = (
     CompareColumn("profit_factor", "PF", 5),
     CompareColumn("avg_trade", "Avg trade", 7),
     CompareColumn("max_drawdown", "Max DD", 6),
-    CompareColumn("days", "Days both traded", 8),
+    CompareColumn("days", "Days overlapping", 8),
 )
 """Display order, each with its priority."""
 GAP = 2
@@ -116,7 +116,7 @@ class SideBySideTable(Static):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("", id=id)
-        self.border_title = "Backtest beside live, over the days both traded"
+        self.border_title = "Backtest beside live, over the days they overlap"
         self.rows: list[dict[str, Cell]] = []
         self.columns: list[CompareColumn] = []
 
