@@ -8,7 +8,8 @@ engine). Each test runs at 80x24 and at 120x40; every wait is a poll with a dead
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -18,6 +19,8 @@ from typing import Any
 import pytest
 from helpers import until
 from rich.console import Console
+from rich.text import Text
+from textual.coordinate import Coordinate
 from textual.pilot import Pilot
 from ui_harness import shown, started
 
@@ -105,6 +108,10 @@ def app_on(cfg: Config, path: Path) -> TmtuiApp:
     return TmtuiApp(cfg, engine_factory=factory)
 
 
+def plain(cell: str | Text) -> str:
+    return cell if isinstance(cell, str) else cell.plain
+
+
 class Running:
     def __init__(self, pilot: Pilot[Any], engine: Engine) -> None:
         self.pilot, self.engine = pilot, engine
@@ -131,8 +138,8 @@ async def running(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
 async def test_strategies_screen_sets_backtest_and_live_side_by_side(running: Running) -> None:
     await running.press("3")
     board = await shown(running.pilot, StrategyBoardScreen)
-    assert board.table.get_cell("ORB", "source").plain == "live"
-    assert board.table.get_cell("ORB\tbacktest", "source").plain == "backtest"
+    assert plain(board.table.get_cell("ORB", "source")) == "live"
+    assert plain(board.table.get_cell("ORB\tbacktest", "source")) == "backtest"
     (live,) = [s for s in await running.queries.strategies() if s.source == "live"]
     pair = live.backtest
     assert pair is not None and (pair.first, pair.last) == (LIVE_DAYS[0], LIVE_DAYS[-1])
@@ -168,9 +175,8 @@ async def test_trades_screen_filters_by_source(running: Running) -> None:
     assert trades.total == tested + len(LIVE_DAYS) == trades.table.row_count
 
     def sources() -> set[str]:
-        return {
-            trades.table.get_cell_at((i, 2)).plain for i in range(trades.table.row_count)
-        }
+        table = trades.table
+        return {plain(table.get_cell_at(Coordinate(i, 2))) for i in range(table.row_count)}
 
     assert sources() == {"live", "backtest"}
     await running.press("s")
@@ -220,3 +226,21 @@ async def test_chart_overlays_orbs_backtest_on_its_live_equity(running: Running)
     await running.press("s")  # back to the account: ORB is the only strategy
     chart = await shown(running.pilot, PnlChartScreen, loads=3)
     assert chart.strategy is None and plot.series == ["drawdown", "cumulative net"]
+
+
+def test_strategies_screen_snapshot_at_80_columns(
+    tmp_path: Path, snap_compare: Callable[..., bool]
+) -> None:
+    """The side-by-side block at 80x24: every figure whole, the overlap's dates left out."""
+    cfg = config()
+    path = tmp_path / "orb.db"
+    asyncio.run(import_orb_backtest(path, cfg))
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await send_live_orb(await started(pilot))
+        await pilot.press("3")
+        await shown(pilot, StrategyBoardScreen)
+        await pilot.pause()
+
+    app = app_on(cfg, path)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
