@@ -127,10 +127,10 @@ class PnlChartScreen(HistoryScreen):
         equity = [float(p.equity) for p in points]
         drawdown = [float(p.drawdown) for p in points]
         label = "cumulative net" if self.strategy is None else f"{self.strategy} live"
-        if chosen.intraday and points:
+        if chosen.intraday and points:  # the account's samples, whichever strategy is picked
             start: datetime = points[0].at
             xs = [(p.at - start).total_seconds() for p in points]
-            plot.draw(xs, equity, drawdown, ClockAxis(start, q.calendar.tz), label=label)
+            plot.draw(xs, equity, drawdown, ClockAxis(start, q.calendar.tz))
         else:
             days = sorted({p.at for p in points} | {p.at for p in self.backtest_points})
             index = {day: float(i) for i, day in enumerate(days)}
