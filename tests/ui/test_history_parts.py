@@ -1,18 +1,25 @@
-"""The history screens' pure parts: filter text, chart ranges, calendar shades, axes."""
+"""The history screens' pure parts: filter text, chart ranges, calendar shades, axes, the
+side-by-side block's columns."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal as D
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from tmtui.core.backtest.side_by_side import SideBySide, summary_of
+from tmtui.core.backtest.tv_stats import tv_summary
 from tmtui.core.history.chart_range import RANGES, TODAY
 from tmtui.core.history.filter_text import FilterError, FilterFields, parse_filter
+from tmtui.core.history.history_views import StrategySummary
+from tmtui.core.history.stats import TradeStats
 from tmtui.ui.screens.pnl_calendar import shift_month
 from tmtui.ui.widgets.equity_plot import ClockAxis, IndexAxis, MoneyAxis
 from tmtui.ui.widgets.month_table import fitted_money, shade_level
+from tmtui.ui.widgets.side_by_side_table import compare_rows, fit_columns
 
 
 def test_filter_fields_read_strictly() -> None:
@@ -78,3 +85,35 @@ def test_axes_label_money_days_and_times() -> None:
     assert IndexAxis(["03-02"]).get_ticks(0, 0) == [0.0]
     clock = ClockAxis(datetime(2026, 3, 18, 14, 30, tzinfo=UTC), ZoneInfo("America/Chicago"))
     assert clock.get_labels_for_ticks([0.0, 3600.0]) == ["09:30", "10:30"]
+
+
+def test_side_by_side_drops_whole_columns_by_priority_never_cuts_a_number() -> None:
+    big = tv_summary([D("123456.78"), D("-1000.5"), D("250")])
+    pair = SideBySide(date(2026, 3, 2), date(2026, 3, 13), summary_of([]), big)
+    live = StrategySummary(
+        "ORB", True, False, (), None, D(0), D(0), D(0), TradeStats(), D(0), backtest=pair
+    )
+    rows = compare_rows([live, replace(live, source="backtest", backtest=None)])
+    assert [(r["strategy"].plain, r["book"].plain) for r in rows] == [
+        ("ORB", "backtest"),
+        ("", "live"),
+    ]
+    assert rows[0]["net"].plain == "+122,706.28" and rows[1]["trades"].plain == "0"
+    every = [c.key for c in fit_columns(rows, 200)]
+    assert every[-1] == "days" and len(every) == 9
+    # "Strategy Source  Net": 8 + 2 + 8 + 2 + 11 = 31; one column short of the Trades
+    assert [c.key for c in fit_columns(rows, 31)] == ["strategy", "book", "net"]
+    assert [c.key for c in fit_columns(rows, 30)] == ["strategy", "book"]
+    # + Trades, Win % 66.67%, PF 123.65 (8 each), Max DD -1,000.50 (11): Avg trade +40,902.09,
+    # though drawn left of Max DD, is of lower priority and left out whole
+    keys = [c.key for c in fit_columns(rows, 31 + 8 + 8 + 8 + 11)]
+    assert keys == [
+        "strategy",
+        "book",
+        "net",
+        "trades",
+        "win_rate",
+        "profit_factor",
+        "max_drawdown",
+    ]
+    assert "max_drawdown" not in [c.key for c in fit_columns(rows, 31 + 8 + 8 + 8 + 10)]

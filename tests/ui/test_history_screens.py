@@ -118,7 +118,7 @@ async def test_trades_filter_by_strategy_symbol_and_days(running: Running) -> No
     await running.press("tab", *"nq1!", "tab", *"2026-03-05", "tab", *"2026-03-12", "enter")
     trades = await shown(running.pilot, TradesScreen, loads=2)
     rows = [trades.table.get_row_at(i) for i in range(trades.table.row_count)]
-    assert [(r[0], r[1], r[2]) for r in rows] == [
+    assert [(r[0], r[1], r[3]) for r in rows] == [
         ("2026-03-12", "ORB", "NQ"),
         ("2026-03-10", "ORB", "NQ"),
         ("2026-03-09", "ORB", "NQ"),
@@ -168,7 +168,8 @@ async def test_a_new_trade_refreshes_the_shown_screen(running: Running) -> None:
     fields = AlertFields(action="close", ticker="MES1!", price="6812.25", strategy="Trend")
     await running.engine.submit_alert(IncomingAlert(fields, "{}", "t", when))
     await until(running.pilot, lambda: trades.total == 35, "the new trade")
-    assert trades.table.get_row_at(0)[:3] == ["2026-03-18", "Trend", "MES"]
+    assert trades.table.get_row_at(0)[:2] == ["2026-03-18", "Trend"]
+    assert trades.table.get_cell_at((0, 3)) == "MES"
     cursor = trades.table.coordinate_to_cell_key(trades.table.cursor_coordinate).row_key
     assert cursor == selected  # the trader's row stays selected
     await running.press("5")
@@ -194,9 +195,9 @@ async def test_calendar_enter_opens_the_days_trades(running: Running) -> None:
         "the day's trades",
     )
     trades = await shown(running.pilot, TradesScreen)
-    assert trades.table.row_count == 1
+    assert trades.table.row_count == 1 and trades.book == "live"  # the calendar's book
     assert trades.table.get_row_at(0)[0] == "2026-03-05"
-    assert trades.table.get_row_at(0)[11].plain == "+471.60"
+    assert trades.table.get_row_at(0)[12].plain == "+471.60"
     assert trades.query_one("#filter-from", Input).value == "2026-03-05"
     grid = calendar.grid
     assert grid is not None

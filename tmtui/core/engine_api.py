@@ -31,7 +31,11 @@ then answered. An alert normally takes milliseconds; this bounds a quit behind a
 
 
 class HistoryReads(Protocol):
-    """The read side as the history screens see it (`tmtui.readside.queries.Queries`)."""
+    """The read side as the history screens see it (`tmtui.readside.queries.Queries`).
+
+    `source` picks a book: `live` (the trading account's) or `backtest` (the strategies'
+    imported TradingView backtests); None, where allowed, is both.
+    """
 
     calendar: TradingCalendar
 
@@ -42,7 +46,7 @@ class HistoryReads(Protocol):
         self, where: TradeFilter, limit: int | None = None, offset: int = 0
     ) -> list[Trade]: ...
     async def trade_stats(self, where: TradeFilter) -> TradeStats: ...
-    async def strategies(self) -> list[StrategySummary]: ...
+    async def strategies(self, source: str | None = None) -> list[StrategySummary]: ...
     async def strategy_names(self) -> list[str]: ...
     async def equity_curve(
         self,
@@ -50,6 +54,7 @@ class HistoryReads(Protocol):
         last: date | None = None,
         strategy: str | None = None,
         bucket: Bucket = "day",
+        source: str = "live",
     ) -> list[CurvePoint[date]]: ...
     async def intraday_curve(
         self, day: date | None = None, points: int = 1000

@@ -67,7 +67,12 @@ DEFAULT_KEYS: dict[str, dict[str, str]] = {
         "setup_test": "t",
         "setup_close": "escape",
     },
-    TRADES: {**EVERY_SCREEN, "trade_filter": "f", "clear_trade_filter": "x"},
+    TRADES: {
+        **EVERY_SCREEN,
+        "trade_filter": "f",
+        "trade_source": "s",
+        "clear_trade_filter": "x",
+    },
     STRATEGIES: {
         **EVERY_SCREEN,
         "toggle_strategy": "e",
@@ -92,6 +97,7 @@ DEFAULT_KEYS: dict[str, dict[str, str]] = {
         "chart_weeks": "w",
         "chart_months": "m",
         "chart_all": "a",
+        "chart_strategy": "s",
     },
     RECONCILE: {
         **EVERY_SCREEN,

@@ -146,4 +146,4 @@ class PnlCalendarScreen(HistoryScreen):
         await self.app.switch_mode(TRADES)
         screen = self.app.screen
         if isinstance(screen, TradesScreen):
-            screen.show_days(FilterFields(first=first, last=last))
+            screen.show_days(FilterFields(first=first, last=last), "live")

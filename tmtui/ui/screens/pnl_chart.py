@@ -4,6 +4,11 @@ Today plots the day's live samples (total P&L, open included); 30 days, 13 weeks
 12 months and All plot the cumulative net at each trading day's close, from zero at the
 range's start, so All ends at the all-time net. Figures come from the read side; the
 screen only picks the largest and the smallest of them to print.
+
+The account (every strategy's live trading) is shown by default; `s` steps through the
+strategies, and a strategy with an imported TradingView backtest has the backtest's equity
+drawn over its live equity on the same trading days (each from zero at its first day in
+range). Today's samples are the account's only: per strategy, only day closes exist.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from tmtui.core.history.stats import CurvePoint, max_drawdown
 from tmtui.settings.config import Config
 from tmtui.ui.screens.history_screen import HistoryScreen, TitleLine, history_footer
 from tmtui.ui.screens.history_source import HistorySource
-from tmtui.ui.widgets.equity_plot import ClockAxis, EquityPlot, IndexAxis
+from tmtui.ui.widgets.equity_plot import ClockAxis, EquityPlot, IndexAxis, Overlay
 from tmtui.ui.widgets.figure_style import money_text
 
 TODAY_REFRESH_S = 5.0
@@ -41,16 +46,30 @@ class PnlChartScreen(HistoryScreen):
     PnlChartScreen #equity-plot { height: 1fr; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [  # shown in the range bar, not the footer
-        Binding(
-            RANGE_KEYS[r.key], f"pick_range('{r.key}')", r.label, show=False, id=f"chart_{r.key}"
-        )
-        for r in RANGES
+        *(
+            Binding(
+                RANGE_KEYS[r.key],
+                f"pick_range('{r.key}')",
+                r.label,
+                show=False,
+                id=f"chart_{r.key}",
+            )
+            for r in RANGES
+        ),
+        Binding("s", "next_strategy", "Strategy", id="chart_strategy"),
     ]
 
     def __init__(self, source: HistorySource, config: Config) -> None:
         super().__init__(source, config)
         self.range: ChartRange = RANGES[-1]
         self.points: list[CurvePoint[Any]] = []
+        """The live equity shown (the account's, or the selected strategy's)."""
+        self.strategy: str | None = None
+        """The strategy shown; None: the whole account."""
+        self.strategies: list[str] = []
+        """The strategies `s` steps through (as of the last load)."""
+        self.backtest_points: list[CurvePoint[date]] = []
+        """The selected strategy's backtest equity over the range (none for the account)."""
 
     def compose(self) -> ComposeResult:
         yield TitleLine("P&L chart", id="chart-title")
@@ -71,6 +90,13 @@ class PnlChartScreen(HistoryScreen):
         self.query_one("#chart-ranges", Static).update(self._range_bar())
         self.reload()
 
+    def action_next_strategy(self) -> None:
+        """The account, then each strategy in turn, then the account again."""
+        cycle: list[str | None] = [None, *self.strategies]
+        at = cycle.index(self.strategy) if self.strategy in cycle else 0
+        self.strategy = cycle[(at + 1) % len(cycle)]
+        self.reload()
+
     def _range_bar(self) -> Text:
         text = Text("Range ", style="dim")
         for r in RANGES:
@@ -80,50 +106,69 @@ class PnlChartScreen(HistoryScreen):
         return text
 
     async def load(self, queries: Queries) -> None:
-        today, chosen = queries.today(), self.range
+        today, chosen, strategy = queries.today(), self.range, self.strategy
+        strategies = await queries.strategy_names()
         points: list[CurvePoint[Any]]
+        backtest: list[CurvePoint[date]] = []
         if chosen.intraday:
             points = list(await queries.intraday_curve(today))
         else:
-            points = list(await queries.equity_curve(chosen.first_day(today), today))
-        if chosen != self.range:  # picked another range meanwhile
+            first = chosen.first_day(today)
+            points = list(await queries.equity_curve(first, today, strategy))
+            if strategy is not None:  # a backtest may end after today's clock: no last day
+                backtest = await queries.equity_curve(first, None, strategy, source="backtest")
+        if (chosen, strategy) != (self.range, self.strategy):  # picked another meanwhile
             return
-        self.points = points
-        self._show(chosen, points, today, queries)
+        self.strategies, self.points, self.backtest_points = strategies, points, backtest
+        self._show(chosen, today, queries)
 
-    def _show(
-        self, chosen: ChartRange, points: list[CurvePoint[Any]], today: date, q: Queries
-    ) -> None:
-        plot = self.query_one(EquityPlot)
+    def _show(self, chosen: ChartRange, today: date, q: Queries) -> None:
+        plot, points = self.query_one(EquityPlot), self.points
         equity = [float(p.equity) for p in points]
         drawdown = [float(p.drawdown) for p in points]
-        if chosen.intraday and points:
+        label = "cumulative net" if self.strategy is None else f"{self.strategy} live"
+        if chosen.intraday and points:  # the account's samples, whichever strategy is picked
             start: datetime = points[0].at
             xs = [(p.at - start).total_seconds() for p in points]
             plot.draw(xs, equity, drawdown, ClockAxis(start, q.calendar.tz))
         else:
-            long_range = len(points) > 400
-            labels = [f"{p.at:%Y-%m}" if long_range else f"{p.at:%m-%d}" for p in points]
-            plot.draw([float(i) for i in range(len(points))], equity, drawdown, IndexAxis(labels))
-        self.query_one("#chart-title", TitleLine).update(self._title(chosen, points, today))
-        self.query_one("#chart-figures", Static).update(self._figures(chosen, points))
+            days = sorted({p.at for p in points} | {p.at for p in self.backtest_points})
+            index = {day: float(i) for i, day in enumerate(days)}
+            long_range = len(days) > 400
+            labels = [f"{d:%Y-%m}" if long_range else f"{d:%m-%d}" for d in days]
+            overlay = None
+            if self.backtest_points:
+                overlay = Overlay(
+                    [index[p.at] for p in self.backtest_points],
+                    [float(p.equity) for p in self.backtest_points],
+                    f"{self.strategy} backtest",
+                )
+            xs = [index[p.at] for p in points]
+            plot.draw(xs, equity, drawdown, IndexAxis(labels), overlay=overlay, label=label)
+        self.query_one("#chart-title", TitleLine).update(self._title(chosen, today))
+        self.query_one("#chart-figures", Static).update(self._figures(chosen))
 
-    @staticmethod
-    def _title(chosen: ChartRange, points: list[CurvePoint[Any]], today: date) -> Text:
+    def _title(self, chosen: ChartRange, today: date) -> Text:
         text = Text("P&L chart", style="bold")
+        text.append(f"  {self.strategy or 'account'}", style="bold")
         what = "total P&L today, from live samples" if chosen.intraday else "net at day closes"
         text.append(f"  {chosen.label}: {what}", style="")
-        if points and not chosen.intraday:
-            text.append(f"  {points[0].at} to {points[-1].at}", style="dim")
+        days = [p.at for p in self.points] + [p.at for p in self.backtest_points]
+        if days and not chosen.intraday:
+            text.append(f"  {min(days)} to {max(days)}", style="dim")
         elif chosen.intraday:
-            text.append(f"  trading day {today}", style="dim")
+            scope = " (the account's)" if self.strategy else ""
+            text.append(f"  trading day {today}{scope}", style="dim")
         return text
 
-    @staticmethod
-    def _figures(chosen: ChartRange, points: list[CurvePoint[Any]]) -> Text:
+    def _figures(self, chosen: ChartRange) -> Text:
+        points = self.points
+        backtest = self._backtest_figures()
         if not points:
             empty = "no samples yet today" if chosen.intraday else "no closed trades in range"
-            return Text(empty.capitalize() + ".", style="dim")
+            if self.strategy is not None and not chosen.intraday:
+                empty = "no live trades in range"
+            return Text(empty.capitalize() + ".", style="dim") + backtest
         figures = (
             ("Net now" if chosen.intraday else "Net", points[-1].equity),
             ("Peak", max(ZERO, *(p.equity for p in points))),
@@ -138,4 +183,15 @@ class PnlChartScreen(HistoryScreen):
             text.append("  ")
         unit = "sample(s)" if chosen.intraday else "day close(s)"
         text.append(f"{len(points)} {unit}", style="dim")
+        return text + backtest
+
+    def _backtest_figures(self) -> Text:
+        """The backtest's net and max drawdown over the range, after the live figures."""
+        points = self.backtest_points
+        if not points:
+            return Text()
+        text = Text("  Backtest net ", style="dim")
+        text.append_text(money_text(points[-1].equity, bold=True, justify="left"))
+        text.append("  Max DD ", style="dim")
+        text.append_text(money_text(max_drawdown(points), bold=True, justify="left"))
         return text

@@ -1,4 +1,8 @@
-"""`3`: one row per strategy ever seen, with its switch, position and record; j/k, `e` toggles.
+"""`3`: one row per strategy and book ever seen, with its switch, position and record; j/k
+move, `e` toggles.
+
+A strategy with an imported TradingView backtest has a row for it besides its live row, and
+when it has both, the block below sets them side by side over the days they overlap.
 
 Realized figures are net (after commissions) from the read side's day rollups; open P&L is
 the live book's now, a dash when a leg has no mark. Open P&L moves with every quote, so the
@@ -21,15 +25,18 @@ from tmtui.ui.screens.history_screen import HistoryScreen, TitleLine, history_fo
 from tmtui.ui.screens.history_source import HistorySource
 from tmtui.ui.screens.strategy_switch import ask_to_switch, switched_note
 from tmtui.ui.widgets.figure_style import NO_VALUE, money_text
-from tmtui.ui.widgets.history_cells import percent_text, ratio_text
+from tmtui.ui.widgets.history_cells import percent_text, ratio_text, source_text
+from tmtui.ui.widgets.side_by_side_table import SideBySideTable
 
+BACKTEST_FORMAT = "tradingview"
+"""The import format recorded as a strategy's backtest, not as its live history."""
 LIVE_REFRESH_S = 5.0
 """How often the shown board reloads for its open P&L."""
 
 STRATEGY_COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("strategy", "Strategy", 12),
     ("enabled", "On", 3),
-    ("source", "Source", 6),
+    ("source", "Source", 8),
     ("today", "Today", 9),
     ("month", "Month", 10),
     ("all", "All time", 10),
@@ -49,10 +56,23 @@ def position_text(s: StrategySummary) -> str:
     return ", ".join(legs) if legs else NO_VALUE
 
 
+def row_key(s: StrategySummary) -> str:
+    """The live row by the strategy's name (as before backtests), its backtest's apart."""
+    return s.strategy if s.source == "live" else f"{s.strategy}\t{s.source}"
+
+
 def strategy_cells(s: StrategySummary) -> tuple[str | Text, ...]:
-    """One strategy in the order of STRATEGY_COLUMNS; open P&L is a dash when flat."""
+    """One strategy's book in the order of STRATEGY_COLUMNS; open P&L a dash when flat.
+
+    Source: `backtest` for a strategy's imported TradingView backtest; `import` for live
+    history recorded by `tmtui import` (alerts); `live` otherwise."""
     on = Text("ON", style="bold green") if s.enabled else Text("OFF", style="bold red")
-    source = Text("import", style="bold yellow") if s.imported else Text("live", style="dim")
+    if s.source != "live":
+        source = source_text(s.source)
+    elif any(f != BACKTEST_FORMAT for f in s.sources):  # alerts imported as live history
+        source = Text("import", style="bold yellow")
+    else:
+        source = Text("live", style="dim")
     no_position = Text(NO_VALUE, justify="right")
     return (
         s.strategy,
@@ -95,9 +115,11 @@ class StrategyBoardScreen(HistoryScreen):
         for key, header, width in STRATEGY_COLUMNS:
             table.add_column(header, key=key, width=width)
         yield table
+        yield SideBySideTable(id="side-by-side")
         yield Static(
-            "Net of commissions. Max DD: deepest fall of the strategy's equity at day closes. "
-            "import: history recorded by tmtui import. j/k move; e switches on/off.",
+            "Net of commissions; trades counted as TradingView does (one per entry lot). "
+            "Max DD: deepest fall from a peak, close to close. import: alerts recorded by "
+            "tmtui import. j/k move; e switches the strategy on or off.",
             id="strategy-note",
         )
         yield history_footer()
@@ -119,22 +141,24 @@ class StrategyBoardScreen(HistoryScreen):
 
     def _show(self, summaries: list[StrategySummary]) -> None:
         table = self.table
-        selected = self.selected
+        selected = self.selected_row
         with self.app.batch_update():
             table.clear()
             for s in summaries:
-                table.add_row(*strategy_cells(s), key=s.strategy)
+                table.add_row(*strategy_cells(s), key=row_key(s))
             if selected is not None and selected in table.rows:
                 table.move_cursor(row=table.get_row_index(selected), animate=False)
-        self.summaries = {s.strategy: s for s in summaries}
+            self.query_one(SideBySideTable).show(summaries)
+        self.summaries = {row_key(s): s for s in summaries}
         title = Text("Strategies", style="bold")
-        title.append(f"  {len(summaries)} seen", style="dim")
+        title.append(f"  {len({s.strategy for s in summaries})} seen", style="dim")
         if not summaries:
             title.append("  (none yet: they appear with their first alert or import)", style="dim")
         self.query_one("#strategy-title", TitleLine).update(title)
 
     @property
-    def selected(self) -> str | None:
+    def selected_row(self) -> str | None:
+        """The key of the row under the cursor (`row_key`)."""
         table = self.table
         if not table.row_count:
             return None
@@ -145,6 +169,12 @@ class StrategyBoardScreen(HistoryScreen):
         """`j`/`k` as on the dashboard."""
         table = self.table
         (table.action_cursor_down if step > 0 else table.action_cursor_up)()
+
+    @property
+    def selected(self) -> str | None:
+        """The strategy of the row under the cursor (its live or its backtest row)."""
+        key = self.selected_row
+        return None if key is None else key.split("\t")[0]
 
     def action_toggle_strategy(self) -> None:
         strategy = self.selected

@@ -1,4 +1,7 @@
-"""`2`: closed round trips, newest first, filtered by strategy, symbol and trading days.
+"""`2`: closed round trips, newest first, filtered by strategy, symbol, trading days and book.
+
+`s` cycles the book the list reads: all, live (the trading account's) and backtest (the
+strategies' imported TradingView backtests); every row names its book.
 
 The table holds only what the trader has scrolled to: a page of trades at first, the next
 page when the cursor nears the end, so years of history never land in it at once. The
@@ -35,6 +38,13 @@ FILTER_INPUTS = (
     ("filter-from", "from YYYY-MM-DD", 17),
     ("filter-to", "to YYYY-MM-DD", 17),
 )
+SOURCE_CYCLE: tuple[str | None, ...] = (None, "live", "backtest")
+"""The books `s` steps through: all (None), then each on its own."""
+
+
+def next_source(source: str | None) -> str | None:
+    """The book after `source` in SOURCE_CYCLE (after the last: all again)."""
+    return SOURCE_CYCLE[(SOURCE_CYCLE.index(source) + 1) % len(SOURCE_CYCLE)]
 
 
 class TradesScreen(HistoryScreen):
@@ -50,7 +60,9 @@ class TradesScreen(HistoryScreen):
     TradesScreen #trade-stats { height: auto; padding: 0 1; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f", "edit_filter", "Filter", id="trade_filter"),
+        # `f` is named in the filter bar: the footer keeps 80 columns for `s` and the screens
+        Binding("f", "edit_filter", "Filter", show=False, id="trade_filter"),
+        Binding("s", "cycle_source", "Source", id="trade_source"),
         Binding("x", "clear_filter", "Clear filter", show=False, id="clear_trade_filter"),
     ]
 
@@ -58,6 +70,8 @@ class TradesScreen(HistoryScreen):
         super().__init__(source, config)
         self.fields = FilterFields()
         self.where = TradeFilter()
+        self.book: str | None = None
+        """The book shown: `live`, `backtest`, or None for both."""
         self.total = 0
         """Trades the filter matches (the table may hold fewer: it pages)."""
         self.stats: TradeStats | None = None
@@ -67,7 +81,7 @@ class TradesScreen(HistoryScreen):
     def compose(self) -> ComposeResult:
         yield TitleLine("Trades", id="trade-title")
         with Horizontal(id="trade-filter"):
-            yield Static("Filter", classes="label")
+            yield Static(Text.assemble(("f", "bold"), " Filter"), classes="label")
             for input_id, placeholder, width in FILTER_INPUTS:
                 field = Input(placeholder=placeholder, id=input_id, compact=True)
                 field.styles.width = width
@@ -88,10 +102,15 @@ class TradesScreen(HistoryScreen):
 
     # --- filter -------------------------------------------------------------------------
 
-    def show_days(self, fields: FilterFields) -> None:
-        """Show the trades of a filter (the calendar opens a day's trades this way)."""
+    def show_days(self, fields: FilterFields, book: str | None = None) -> None:
+        """Show the trades of a filter in a book (the calendar opens a day's live trades)."""
+        self.book = book
         self._set_inputs(fields)
         self._apply(fields)
+
+    def action_cycle_source(self) -> None:
+        self.book = next_source(self.book)
+        self._apply(self.fields)
 
     def action_edit_filter(self) -> None:
         self.query_one("#filter-strategy", Input).focus()
@@ -122,7 +141,7 @@ class TradesScreen(HistoryScreen):
     def _filter(self, queries: Queries) -> TradeFilter:
         f = self.fields
         root = queries.root_of(f.symbol) if f.symbol else None
-        return TradeFilter(f.first, f.last, f.strategy, root)
+        return TradeFilter(f.first, f.last, f.strategy, root, self.book)
 
     # --- loading ------------------------------------------------------------------------
 
@@ -165,6 +184,7 @@ class TradesScreen(HistoryScreen):
     def _title(self) -> None:
         text = Text("Trades", style="bold")
         text.append(f"  {self.fields.describe()}", style="")
+        text.append(f"  source {self.book or 'all'}", style="bold" if self.book else "")
         shown = self.table.row_count
         more = f"  newest {shown} of {self.total} loaded" if shown < self.total else ""
         text.append(f"  {self.total} trade(s){more}", style="dim")

@@ -9,6 +9,7 @@ below it instead of standing up like a winner.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
 from textual_plot import AxisFormatter, HiResMode, LegendLocation, NumericAxisFormatter, PlotWidget
@@ -71,8 +72,18 @@ class ClockAxis(_SpreadAxis):
         ]
 
 
+@dataclass(frozen=True, slots=True)
+class Overlay:
+    """A second equity line drawn over the first (a strategy's backtest over its live)."""
+
+    xs: Sequence[float]
+    equity: Sequence[float]
+    label: str = "backtest"
+
+
 class EquityPlot(PlotWidget, can_focus=False):
-    """Two braille lines over a dotted zero line; no mouse zoom (the keys pick the range)."""
+    """Two braille lines over a dotted zero line, and an overlay's line if given; no mouse
+    zoom (the keys pick the range)."""
 
     DEFAULT_CSS = """
     EquityPlot { height: 1fr; }
@@ -90,31 +101,51 @@ class EquityPlot(PlotWidget, can_focus=False):
         equity: Sequence[float],
         drawdown: Sequence[float],
         x_axis: _SpreadAxis,
+        overlay: Overlay | None = None,
+        label: str = "cumulative net",
     ) -> None:
-        """Replace whatever was drawn with these curves (x ascending, all the same length)."""
+        """Replace whatever was drawn with these curves (x ascending, all the same length);
+        the overlay shares the x axis and widens the ranges to hold it."""
         self.clear()
         self._x_axis = x_axis
         self._fit_labels()
         self.set_x_formatter(x_axis)
         self.set_y_formatter(MoneyAxis())
-        if not xs:
+        over_xs, over_equity = (overlay.xs, overlay.equity) if overlay else ((), ())
+        all_xs = [*xs, *over_xs]
+        if not all_xs:
             self.set_xlimits(0.0, 1.0)
             self.set_ylimits(-1.0, 1.0)
             self.show_legend(is_visible=False)
             return
-        low, high = min(0.0, *equity, *drawdown), max(0.0, *equity, *drawdown)
+        values = [0.0, *equity, *drawdown, *over_equity]
+        low, high = min(values), max(values)
         if high == low:
             low, high = -1.0, 1.0
         pad = (high - low) * 0.05
-        first, last = xs[0], xs[-1] if xs[-1] > xs[0] else xs[0] + 1.0
+        first, last = min(all_xs), max(all_xs)
+        last = last if last > first else first + 1.0
         self.set_xlimits(first, last)
         self.set_ylimits(low - pad, high + pad)
         self.plot([first, last], [0.0, 0.0], line_style="grey50", hires_mode=HiResMode.BRAILLE)
-        self.plot(xs, drawdown, line_style="red", hires_mode=HiResMode.BRAILLE, label="drawdown")
-        self.plot(
-            xs, equity, line_style="green", hires_mode=HiResMode.BRAILLE, label="cumulative net"
-        )
+        if xs:
+            braille = HiResMode.BRAILLE
+            self.plot(xs, drawdown, line_style="red", hires_mode=braille, label="drawdown")
+            self.plot(xs, equity, line_style="green", hires_mode=braille, label=label)
+        if overlay is not None and overlay.xs:
+            self.plot(
+                overlay.xs,
+                overlay.equity,
+                line_style="dodger_blue1",
+                hires_mode=HiResMode.BRAILLE,
+                label=overlay.label,
+            )
         self.show_legend(LegendLocation.TOPLEFT)
+
+    @property
+    def series(self) -> list[str]:
+        """The labels of the lines drawn now (the zero line has none)."""
+        return [label for label in self._labels if label]
 
     def _fit_labels(self) -> None:
         if self._x_axis is not None:

@@ -19,6 +19,7 @@ from tmtui.ui.widgets.figure_style import NO_VALUE, duration_text, money_text, p
 TRADE_COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("day", "Day", 10),
     ("strategy", "Strategy", 10),
+    ("source", "Source", 8),
     ("symbol", "Sym", 4),
     ("entry_time", "Entry time", 11),
     ("exit_time", "Exit time", 11),
@@ -53,6 +54,11 @@ def moment_text(moment: datetime | None, tz: tzinfo) -> str:
     return NO_VALUE if moment is None else moment.astimezone(tz).strftime("%m-%d %H:%M")
 
 
+def source_text(source: str) -> Text:
+    """The book a row is of: `backtest` stands out, `live` (the account's) stays quiet."""
+    return Text(source, style="yellow" if source == "backtest" else "dim")
+
+
 def _right(text: str) -> Text:
     return Text(text, justify="right")
 
@@ -64,6 +70,7 @@ def trade_cells(trade: Trade, day: date, tz: tzinfo) -> tuple[str | Text, ...]:
     return (
         day.isoformat(),
         trade.strategy,
+        source_text(trade.source),
         trade.root,
         moment_text(trade.entry_time, tz),
         moment_text(exit_time, tz),
