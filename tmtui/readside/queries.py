@@ -17,20 +17,15 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from tmtui.core.backtest.lot_trades import LotTrade
 from tmtui.core.backtest.open_book import backtest_position
-from tmtui.core.backtest.side_by_side import side_by_side, strategy_trades, summary_of
 from tmtui.core.book.account import DayAccount
 from tmtui.core.book.book import Book
-from tmtui.core.book.rollups import DayRollup
 from tmtui.core.contracts import ContractBook
 from tmtui.core.events import Event
 from tmtui.core.history.calendar_grid import MonthGrid, month_bounds, month_grid
 from tmtui.core.history.history_views import (
     Bucket,
-    OpenLeg,
     PeriodReport,
-    StrategySummary,
     TradeFilter,
 )
 from tmtui.core.history.stats import (
@@ -47,6 +42,7 @@ from tmtui.ledger import history
 from tmtui.ledger.backtests import open_backtest_trades
 from tmtui.ledger.rows import BACKTEST, LIVE
 from tmtui.ledger.store import Ledger
+from tmtui.readside.strategy_reads import StrategyReads, daily_nets
 from tmtui.services.book_restore import load_book, load_day_account, make_calendar, open_at
 from tmtui.services.risk_store import load_drift
 from tmtui.settings.config import Config
@@ -58,7 +54,7 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class Queries:
+class Queries(StrategyReads):
     """Read queries over one ledger; `live_book` gives the running engine's book, if any.
 
     Without `live_book` (a CLI command), open positions are the stored book plus its tail,
@@ -180,7 +176,7 @@ class Queries:
         last = last or today
         first = first or await self.first_day(strategy, source) or min(today, last)
         rollups = await self.ledger.rollups(first.isoformat(), last.isoformat(), strategy, source)
-        closes = _daily_nets(rollups)
+        closes = daily_nets(rollups)
         start_of = self.calendar.bounds(first)[0]
         live = source == LIVE
         carried_in = _known_sum((await self.open_at(start_of, strategy)).values()) if live else ZERO
@@ -269,75 +265,6 @@ class Queries:
 
     # --- strategies ---------------------------------------------------------------------
 
-    async def strategy_names(self) -> list[str]:
-        """Every strategy ever seen: traded, switched, imported, open or disabled in config."""
-        names = await history.strategy_names(self.ledger)
-        return sorted(names | set(self.config.strategies.disabled))
-
-    async def strategies(self, source: str | None = None) -> list[StrategySummary]:
-        """One summary per strategy and book ever seen (`source`: one book's rows only).
-
-        Realized money from the day rollups; the statistics per TradingView trade (each
-        entry lot, `lot_trades`), as the Strategy Tester counts them, for both books; a live
-        row of a strategy with a backtest too carries both over the days they overlap."""
-        names = await self.strategy_names()
-        tested = await history.strategies_of(self.ledger, BACKTEST)
-        live = await history.strategies_of(self.ledger, LIVE)
-        switches = await self.ledger.strategy_switches()
-        imports = await self.imported_strategies()
-        book = await self.book()
-        tested_positions = await self.backtest_positions()
-        out: list[StrategySummary] = []
-        for name in names:
-            books = [b for b, has in ((LIVE, name in live), (BACKTEST, name in tested)) if has]
-            books = books or [LIVE]  # switched or configured, never traded
-            trades = {b: await self._tv_trades(name, b) for b in books}
-            for b in books:
-                if source not in (None, b):
-                    continue
-                rollups = await self.ledger.rollups(strategy=name, source=b)
-                if b == LIVE:
-                    legs = [p for p in book.open_positions() if p.strategy == name]
-                    positions = tuple(OpenLeg(p.root, p.side.value, p.qty) for p in legs)
-                    open_pnl = _sum_or_none(p.open_pnl for p in legs)
-                else:
-                    views = [v for v in tested_positions if v.strategy == name]
-                    positions = tuple(OpenLeg(v.symbol, v.side, v.qty) for v in views)
-                    open_pnl = _sum_or_none(v.open_pnl for v in views)
-                enabled = switches.get(name, name not in self.config.strategies.disabled)
-                summary = summarize(name, rollups, enabled, imports.get(name, ()), self.today())
-                tv = summary_of(trades[b])
-                compare = None
-                if b == LIVE and BACKTEST in trades:
-                    compare = side_by_side(trades[LIVE], trades[BACKTEST], self.calendar.day_of)
-                out.append(
-                    replace(
-                        summary,
-                        positions=positions,
-                        open_pnl=open_pnl,
-                        stats=tv.trades,
-                        max_drawdown=tv.max_drawdown,
-                        source=b,
-                        backtest=compare,
-                    )
-                )
-        return out
-
-    async def _tv_trades(self, strategy: str, source: str) -> list[LotTrade]:
-        fills = await history.strategy_fills(self.ledger, strategy, source)
-        return strategy_trades(fills, self._point_value)
-
-    def _point_value(self, root: str) -> Decimal:
-        return self.contracts[root].point_value
-
-    async def imported_strategies(self) -> dict[str, tuple[str, ...]]:
-        """Strategies recorded by `tmtui import`, with the formats they came in."""
-        out: dict[str, list[str]] = defaultdict(list)
-        for strategy, fmt in await history.import_formats(self.ledger):
-            if fmt not in out[strategy]:
-                out[strategy].append(fmt)
-        return {k: tuple(v) for k, v in out.items()}
-
     # --- curves -------------------------------------------------------------------------
 
     async def equity_curve(
@@ -358,7 +285,7 @@ class Queries:
             source,
         )
         changes: dict[date, Decimal] = defaultdict(lambda: ZERO)
-        for day, net in _daily_nets(rollups):
+        for day, net in daily_nets(rollups):
             changes[bucket_start(day, bucket)] += net
         return equity_curve(sorted(changes.items()))
 
@@ -386,33 +313,6 @@ class Queries:
         return await self.ledger.events(limit)
 
 
-def summarize(
-    name: str,
-    rollups: list[DayRollup],
-    enabled: bool,
-    sources: tuple[str, ...],
-    today: date,
-) -> StrategySummary:
-    """One strategy's realized standing in one book from its day rollups (no positions)."""
-    month = today.replace(day=1).isoformat()
-    days = sorted({r.day for r in rollups})
-    return StrategySummary(
-        strategy=name,
-        enabled=enabled,
-        imported=bool(sources),
-        positions=(),
-        open_pnl=None,
-        realized_today=sum((r.net for r in rollups if r.day == today.isoformat()), ZERO),
-        realized_month=sum((r.net for r in rollups if r.day >= month), ZERO),
-        realized_all=sum((r.net for r in rollups), ZERO),
-        stats=stats_of_rollups(rollups),
-        max_drawdown=max_drawdown(equity_curve(_daily_nets(rollups))),
-        first_day=date.fromisoformat(days[0]) if days else None,
-        last_day=date.fromisoformat(days[-1]) if days else None,
-        sources=sources,
-    )
-
-
 def bucket_start(day: date, bucket: Bucket) -> date:
     """The first date of the week (Monday) or month a trading day falls in."""
     if bucket == "week":
@@ -422,23 +322,6 @@ def bucket_start(day: date, bucket: Bucket) -> date:
     return day
 
 
-def _daily_nets(rollups: Iterable[DayRollup]) -> list[tuple[date, Decimal]]:
-    nets: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    for r in rollups:
-        nets[r.day] += r.net
-    return [(date.fromisoformat(d), nets[d]) for d in sorted(nets)]
-
-
 def _known_sum(values: Iterable[Decimal | None]) -> Decimal:
     """Sum of the known values: an unmarked position adds nothing rather than a guess."""
     return sum((v for v in values if v is not None), ZERO)
-
-
-def _sum_or_none(values: Iterable[Decimal | None]) -> Decimal | None:
-    """Sum, or None if any value is unknown (never show unknown as zero)."""
-    total = ZERO
-    for v in values:
-        if v is None:
-            return None
-        total += v
-    return total

@@ -20,13 +20,13 @@ from tmtui.core.book.changes import ChangeLog
 from tmtui.core.book.series import PnlSeries
 from tmtui.core.downtime import STOPPED, LastRun, downtime_lines
 from tmtui.core.events import REPEATS_EVENT, Event, EventKind
-from tmtui.core.models import AwaitingQuote, TmtuiError
+from tmtui.core.models import TmtuiError
 from tmtui.core.pipeline import Logged, NotRecorded, Recorded, TookBack
 from tmtui.core.risk.risk_rules import RiskExit
-from tmtui.ledger.guard import LedgerStatus
 from tmtui.ledger.store import Ledger
 from tmtui.runtime.engine_orders import EngineOrders, OrderTransport, make_router
 from tmtui.runtime.engine_views import EngineViews
+from tmtui.runtime.reactions import EngineReactions
 from tmtui.services.book_restore import load_book, load_day_account, make_state
 from tmtui.services.bus import Bus
 from tmtui.services.feeds.base import FeedStatus, Quote, QuoteFeed
@@ -57,7 +57,7 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class Engine(EngineViews, EngineOrders):
+class Engine(EngineReactions, EngineViews, EngineOrders):
     """Owns the ledger, the live state, the sampler, the feed and the listener; wires what
     follows a commit as subscribers on one bus (see `_wire`)."""
 
@@ -266,82 +266,10 @@ class Engine(EngineViews, EngineOrders):
         """Emit (and queue for the ledger) a log line stamped now."""
         self.emit(Event(kind, message, self.clock()))
 
-    # --- signals in (see `signal_intake`) ---------------------------------------------------
-
-    def _relist(self, message: Recorded) -> None:
-        plan = message.decision.plan
-        if plan is not None:
-            self.changes.filled(plan.key, plan.position is not None)
-
-    def _log_recorded(self, message: Recorded) -> None:
-        for event in message.decision.events:
-            self.emit(event, persist=False)  # the signal's own write holds them
-
-    def _follow_symbols(self, message: Recorded) -> None:
-        """The feed's symbols change only when a position opens or closes (adding to or
-        reducing one costs no watchlist walk)."""
-        plan = message.decision.plan
-        if plan is not None and (plan.before == 0 or plan.position is None):
-            self._sync_symbols()
+    # --- risk exits go through the intake like any signal -------------------------------
 
     async def risk_exit(self, exit_: RiskExit) -> None:
         await self.intake.risk_exit(exit_)
-
-    def _took_back(self, message: TookBack) -> None:
-        """After plans the ledger refused were taken back (see intake_pending)."""
-        keys = message.keys
-        for key in keys:
-            if key in self.book.positions:
-                self.sampler.moved([key])
-            else:
-                self.sampler.closed(key)
-        self._sync_symbols()
-        self._revalue(self.clock())
-        self.emit(
-            Event(
-                EventKind.ERROR,
-                f"took back {len(keys)} alert(s) the ledger did not record "
-                "(TradingView resends them)",
-                self.clock(),
-            ),
-            persist=False,
-        )
-
-    def _not_recorded(self, message: NotRecorded) -> None:
-        """Every alert answered 503 gets its own line on the screen and in headless output."""
-        alert, exc = message.alert, message.error
-        if isinstance(exc, AwaitingQuote):  # not our failure: ask the feed for its symbol
-            self._awaited.add(exc.root)
-            self._sync_symbols()
-            self.emit(
-                Event(
-                    EventKind.ALERT_REJECTED,
-                    f"alert from {alert.peer} answered 503: {exc}",
-                    self.clock(),
-                    {"peer": alert.peer, "status": 503, "rule": "no_price"},
-                )
-            )
-            return
-        self.state.errors += 1
-        self.emit(
-            Event(
-                EventKind.ERROR,
-                f"alert from {alert.peer} answered 503 (TradingView resends it): {exc}",
-                self.clock(),
-                {"peer": alert.peer, "status": 503},
-            )
-        )
-
-    def _ledger_status(self, status: LedgerStatus) -> None:
-        """The ledger's trouble, loudly; and when it is over."""
-        if status.ok:
-            self.say(EventKind.INFO, "ledger OK again: alerts are recorded")
-        elif not status.closed:
-            self.state.errors += 1
-            event = Event(
-                EventKind.ERROR, f"LEDGER: {status.message}", self.clock(), {"state": status.state}
-            )
-            self.emit(event)
 
     # --- strategies -----------------------------------------------------------------------
 

@@ -163,7 +163,7 @@ class TradingViewQuoteFeed(QuoteFeed):
 
     async def _run(self) -> None:
         while True:
-            self._set_status(FeedState.CONNECTING, f"connecting to {self._host()}")
+            self._set_status(FeedState.CONNECTING, f"connecting to {_host_of(self._url)}")
             outcome = await self._connect_once()
             routine = outcome.kind == "drop" and self._healthy  # the server recycles sockets
             delay = _retry_delay(self._backoff, outcome, routine)
@@ -197,7 +197,9 @@ class TradingViewQuoteFeed(QuoteFeed):
         except ConnectionClosed as exc:
             return Disconnect(close_text(exc))
         except (OSError, TimeoutError, InvalidHandshake, InvalidURI) as exc:
-            return Disconnect(f"cannot connect to {self._host()}: {exc or type(exc).__name__}")
+            return Disconnect(
+                f"cannot connect to {_host_of(self._url)}: {exc or type(exc).__name__}"
+            )
         except Exception as exc:  # a bug must not end the feed for good
             log.exception("TradingView quote feed: unexpected failure")
             return Disconnect(f"internal error: {exc!r}", "error")
@@ -380,8 +382,13 @@ class TradingViewQuoteFeed(QuoteFeed):
         )
         self._set_status(*session_status(facts))
 
-    def _host(self) -> str:
-        return parse_uri(self._url).host
+
+def _named(exc: BaseException) -> str:
+    return str(exc) or type(exc).__name__
+
+
+def _host_of(url: str) -> str:
+    return parse_uri(url).host
 
 
 def _retry_delay(backoff: Backoff, outcome: Disconnect, routine: bool) -> float:

@@ -29,9 +29,7 @@ from tmtui.core.trading_day import TradingCalendar
 from tmtui.core.views import Snapshot
 from tmtui.settings.config import Config
 from tmtui.ui.screens.coalesce import Coalescer
-from tmtui.ui.screens.strategies import StrategiesScreen
-from tmtui.ui.screens.strategy_switch import ask_to_switch, switched_note
-from tmtui.ui.screens.trading_actions import TradingActions
+from tmtui.ui.screens.strategy_actions import StrategyActions
 from tmtui.ui.screens.webhook_setup import WebhookSetupScreen, listener_info
 from tmtui.ui.widgets.event_log import EventLog
 from tmtui.ui.widgets.log_panel import LogPanel
@@ -59,7 +57,7 @@ class EventLogged(Message):
     event: Event
 
 
-class DashboardScreen(TradingActions):
+class DashboardScreen(StrategyActions):
     """The one main screen; trading keys live here so they are inert under a modal."""
 
     AUTO_FOCUS = "#positions"
@@ -309,53 +307,6 @@ class DashboardScreen(TradingActions):
 
     def action_cursor_up(self) -> None:
         self.query_one(PositionsTable).action_cursor_up()
-
-    def action_toggle_strategy(self) -> None:
-        key = self.selected_key
-        if self.engine is None or key is None:
-            self.notify("No position selected.", severity="warning")
-            return
-        self._ask_toggle(key[0])
-
-    def _ask_toggle(self, strategy: str) -> None:
-        """Switch `strategy`; off while it holds a position asks first (see strategy_switch)."""
-        engine = self.engine
-        if engine is None:
-            return
-        legs = [
-            f"{p.symbol} {p.side} {p.qty}" for p in engine.positions() if p.strategy == strategy
-        ]
-
-        def switch(enabled: bool) -> None:
-            self._run_action(self._toggle(strategy, enabled), f"switch strategy {strategy}")
-
-        ask_to_switch(self, strategy, engine.strategy_enabled(strategy), legs, switch)
-
-    def action_pick_strategy(self) -> None:
-        """Every strategy ever seen (the read side's list), on or off, flat or not."""
-        if self.engine is None:
-            return
-        self._run_action(self._pick_strategy(), "list strategies")
-
-    async def _pick_strategy(self) -> None:
-        engine = self.engine
-        if engine is None:
-            return
-        names = set(await engine.queries().strategy_names()) | set(engine.snapshot().strategies)
-        strategies = {name: engine.strategy_enabled(name) for name in names}
-        key = self.selected_key
-
-        def chosen(strategy: str | None) -> None:
-            if strategy:
-                self._ask_toggle(strategy)
-
-        self.app.push_screen(StrategiesScreen(strategies, key[0] if key else None), chosen)
-
-    async def _toggle(self, strategy: str, enabled: bool) -> None:
-        assert self.engine is not None
-        await self.engine.set_strategy_enabled(strategy, enabled)
-        text, severity = switched_note(strategy, enabled)
-        self.notify(text, severity=severity, markup=False)  # type: ignore[arg-type]
 
     def log_action_error(self, what: str, error: BaseException) -> None:
         """An engine action refused or failed: a notification and a line in the log."""
