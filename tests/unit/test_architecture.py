@@ -110,3 +110,18 @@ def test_tests_are_filed_by_kind_and_share_only_the_harness() -> None:
             )
             crossing += [f"{path.name}: {n}" for n in names if n.split(".")[0].startswith("test_")]
     assert crossing == []
+
+
+def test_every_line_of_sql_is_in_the_ledger_package() -> None:
+    """The read side asks the ledger package; nothing else writes SQL of its own."""
+    import re
+
+    sql = re.compile(r"\b(SELECT|INSERT INTO|DELETE FROM|UPDATE \w+ SET|CREATE TABLE)\b")
+    outside = [
+        f"{path.relative_to(ROOT)}:{n}"
+        for path in sorted((ROOT / "tmtui").rglob("*.py"))
+        if "ledger" not in path.relative_to(ROOT / "tmtui").parts[:1]
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if sql.search(line)
+    ]
+    assert outside == []

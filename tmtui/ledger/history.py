@@ -6,6 +6,7 @@ book to read (None: both), so the account's figures (live) never meet a backtest
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -45,6 +46,10 @@ class TradeWhere:
         if clauses:
             select += " WHERE " + " AND ".join(clauses)
         return select, tuple(args)
+
+
+KEYS_PER_QUERY = 500
+"""SQLite binds at most 999 parameters per statement in older builds: stay well under."""
 
 
 async def trade_page(
@@ -226,3 +231,26 @@ def export_sql(
         "daily": f"SELECT * FROM day_rollups{where} ORDER BY day, strategy, root, source",
     }[what]
     return sql, tuple(args)
+
+
+async def recorded_keys(ledger: Ledger, keys: Sequence[str]) -> set[str]:
+    """Which of these dedupe keys the ledger already keeps (accepted or ignored signals)."""
+    found: set[str] = set()
+    for start in range(0, len(keys), KEYS_PER_QUERY):
+        chunk = keys[start : start + KEYS_PER_QUERY]
+        rows = await ledger.fetch(
+            f"SELECT idem_key FROM signals WHERE idem_key IN ({','.join('?' * len(chunk))})"
+            " AND outcome IN ('accepted', 'ignored')",
+            tuple(chunk),
+        )
+        found.update(r["idem_key"] for r in rows)
+    return found
+
+
+async def last_live_fill(ledger: Ledger, strategy: str, root: str) -> str | None:
+    """The time (ledger text) of a strategy's newest live fill in a root, if any."""
+    rows = await ledger.fetch(
+        "SELECT MAX(time) AS last FROM fills WHERE strategy = ? AND root = ? AND source = 'live'",
+        (strategy, root),
+    )
+    return rows[0]["last"] if rows else None

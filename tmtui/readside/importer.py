@@ -33,6 +33,7 @@ from tmtui.core.history.tv_export import is_trade_list, read_rows, symbol_from_f
 from tmtui.core.models import Outcome, TmtuiError, UnknownContract
 from tmtui.core.trading_day import zone
 from tmtui.core.views import money
+from tmtui.ledger import history
 from tmtui.ledger.batch import Batch, BatchSignal, ImportMark, record_batch
 from tmtui.ledger.rows import iso
 from tmtui.ledger.store import Ledger
@@ -41,7 +42,6 @@ from tmtui.services.book_restore import load_book, make_calendar
 from tmtui.settings.config import Config
 
 FORMATS = ("jsonl", "tradingview")
-KEYS_PER_QUERY = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,15 +231,7 @@ async def _new_only(
 ) -> list[ImportItem]:
     """Items not recorded yet: a key the ledger (or an earlier line) has is a duplicate."""
     keys = [i.idem_key for i in items if i.idem_key is not None]
-    recorded: set[str] = set()
-    for start in range(0, len(keys), KEYS_PER_QUERY):
-        chunk = keys[start : start + KEYS_PER_QUERY]
-        rows = await ledger.fetch(
-            f"SELECT idem_key FROM signals WHERE idem_key IN ({','.join('?' * len(chunk))})"
-            " AND outcome IN ('accepted', 'ignored')",
-            tuple(chunk),
-        )
-        recorded.update(r["idem_key"] for r in rows)
+    recorded = await history.recorded_keys(ledger, keys)
     fresh = []
     for item in items:
         key = item.idem_key
@@ -264,12 +256,7 @@ async def _refuse_older_than_recorded(
             first[key] = item
     problems = []
     for (strategy, root), item in sorted(first.items()):
-        rows = await ledger.fetch(
-            "SELECT MAX(time) AS last FROM fills WHERE strategy = ? AND root = ?"
-            " AND source = 'live'",
-            (strategy, root),
-        )
-        last = rows[0]["last"] if rows else None
+        last = await history.last_live_fill(ledger, strategy, root)
         if last is not None and iso(item.signal.time) < last:
             problems.append(
                 f"line {item.line}: {strategy} {root} already has fills up to {last}; this "
