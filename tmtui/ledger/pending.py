@@ -4,42 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Final, TypeVar
+from typing import Any, Final
 
 from tmtui.core.models import LedgerUnavailable
-from tmtui.ledger.guard import (
-    LedgerGone,
-)
-
-log = logging.getLogger("tmtui.ledger")
-
-T = TypeVar("T")
 
 Work = Callable[[sqlite3.Connection], Any]
 
-Rescue = Callable[[sqlite3.Connection, LedgerGone], str]
 
 CONFIRM_GRACE_S: Final = 0.3
 """A caller waits this long past the deadline for the commit (the disk sync) to report."""
-
-LOW_RETRY_S: Final = 0.2
-
-LOW_MAX_AGE_S: Final = 30.0
-
-LOW_MAX_JOBS: Final = 20_000
-
-LOW_BATCH: Final = 2_000
-
-URGENT_BATCH: Final = 2_000
-
-WATCH_INTERVAL_S: Final = 1.0
-
-PATIENT_S: Final = 60.0
 
 
 class ChainBroken(LedgerUnavailable):

@@ -42,27 +42,29 @@ from tmtui.ledger.guard import (
     LedgerStatus,
     classify,
 )
-from tmtui.ledger.pending import ChainBroken, PendingWrite, WriteJob, fail_job, retrieve_quietly
+from tmtui.ledger.pending import (
+    ChainBroken,
+    PendingWrite,
+    Work,
+    WriteJob,
+    fail_job,
+    retrieve_quietly,
+)
 from tmtui.ledger.transactions import (
     rollback_quietly,
     run_jobs,
     take_jobs,
 )
-from tmtui.ledger.writer_watch import WriterWatch
+from tmtui.ledger.writer_watch import Rescue, WriterWatch
 
 log = logging.getLogger("tmtui.ledger")
 T = TypeVar("T")
-Work = Callable[[sqlite3.Connection], Any]
-Rescue = Callable[[sqlite3.Connection, LedgerGone], str]
 
-CONFIRM_GRACE_S: Final = 0.3
-"""A caller waits this long past the deadline for the commit (the disk sync) to report."""
 LOW_RETRY_S: Final = 0.2
 LOW_MAX_AGE_S: Final = 30.0
 LOW_MAX_JOBS: Final = 20_000
 LOW_BATCH: Final = 2_000
 URGENT_BATCH: Final = 2_000
-WATCH_INTERVAL_S: Final = 1.0
 PATIENT_S: Final = 60.0
 
 

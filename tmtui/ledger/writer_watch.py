@@ -13,7 +13,7 @@ import logging
 import sqlite3
 from collections import deque
 from collections.abc import Awaitable, Callable
-from typing import Any, Final, TypeVar
+from typing import Final, TypeVar
 
 from tmtui.ledger.guard import (
     DISK_FULL,
@@ -22,32 +22,17 @@ from tmtui.ledger.guard import (
     LedgerStatus,
     disk_has_room,
 )
-from tmtui.ledger.pending import PendingWrite, WriteJob, fail_job
+from tmtui.ledger.pending import PendingWrite, Work, WriteJob, fail_job
 
 log = logging.getLogger("tmtui.ledger")
 
 T = TypeVar("T")
 
-Work = Callable[[sqlite3.Connection], Any]
 
 Rescue = Callable[[sqlite3.Connection, LedgerGone], str]
 
-CONFIRM_GRACE_S: Final = 0.3
-"""A caller waits this long past the deadline for the commit (the disk sync) to report."""
-
-LOW_RETRY_S: Final = 0.2
-
-LOW_MAX_AGE_S: Final = 30.0
-
-LOW_MAX_JOBS: Final = 20_000
-
-LOW_BATCH: Final = 2_000
-
-URGENT_BATCH: Final = 2_000
 
 WATCH_INTERVAL_S: Final = 1.0
-
-PATIENT_S: Final = 60.0
 
 
 class WriterWatch:
