@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from tmtui.core.models import Fill, Trade
-from tmtui.ledger.rows import iso, parse_time, trade_from_row
+from tmtui.ledger.rows import fill_from_row, iso, trade_from_row
 from tmtui.ledger.store import Ledger
 
 EXTREME_CANDIDATES = 8
@@ -124,21 +124,7 @@ async def strategy_fills(ledger: Ledger, strategy: str, source: str) -> list[Fil
         "SELECT * FROM fills WHERE strategy = ? AND source = ? ORDER BY time, id",
         (strategy, source),
     )
-    return [
-        Fill(
-            r["strategy"],
-            r["root"],
-            r["qty"],
-            Decimal(r["price"]),
-            parse_time(r["time"]),
-            Decimal(r["commission"]),
-            Decimal(r["realized"]),
-            r["closing_qty"],
-            r["trade_id"],
-            r["signal_id"],
-        )
-        for r in rows
-    ]
+    return [fill_from_row(r) for r in rows]
 
 
 async def traded_pairs(ledger: Ledger, strategy: str | None) -> list[tuple[str, str]]:

@@ -10,7 +10,6 @@ import json
 import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 import aiosqlite
@@ -34,6 +33,7 @@ from tmtui.ledger.rows import (
     LIVE,
     StoredBook,
     account_from_row,
+    fill_from_row,
     iso,
     parse_time,
     position_sample,
@@ -97,21 +97,7 @@ class LedgerReads:
             sql += (" AND" if args else " WHERE") + " strategy = ?"
             args += (strategy,)
         rows = await self._dicts(sql + " ORDER BY id", args)
-        return [
-            Fill(
-                r["strategy"],
-                r["root"],
-                r["qty"],
-                Decimal(r["price"]),
-                parse_time(r["time"]),
-                Decimal(r["commission"]),
-                Decimal(r["realized"]),
-                r["closing_qty"],
-                r["trade_id"],
-                r["signal_id"],
-            )
-            for r in rows
-        ]
+        return [fill_from_row(r) for r in rows]
 
     async def trades(
         self, start: datetime | None = None, end: datetime | None = None, source: str | None = LIVE

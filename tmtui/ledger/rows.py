@@ -62,6 +62,21 @@ class StoredBook:
         return self.last_signal_id == NEEDS_REBUILD
 
 
+def fill_from_row(r: dict[str, Any]) -> Fill:
+    return Fill(
+        r["strategy"],
+        r["root"],
+        r["qty"],
+        Decimal(r["price"]),
+        parse_time(r["time"]),
+        Decimal(r["commission"]),
+        Decimal(r["realized"]),
+        r["closing_qty"],
+        r["trade_id"],
+        r["signal_id"],
+    )
+
+
 def trade_from_row(r: dict[str, Any]) -> Trade:
     qty = int(r["qty"])
     trade = Trade(
