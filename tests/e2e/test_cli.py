@@ -45,6 +45,7 @@ TRADE_FIELDS = [
     "net_pnl",
     "mae",
     "mfe",
+    "source",
 ]
 REPORT_FIELDS = [
     "day",

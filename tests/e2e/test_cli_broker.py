@@ -247,16 +247,10 @@ def test_an_orders_outbox_says_what_was_sent_where(reconciled: Path, tmp_path: P
     rejected buy reads `rejected`; Trend has no orders, so it stays inferred."""
     db = load_config(reconciled).ledger.resolved_path()
     with sqlite3.connect(db) as conn:
-        conn.execute(
-            "CREATE TABLE orders (id INTEGER PRIMARY KEY, created TEXT, signal_id INTEGER,"
-            " route TEXT, kind TEXT, strategy TEXT, root TEXT, ticker TEXT, action TEXT,"
-            " qty INTEGER, effect TEXT, held_before INTEGER, reason TEXT, price TEXT,"
-            " follows INTEGER, state TEXT, message TEXT, bridge_id TEXT, sent_at TEXT,"
-            " answered_at TEXT, attempts INTEGER, retrying INTEGER, dismissed INTEGER)"
-        )
-        conn.executemany(
-            "INSERT INTO orders (signal_id, route, kind, strategy, root, action, qty, effect,"
-            " held_before, state, bridge_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        conn.executemany(  # the ledger's own outbox (v8), as a Tradovate route fills it
+            "INSERT INTO orders (created, signal_id, route, kind, strategy, root, ticker,"
+            " action, qty, effect, held_before, reason, state, bridge_id)"
+            " VALUES ('2026-12-08T15:00:00.000000+00:00',?,?,?,?,?,'NQ1!',?,?,?,?,'signal',?,?)",
             [
                 (1, "tv", "tradovate", "ORB", "NQ", "buy", 1, "open", 0, "accepted", "o1"),
                 (1, "tv", "tradovate", "ORB", "NQ", "buy", 1, "add", 1, "rejected", None),

@@ -118,6 +118,7 @@ def test_the_keymap_table_matches_the_bindings() -> None:
     from tmtui.ui.screens.dashboard import DashboardScreen
     from tmtui.ui.screens.help import HelpScreen
     from tmtui.ui.screens.order_form import OrderScreen
+    from tmtui.ui.screens.orders_view import OrdersScreen
     from tmtui.ui.screens.pnl_calendar import PnlCalendarScreen
     from tmtui.ui.screens.pnl_chart import PnlChartScreen
     from tmtui.ui.screens.quit_confirm import QuitScreen
@@ -137,6 +138,7 @@ def test_the_keymap_table_matches_the_bindings() -> None:
         "the strategy list": StrategiesScreen.BINDINGS,
         "the switch question": SwitchScreen.BINDINGS,
         "the webhook set-up": WebhookSetupScreen.BINDINGS,
+        "the orders view": OrdersScreen.BINDINGS,
         TRADES: (*TmtuiApp.BINDINGS, *TradesScreen.keymap_bindings()),
         STRATEGIES: (*TmtuiApp.BINDINGS, *StrategyBoardScreen.keymap_bindings()),
         CALENDAR: (*TmtuiApp.BINDINGS, *PnlCalendarScreen.keymap_bindings()),

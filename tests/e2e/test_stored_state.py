@@ -139,6 +139,8 @@ async def test_a_v1_ledger_upgrades_on_open_and_rebuilds_once(tmp_path: Path) ->
             "day_rollups",
             "strategy_imports",
             "backtests",
+            "broker_fills",  # v7
+            "orders",  # v8
         ):
             db.execute(f"DROP TABLE {table}")
         for index in (
