@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 from helpers import make_config, wait_for
+from ledger_support import ledger_signals
 
 from tmtui.core.models import Outcome
 from tmtui.runtime.engine import Engine
@@ -51,7 +52,7 @@ async def post(engine: Engine, body: str | dict[str, Any], suffix: str = "") -> 
 
 async def everything_recorded(engine: Engine) -> str:
     """Every signal row and event the ledger holds, as one text to search for leaks."""
-    rows = await engine.ledger.signals()
+    rows = await ledger_signals(engine.ledger)
     events = await engine.ledger.events()
     return json.dumps(rows, default=str) + "\n".join(f"{e.message} {e.data}" for e in events)
 
@@ -61,7 +62,7 @@ async def wait_for_rows(engine: Engine, outcome: Outcome) -> list[dict[str, Any]
     background, after the reply)."""
 
     async def rows() -> list[dict[str, Any]]:
-        return [r for r in await engine.ledger.signals() if r["outcome"] == outcome.value]
+        return [r for r in await ledger_signals(engine.ledger) if r["outcome"] == outcome.value]
 
     found: list[dict[str, Any]] = await wait_for(rows, 5.0, f"a {outcome.value} signal")
     return found

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from helpers import alert, make_config
+from ledger_support import ledger_signals
 
 from tmtui.core.models import (
     AwaitingQuote,
@@ -47,7 +48,7 @@ async def test_accepted_alert_is_recorded_then_applied(tmp_path: Path) -> None:
     view = engine.position_view(("ORB", "NQ"))
     assert view.open_pnl == D(1000)
     assert position_json(view)["open_pnl"] == D("1000.00")
-    rows = await engine.ledger.signals()
+    rows = await ledger_signals(engine.ledger)
     assert [r["outcome"] for r in rows] == ["accepted"]
     await engine.stop()
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from helpers import make_config
+from ledger_support import ledger_signals
 
 from tmtui.core.alerts.alert_parsing import check_alert_fields, idempotency_key, read_alert_fields
 from tmtui.core.history.import_plan import ImportRefused
@@ -133,7 +134,7 @@ async def test_jsonl_import_reproduces_the_live_figures(tmp_path: Path) -> None:
     assert got == want
     assert got["verify"] == [] and len(got["trades"]) == 3 and got["positions"]
     async with await Ledger.open(imported.ledger.resolved_path()) as ledger:
-        stored = await ledger.signals()
+        stored = await ledger_signals(ledger)
         assert all("s3cret" not in (s["raw"] or "") for s in stored)
         assert {s["source"] for s in stored} == {"import"}
         assert {s["outcome"] for s in stored} == {"accepted", "ignored"}

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from helpers import wait_for
+from ledger_support import add_events
 
 from tmtui.core.book.records import SignalRecord, SignalWrite
 from tmtui.core.events import Event, EventKind
@@ -65,7 +66,7 @@ async def test_concurrent_signal_and_sample_writes_all_commit(tmp_path: Path) ->
             await ledger.add_position_samples(
                 [PositionSample(ts, "S", "NQ", 1, D("25600"), D(0), D(0), D(0))]
             )
-            await ledger.add_events([Event(EventKind.FEED, f"f{ts}")])
+            await add_events(ledger, [Event(EventKind.FEED, f"f{ts}")])
 
     await asyncio.gather(signals(), samples(), samples())
     assert await ledger.count_signals(Outcome.ACCEPTED) == 100
@@ -148,7 +149,7 @@ async def test_alerts_go_before_samples_and_samples_never_wait_in_front(tmp_path
         return write_batch(plan, busy_ms)
 
     writer._write_batch = spied  # type: ignore[method-assign]
-    samples = asyncio.create_task(ledger.add_events([Event(EventKind.FEED, "sample")]))
+    samples = asyncio.create_task(add_events(ledger, [Event(EventKind.FEED, "sample")]))
     # the sample tried, found the lock, and waits its turn
     await wait_for(lambda: writer._low_retry_at > 0, what="the sample to find the lock")
     alert = asyncio.create_task(

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from helpers import alert, make_config, wait_for
+from ledger_support import ledger_signals
 
 from tmtui.core.alerts.manual_orders import ManualOrder, ManualPrice, PriceSource
 from tmtui.core.events import EventKind
@@ -69,7 +70,7 @@ async def test_each_outcome_is_one_transaction(engine: Engine, transactions: lis
     assert len(transactions) == 6
     assert all(name == "SignalWriteJob" for name in transactions)
     # ... and each wrote its signal row and its log line together
-    rows = await engine.ledger.signals()
+    rows = await ledger_signals(engine.ledger)
     assert [r["outcome"] for r in rows] == [
         "accepted",
         "duplicate",

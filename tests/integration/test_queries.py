@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from helpers import alert, make_config
+from ledger_support import add_account_sample
 
 from tmtui.core.history.calendar_grid import month_bounds
 from tmtui.core.history.history_views import TradeFilter
@@ -209,10 +210,11 @@ async def test_intraday_curve_thins_but_keeps_extremes(tmp_path: Path) -> None:
     peak = D(0)
     for i, total in enumerate(totals):
         peak = max(peak, total)
-        await ledger.add_account_sample(
+        await add_account_sample(
+            ledger,
             AccountSample(
                 start + i, "2026-03-09", total, D(0), total, peak, peak, D(0), D(0), None, None
-            )
+            ),
         )
     q = Queries(ledger, config)
     full = await q.intraday_curve(date(2026, 3, 9), points=5000)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from helpers import alert, make_config, wait_for
+from ledger_support import add_account_sample, add_events, ledger_position_samples
 
 from tmtui.core.alerts.manual_orders import ManualPrice, PriceSource
 from tmtui.core.events import Event, EventKind
@@ -161,12 +162,13 @@ async def test_start_compacts_older_days_and_drops_old_events(tmp_path: Path) ->
         moment = now - timedelta(days=days_ago, hours=1)
         await ledger.add_position_samples(raw_samples(moment, 150))
         for row in account_rows(moment, "d", 150):
-            await ledger.add_account_sample(row)
-    await ledger.add_events(
+            await add_account_sample(ledger, row)
+    await add_events(
+        ledger,
         [
             Event(EventKind.INFO, "old", now - timedelta(days=31)),
             Event(EventKind.INFO, "recent", now - timedelta(days=29)),
-        ]
+        ],
     )
     await ledger.close()
 
@@ -174,7 +176,7 @@ async def test_start_compacts_older_days_and_drops_old_events(tmp_path: Path) ->
     await wait_for(lambda: engine.housekeeper.runs, what="the start's housekeeping")
     oldest = await engine.ledger.oldest_raw_sample()
     assert oldest == int((now - timedelta(hours=1)).timestamp()), "today stays at 1 s"
-    older = await engine.ledger.position_samples("S", "NQ", 0, oldest)
+    older = await ledger_position_samples(engine.ledger, "S", "NQ", 0, oldest)
     assert 2 * 3 <= len(older) <= 2 * 4, "150 s at 1 s -> 3 or 4 minutes per older day"
     assert all(s.low == D(0) and s.high == D(120) for s in older)
     messages = [e.message for e in await engine.ledger.events()]
@@ -185,7 +187,7 @@ async def test_start_compacts_older_days_and_drops_old_events(tmp_path: Path) ->
 async def test_keep_event_days_zero_keeps_every_event(tmp_path: Path) -> None:
     config = make_config(tmp_path, ledger={"keep_event_days": 0})
     ledger = await Ledger.open(config.ledger.resolved_path())
-    await ledger.add_events([Event(EventKind.INFO, "ancient", START - timedelta(days=4000))])
+    await add_events(ledger, [Event(EventKind.INFO, "ancient", START - timedelta(days=4000))])
     await ledger.close()
     engine = await engine_at(config, [START])
     await wait_for(lambda: engine.housekeeper.runs, what="the start's housekeeping")

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from helpers import alert, make_config, wait_for
+from ledger_support import ledger_signals
 
 from tmtui.core.events import Event, EventKind
 from tmtui.core.models import Outcome
@@ -84,7 +85,7 @@ async def test_a_stop_loss_exit_is_a_recorded_signal_replayed_identically(tmp_pa
     assert exit_event.message.startswith("close NQ @ 17997.75 (ORB) → flat, P&L -99.00")
     assert "[stop_loss: mark 17997.75 reached 17998" in exit_event.message
     assert exit_event.data["rules"][0]["rule"] == "stop_loss"
-    rows = await engine.ledger.signals()
+    rows = await ledger_signals(engine.ledger)
     risk_rows = [r for r in rows if r["source"] == "risk"]
     assert len(risk_rows) == 1 and risk_rows[0]["outcome"] == "accepted"
     raw = json.loads(risk_rows[0]["raw"])
@@ -187,7 +188,7 @@ async def test_max_position_trims_an_alert_and_the_drift_shows_until_one_agrees(
     assert view.drift is not None and view.drift.reported == 3 and view.drift.held == 2
     assert "(max_position)" in view.drift.reason
     assert reply.position["drift"]["reported"] == 3
-    rows = await engine.ledger.signals()
+    rows = await ledger_signals(engine.ledger)
     assert rows[-1]["reason"] == "max_position NQ 2 (account): 3 asked, trimmed to long 2"
     closed = await engine.submit_alert(alert("close", "NQ1!", None, "18001", received=clock.tick()))
     assert closed.outcome is Outcome.ACCEPTED

@@ -33,6 +33,7 @@ from fakes.fake_bridges import (
     FakeBridge,
 )
 from helpers import alert, wait_for
+from ledger_support import ledger_signals
 
 from tmtui.core.alerts.manual_orders import ManualPrice, PriceSource
 from tmtui.core.events import Event, EventKind
@@ -191,7 +192,7 @@ async def test_each_routed_alert_reaches_its_bridge_once_in_its_shape_and_paper_
         ("Mean Rev", "ct", OrderState.ACCEPTED),
     ]  # the paper strategy made no order
     assert all(o.bridge_id for o in orders)
-    signals = await engine.ledger.signals()
+    signals = await ledger_signals(engine.ledger)
     assert [o.intent.signal_id for o in orders] == [s["id"] for s in signals[:3]]
     assert engine.bridge_held(("ORB", "MNQ")) == 2 and engine.bridge_held(("Paper", "NQ")) is None
     states = [line for line in run.lines() if "[order] order 1 " in line]

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from helpers import until
+from ledger_support import ledger_signals
 from textual.screen import Screen
 from textual.widgets import Static
 from ui_harness import cell, started, table
@@ -282,7 +283,7 @@ async def test_w_shows_the_webhook_setup_and_t_sends_a_harmless_test_alert(
         reply = shown(screen)
         assert "ignored" in reply and "no position changed" in reply
         assert list(engine.book.positions) == [("ORB", "NQ")]
-        records = await engine.ledger.signals(limit=5)
+        records = await ledger_signals(engine.ledger, limit=5)
         assert any(
             r["outcome"] == Outcome.IGNORED and TEST_STRATEGY in (r["raw"] or "") for r in records
         )

@@ -71,11 +71,6 @@ class LedgerReads:
             rows = await cur.fetchall()
         return [(int(r[0]), signal_from_dict(json.loads(r[1]))) for r in rows]
 
-    async def signals(self, limit: int = 1000) -> list[dict[str, Any]]:
-        return await self._dicts(
-            "SELECT * FROM (SELECT * FROM signals ORDER BY id DESC LIMIT ?) ORDER BY id", (limit,)
-        )
-
     async def count_signals(self, outcome: Outcome | None = None) -> int:
         sql, args = "SELECT COUNT(*) FROM signals", ()
         if outcome is not None:
@@ -160,17 +155,6 @@ class LedgerReads:
             if row and row[0] is not None:
                 oldest = row[0] if oldest is None else min(oldest, row[0])
         return None if oldest is None else int(oldest)
-
-    async def position_samples(
-        self, strategy: str, root: str, start: int = 0, end: int | None = None
-    ) -> list[PositionSample]:
-        """One (strategy, root)'s samples with `start` <= ts < `end`, oldest first."""
-        rows = await self._dicts(
-            "SELECT * FROM position_samples WHERE strategy = ? AND root = ? AND ts >= ?"
-            " AND ts < ? ORDER BY ts",
-            (strategy, root, start, end if end is not None else 2**62),
-        )
-        return [position_sample(r) for r in rows]
 
     async def account_samples(self, day: str, limit: int | None = None) -> list[AccountSample]:
         sql = "SELECT * FROM account_samples WHERE day = ? ORDER BY ts"

@@ -34,7 +34,7 @@ from tmtui.core.models import (
     Trade,
     os_error_reason,
 )
-from tmtui.ledger.backup import BackupResult, DailyBackups, backup_file
+from tmtui.ledger.backup import DailyBackups
 from tmtui.ledger.guard import (
     FileGuard,
     LedgerGone,
@@ -199,10 +199,6 @@ class Ledger(LedgerReads, LedgerUpkeep, LedgerOrders):
             return
         backups = DailyBackups(self.path, folder, keep, day_of)
         self._backups = asyncio.create_task(backups.run(), name="tmtui-ledger-backups")
-
-    async def backup(self, target: Path) -> BackupResult:
-        """A consistent copy (SQLite online backup) while writes go on; see ledger_backup."""
-        return await asyncio.to_thread(backup_file, self.path, target)
 
     def record(self, write: SignalWrite, *, chained: bool = False) -> PendingWrite:
         """Record a signal and everything it caused, atomically: the one write of a signal.

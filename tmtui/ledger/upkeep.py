@@ -51,18 +51,10 @@ class LedgerUpkeep:
     async def _dicts(self, sql: str, args: tuple[Any, ...]) -> list[dict[str, Any]]:
         raise NotImplementedError  # `LedgerReads` has it
 
-    async def add_events(self, events: Iterable[Event]) -> None:
-        rows = [event_row(e, dict(e.data), None) for e in events]
-        if rows:
-            await self._write_later(lambda conn: conn.executemany(EVENT_SQL, rows))
-
     async def add_position_samples(self, samples: Iterable[PositionSample]) -> None:
         rows = [position_sample_row(s) for s in samples]
         if rows:
             await self._write_later(lambda conn: conn.executemany(POSITION_SAMPLE_SQL, rows))
-
-    async def add_account_sample(self, s: AccountSample) -> None:
-        await self.add_account_samples([s])
 
     async def add_account_samples(self, samples: Iterable[AccountSample]) -> None:
         rows = [account_sample_row(s) for s in samples]
