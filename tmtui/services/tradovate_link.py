@@ -45,7 +45,9 @@ from tmtui.services.tradovate_client import (
 )
 from tmtui.services.tradovate_session import TradovateRefused
 
-CHECK_BROKER: Final = "the order may or may not be at the broker: check there, then resend or dismiss"
+CHECK_BROKER: Final = (
+    "the order may or may not be at the broker: check there, then resend or dismiss"
+)
 
 
 @dataclass(frozen=True, slots=True)

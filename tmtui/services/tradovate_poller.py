@@ -76,9 +76,7 @@ class TradovatePoller:
             self._problem = ""
             self._line(EventKind.INFO, f"{self.route}: reading Tradovate again")
         if snapshot.fills:
-            added = await record_broker_fills(
-                self.ledger, snapshot.fills, self.route, self.clock()
-            )
+            added = await record_broker_fills(self.ledger, snapshot.fills, self.route, self.clock())
             self.fills_recorded += added
         self.held = dict(snapshot.positions)
         self.polls += 1

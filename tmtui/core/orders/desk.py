@@ -20,8 +20,8 @@ from tmtui.core.orders.holdings import BridgeHoldings
 from tmtui.core.orders.intents import Reason
 from tmtui.core.orders.planning import orders_for_change
 from tmtui.core.orders.routing import Route, Routing
-from tmtui.core.orders.tradovate_route import is_contract_of
 from tmtui.core.orders.states import Order
+from tmtui.core.orders.tradovate_route import is_contract_of
 
 
 def reason_of(source: str, action: Action, why: str = "") -> Reason:
