@@ -9,7 +9,8 @@ drift (`tmtui.core.broker.live_drift`), said once in the log and shown on the ro
 While an order is on its way the two sides differ for a moment, so drift is only judged
 when no order is in flight, and only when the same difference is seen on two polls in a row.
 A failed read (a refused login, Tradovate unreachable) is one line, said again only when
-the reason changes, and a line when reading works again.
+the reason changes, and a line when reading works again; after a refused login the next
+try waits `AUTH_PAUSE_S`.
 """
 
 from __future__ import annotations
@@ -22,10 +23,13 @@ from tmtui.core.broker.live_drift import LiveDrift, agree_line, drift_line, live
 from tmtui.core.events import Event, EventKind
 from tmtui.ledger.broker_fills import record_broker_fills
 from tmtui.ledger.store import Ledger
-from tmtui.services.tradovate_client import TradovateError
+from tmtui.services.tradovate_client import TradovateAuthError, TradovateError
 from tmtui.services.tradovate_link import TradovateLink
 
 Say = Callable[[Event], None]
+AUTH_PAUSE_S = 300.0
+"""After a refused login, the next try waits this long: Tradovate allows only a few logins an
+hour, and a refused password does not get better by being sent every `poll`."""
 
 
 class TradovatePoller:
@@ -55,6 +59,7 @@ class TradovatePoller:
         self.fills_recorded = 0
         self._seen: dict[str, LiveDrift] | None = None
         self._problem = ""
+        self._refused = False
 
     @property
     def route(self) -> str:
@@ -63,15 +68,22 @@ class TradovatePoller:
     async def run(self) -> None:
         """Poll until cancelled; nothing a poll meets ends the loop."""
         while True:
-            await self.poll_once()
-            await asyncio.sleep(self.link.spec.poll)
+            try:
+                await self.poll_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # a ledger fault, a bug: said, and the next poll tries
+                self._failed(self.link.safe(f"{type(exc).__name__}: {exc}"))
+            await asyncio.sleep(AUTH_PAUSE_S if self._refused else self.link.spec.poll)
 
     async def poll_once(self) -> None:
         try:
             snapshot = await self.link.snapshot()
         except TradovateError as exc:
+            self._refused = isinstance(exc, TradovateAuthError)
             self._failed(self.link.safe(str(exc)))
             return
+        self._refused = False
         if self._problem:
             self._problem = ""
             self._line(EventKind.INFO, f"{self.route}: reading Tradovate again")
