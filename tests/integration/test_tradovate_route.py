@@ -25,7 +25,7 @@ from fakes.fake_tradovate import ACCOUNT_ID, FakeTradovate
 from helpers import alert, wait_for
 
 from tmtui.core.alerts.manual_orders import ManualPrice, PriceSource
-from tmtui.core.events import Event, EventKind
+from tmtui.core.events import Event
 from tmtui.core.orders.states import Order, OrderState
 from tmtui.frontends.headless import event_line
 from tmtui.ledger.store import Ledger
@@ -133,10 +133,15 @@ def placed(fake: FakeTradovate) -> list[dict[str, Any]]:
     return [r.body for r in fake.requests_to("/order/placeorder")]
 
 
+def ledger_bytes(tmp_path: Path) -> bytes:
+    """The ledger's files as stored (database, WAL): a secret must be in none of them."""
+    return b"".join(p.read_bytes() for p in tmp_path.glob("ledger.db*"))
+
+
 def assert_no_secret(fake: FakeTradovate, tmp_path: Path, *texts: str) -> None:
     tokens = {r.authorization.removeprefix("Bearer ") for r in fake.requests if r.authorization}
     assert tokens, "the client sent no token at all"
-    stored = b"".join(p.read_bytes() for p in tmp_path.glob("ledger.db*"))
+    stored = ledger_bytes(tmp_path)
     for secret in (PASSWORD, SEC, *tokens):
         assert secret.encode() not in stored, f"{secret[:4]}… in the ledger"
         for text in texts:
@@ -198,8 +203,8 @@ async def test_orders_fills_rejection_close_by_filled_orders_drift_and_reconcile
     assert [s["state"] for s in signals.values()] == ["matched", "rejected", "matched"]
     buy, _, close = signals.values()
     assert (buy["fill_qty"], D(buy["fill_price"])) == (2, D("21000.25"))
-    assert (D(buy["slippage_ticks"]), D(buy["slippage"])) == (1, 10)  # 1 tick × 2 × $5
-    assert (close["fill_qty"], D(close["slippage_ticks"]), D(close["slippage"])) == (2, 2, 20)
+    assert (D(buy["slippage_ticks"]), D(buy["slippage"])) == (D(1), D(10))  # 1 tick × 2 × $5
+    assert (close["fill_qty"], D(close["slippage_ticks"]), D(close["slippage"])) == (2, D(2), D(20))
     (extra,) = report["extra_fills"]
     assert extra["side"] == "sell" and extra["qty"] == 1
     (position,) = report["positions"]
@@ -274,7 +279,7 @@ async def test_a_refused_login_is_one_clear_line_and_no_secret_shows(
     assert len(fake.requests_to("/auth/accesstokenrequest")) == 2  # the order's, the poll's
     text = "\n".join(run.lines())
     await run.stop()
-    stored = b"".join(p.read_bytes() for p in tmp_path.glob("ledger.db*"))
+    stored = ledger_bytes(tmp_path)
     for secret in ("wrong-Secret-Password", SEC):
         assert secret not in text and secret.encode() not in stored
     with sqlite3.connect(tmp_path / "ledger.db") as db:
