@@ -74,7 +74,8 @@ def test_why_an_order_goes_out() -> None:
     assert reason_of("webhook", Action.BUY) is Reason.SIGNAL
     assert reason_of("risk", Action.CLOSE) is Reason.RISK
     assert reason_of("manual", Action.CLOSE, "manual close") is Reason.CLOSE
-    assert reason_of("manual", Action.CLOSE, "flatten everything") is Reason.FLATTEN
+    assert reason_of("manual", Action.CLOSE, "flatten everything") is Reason.FLATTEN_ALL
+    assert reason_of("manual", Action.CLOSE, "flatten strategy ORB") is Reason.FLATTEN
     assert reason_of("manual", Action.BUY, "manual order") is Reason.MANUAL
 
 

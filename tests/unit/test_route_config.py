@@ -213,28 +213,75 @@ def test_a_file_path_prefixes_the_message() -> None:
         routing_from_config({"routes": {"tp": {}}}, environ={}, where="/etc/tmtui.toml")
 
 
-def test_tradovate_is_known_and_handed_through() -> None:
-    text = """
-    [routing.strategies]
-    ORB = "tv"
-    [routes.tv]
-    kind = "tradovate"
-    environment = "demo"
-    password_env = "TV_PASS"
-    sec = "tv-sec-abc"
-    """
-    routing = parsed(text, {"TV_PASS": "hunter22"})
-    reserved = routing.reserved["tv"]
-    assert reserved.kind is RouteKind.TRADOVATE
-    assert dict(reserved.table) == {
-        "environment": "demo",
-        "password_env": "TV_PASS",
-        "sec": "tv-sec-abc",
-    }
-    assert routing.route_name_for("ORB") == "tv"
-    assert routing.route_for("ORB") is None
+TRADOVATE = """
+[routing.strategies]
+ORB = "tv"
+[routes.tv]
+kind = "tradovate"
+env = "demo"
+username = "trader1"
+password_env = "TV_PASS"
+app_id = "tmtui"
+app_version = "1.0"
+cid = 8
+sec = "tv-sec-abc"
+account = "DEMO1234"
+symbols = { NQ = "NQZ6" }
+poll = 0.5
+"""
+
+
+def test_a_tradovate_route_is_read_with_its_secrets_from_the_environment() -> None:
+    routing = parsed(TRADOVATE, {"TV_PASS": "hunter22"})
+    route = routing.route_for("ORB")
+    assert route is not None and route.kind is RouteKind.TRADOVATE
+    spec = route.tradovate
+    assert spec is not None
+    assert (spec.env, spec.username, spec.password, spec.sec) == (
+        "demo", "trader1", "hunter22", "tv-sec-abc"
+    )  # fmt: skip
+    assert (spec.app_id, spec.app_version, spec.cid, spec.account) == (
+        "tmtui",
+        "1.0",
+        8,
+        "DEMO1234",
+    )
+    assert dict(spec.symbols) == {"NQ": "NQZ6"} and spec.poll == 0.5
+    assert route.url == "https://demo.tradovateapi.com/v1"
     assert routing.destination_for("ORB") == "→ Tradovate (tv)"
     assert {"hunter22", "tv-sec-abc"} <= set(secrets(routing, {"TV_PASS": "hunter22"}))
+    assert "hunter22" not in repr(route) and "tv-sec-abc" not in repr(route)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"env": None}, "routes.tv.env: missing (demo or live)"),
+        ({"env": "paper"}, "routes.tv.env: must be demo or live"),
+        ({"sec": None}, "routes.tv.sec: missing (give sec or sec_env)"),
+        ({"password_env": "NOPE"}, "routes.tv.password_env: environment variable NOPE is not set"),
+        ({"sec_env": "TV_PASS"}, "routes.tv.sec: give sec or sec_env, not both"),
+        ({"cid": "x"}, "routes.tv.cid: must be a whole number >= 0"),
+        ({"poll": 0}, "routes.tv.poll: must be a number of seconds >= 0.05"),
+        ({"symbols": {"NQ": "ESZ6"}}, "routes.tv.symbols.NQ: must be a contract month of NQ"),
+        ({"accountt": "x"}, "routes.tv.accountt: unknown key for kind tradovate"),
+    ],
+)
+def test_a_tradovate_mistake_is_one_line_naming_the_key(
+    change: dict[str, Any], message: str
+) -> None:
+    data = tomllib.loads(TRADOVATE)
+    table = data["routes"]["tv"]
+    for key, value in change.items():
+        if value is None:
+            table.pop(key)
+        else:
+            table[key] = value
+    with pytest.raises(ConfigError) as caught:
+        routing_from_config(data, environ={"TV_PASS": "hunter22"})
+    text = str(caught.value)
+    assert text.startswith(message) and "\n" not in text
+    assert "hunter22" not in text and "tv-sec-abc" not in text
 
 
 def test_secrets_lists_url_parts_tokens_and_keys() -> None:

@@ -33,6 +33,7 @@ from tmtui.cli.common import (
     run,
     with_ledger,
 )
+from tmtui.cli.positions_where import contracts_of, route_fields
 from tmtui.core.contracts import ContractBook
 from tmtui.core.formatting import row_order
 from tmtui.core.history.calendar_grid import GridCell, MonthGrid, month_bounds
@@ -103,14 +104,16 @@ def positions(
     book = account_book(source)
     cfg = load(config)
     views = ask(cfg, lambda q: q.open_positions(source=book))
+    contract = contracts_of(cfg)
     if json:
-        emit_json([position_json(v) for v in views])
+        emit_json([{**position_json(v), **route_fields(cfg, v, contract)} for v in views])
         return
     tick = _ticks(cfg)
+    routed = any(contract(v) for v in views)
     cells = [
         [
             escape(v.strategy),
-            v.symbol,
+            v.symbol + (f" {contract(v)}" if routed and contract(v) else ""),
             v.side,
             str(v.qty),
             fmt_price(v.avg_price, tick(v.symbol)),

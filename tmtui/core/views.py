@@ -61,6 +61,9 @@ class BridgeMark:
 
     route: str
     held: int
+    broker: int | None = None
+    """A Tradovate account's net in the root when it differs from the books of the
+    strategies routed there (live drift); None when they agree or nobody polls."""
 
 
 @dataclass(frozen=True, slots=True)

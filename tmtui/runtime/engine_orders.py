@@ -7,9 +7,11 @@ On paper (no route configured) every answer says so: no order exists, and a dial
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
+from typing import Any
 
 import httpx
 
@@ -18,12 +20,13 @@ from tmtui.core.book.trading_state import TradingState
 from tmtui.core.events import Event, EventKind
 from tmtui.core.orders.desk import OrderDesk
 from tmtui.core.orders.states import Order, OrderChanged, OrderRefusal, OrderState
-from tmtui.core.pipeline import Recorded
+from tmtui.core.pipeline import Logged, Recorded
 from tmtui.ledger.store import Ledger
 from tmtui.services.bus import Bus
 from tmtui.services.order_router import OrderRouter
 from tmtui.services.order_sender import Backoff
 from tmtui.services.signal_intake import SignalIntake
+from tmtui.services.tradovate_routes import TradovateRoutes
 from tmtui.settings.config import Config
 
 PAPER_ONLY = "no route is configured: every strategy is on paper (books only)"
@@ -44,18 +47,35 @@ def make_router(engine: EngineOrders, transport: OrderTransport | None) -> Order
     routing, state = engine.config.routing, engine.state
     if not routing.routes:
         return None
+    tradovate = any(r.tradovate is not None for r in routing.routes.values())
     router = OrderRouter(
         engine.ledger,
-        OrderDesk(routing),
+        OrderDesk(routing, day_of=state.calendar.day_of),
         engine.bus,
         state.calendar,
         clock=engine.clock,
         client=transport.client if transport else None,
         backoff=transport.backoff if transport else None,
+        tradovate=partial(make_tradovate, engine) if tradovate else None,
     )
     state.bridge = router.bridge_mark
     engine.intake.desk = router.desk
     return router
+
+
+def make_tradovate(engine: EngineOrders, router: OrderRouter) -> TradovateRoutes:
+    """The Tradovate routes' links and pollers: drift against the books of the strategies
+    routed there; their lines go to the log like the engine's own."""
+    state = engine.state
+    return TradovateRoutes(
+        engine.config.routing,
+        engine.ledger,
+        day_of=state.calendar.day_of,
+        books=lambda: {k: p.signed_qty for k, p in state.book.positions.items()},
+        busy=router.sender.busy,
+        say=lambda event: engine.bus.publish(Logged(event)),
+        clock=engine.clock,
+    )
 
 
 class EngineOrders:
@@ -87,6 +107,19 @@ class EngineOrders:
         """Before the ledger closes: an order in flight ends unknown."""
         if self.router is not None:
             await self.router.stop()
+
+    def flatten_accounts(self) -> None:
+        """`F`: after the books' closes, every Tradovate account liquidated in the
+        background, one log line per contract (nothing without a Tradovate route)."""
+        if self.router is not None and self.router.tradovate:
+            self.spawn(self._liquidate(self.router), "flatten Tradovate accounts")
+
+    async def _liquidate(self, router: OrderRouter) -> None:
+        for line in await router.liquidate_accounts():
+            self.emit(Event(EventKind.FLATTEN, line, self.clock(), {"broker": True}))
+
+    def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> None:
+        raise NotImplementedError  # the engine's
 
     def _order_changed(self, change: OrderChanged) -> None:
         """One log line (and headless line) per order state change; loud when the trader

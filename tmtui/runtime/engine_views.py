@@ -50,6 +50,7 @@ class EngineViews:
     intake: SignalIntake
     listener: Listener | None
     clock: Callable[[], datetime]
+    flatten_accounts: Callable[[], None]  # EngineOrders': `F` at the Tradovate accounts
 
     def say(self, kind: EventKind, message: str) -> None:
         raise NotImplementedError  # the engine's
@@ -76,7 +77,10 @@ class EngineViews:
     async def flatten(
         self, prices: Mapping[PositionKey, ManualPrice], strategy: str | None = None
     ) -> tuple[list[AlertReply], list[str]]:
-        return await self.intake.flatten(prices, strategy)
+        done = await self.intake.flatten(prices, strategy)
+        if strategy is None:
+            self.flatten_accounts()
+        return done
 
     async def place_order(self, order: ManualOrder) -> AlertReply:
         return await self.intake.place_order(order)

@@ -28,6 +28,7 @@ from tmtui.ledger.outbox import LedgerOrderStore
 from tmtui.ledger.store import Ledger
 from tmtui.services.bus import Bus
 from tmtui.services.order_sender import Backoff, OrderSender
+from tmtui.services.tradovate_routes import TradovateRoutes
 
 
 class OrderRouter:
@@ -43,6 +44,7 @@ class OrderRouter:
         clock: Callable[[], datetime],
         client: httpx.AsyncClient | None = None,
         backoff: Backoff | None = None,
+        tradovate: Callable[[OrderRouter], TradovateRoutes] | None = None,
     ) -> None:
         self.ledger = ledger
         self.desk = desk
@@ -58,6 +60,10 @@ class OrderRouter:
             backoff=backoff,
             clock=clock,
         )
+        self.tradovate = tradovate(self) if tradovate is not None else None
+        """Tradovate routes' links (the sender's direct lanes) and pollers (None: none)."""
+        if self.tradovate:
+            self.sender.direct.update(self.tradovate.links)
 
     async def start(self) -> None:
         """Holdings and ids from the outbox, then deliver what the last run left."""
@@ -65,10 +71,21 @@ class OrderRouter:
         self.desk.replayed(orders)
         self.loud = {o.id: o for o in orders if o.needs_trader}
         await self.sender.start()
+        if self.tradovate:
+            self.tradovate.start()
 
     async def stop(self) -> None:
-        """Stop delivering (before the ledger closes): an order in flight ends unknown."""
+        """Stop polling and delivering (before the ledger closes): an order in flight ends
+        unknown."""
+        if self.tradovate:
+            await self.tradovate.stop_polling()
         await self.sender.stop()
+        if self.tradovate:
+            await self.tradovate.close()
+
+    async def liquidate_accounts(self) -> list[str]:
+        """`F`: every Tradovate account liquidated (nothing without a Tradovate route)."""
+        return await self.tradovate.liquidate_all() if self.tradovate else []
 
     def recorded(self, message: Recorded) -> None:
         """Queue a committed signal's orders for their bridges (returns at once)."""
@@ -84,7 +101,8 @@ class OrderRouter:
         route = self.desk.routing.route_for(key[0])
         if route is None:
             return None
-        return BridgeMark(route.name, self.desk.holdings.expected(route.name, *key))
+        broker = self.tradovate.broker_qty(route.name, key[1]) if self.tradovate else None
+        return BridgeMark(route.name, self.desk.holdings.expected(route.name, *key), broker)
 
     def _changed(self, change: OrderChanged) -> None:
         order = change.order

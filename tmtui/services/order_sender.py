@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Final, Protocol
@@ -76,6 +76,14 @@ class OrderStore(Protocol):
 OrderListener = Callable[[OrderChanged], None]
 
 
+class DirectLane(Protocol):
+    """A route that sends its orders itself (a Tradovate route's link), not as one HTTP post
+    to a bridge: one attempt's answer; `failed` unless `final` is retried like a bridge
+    that could not be reached."""
+
+    async def send(self, order: Order) -> Answer: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Backoff:
     """Seconds between attempts at an unreachable bridge: first, ×factor, at most cap."""
@@ -105,9 +113,11 @@ class OrderSender:
         client: httpx.AsyncClient | None = None,
         backoff: Backoff | None = None,
         clock: Callable[[], datetime] = utc_now,
+        direct: Mapping[str, DirectLane] | None = None,
     ) -> None:
         self.store = store
         self.routes = dict(routes)
+        self.direct = dict(direct or {})
         self.on_change = on_change
         self.backoff = backoff or Backoff()
         self.clock = clock
@@ -251,15 +261,23 @@ class OrderSender:
         attempt = 0
         while True:
             attempt += 1
-            try:
-                request = build_request(route, order.intent, order.id, order.created)
-            except ValueError as exc:
-                reason = redact(str(exc), route.secrets)
-                await self._settle(order, Answer(OrderState.FAILED, f"not sent: {reason}"))
-                return
+            lane = self.direct.get(route.name)
+            request: BridgeRequest | None = None
+            if lane is None:  # a bridge: its request, built just before it goes out
+                try:
+                    request = build_request(route, order.intent, order.id, order.created)
+                except ValueError as exc:
+                    reason = redact(str(exc), route.secrets)
+                    await self._settle(order, Answer(OrderState.FAILED, f"not sent: {reason}"))
+                    return
             order = await self._mark_sent(order)
-            answer = await self._post_or_unknown(route, request, order)
-            if answer.state is not OrderState.FAILED:
+            if lane is not None:
+                sending = lane.send(order)
+            else:
+                assert request is not None
+                sending = self._post(route, request)
+            answer = await self._unless_stopped(sending, order)
+            if answer.state is not OrderState.FAILED or answer.final:
                 await self._settle(order, answer)
                 return
             delay = self.backoff.delay(attempt)
@@ -285,10 +303,10 @@ class OrderSender:
         await self._save(sent, order.state)
         return sent
 
-    async def _post_or_unknown(self, route: Route, request: BridgeRequest, order: Order) -> Answer:
+    async def _unless_stopped(self, sending: Awaitable[Answer], order: Order) -> Answer:
         """The answer to one request; a stop while it is in flight leaves the order unknown."""
         try:
-            return await self._post(route, request)
+            return await sending
         except asyncio.CancelledError:
             with contextlib.suppress(Exception):
                 await self._settle(order, Answer(OrderState.UNKNOWN, STOPPED))

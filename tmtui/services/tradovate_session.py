@@ -36,11 +36,8 @@ from typing import Any, TypeVar
 import httpx
 
 from tmtui.core.broker.tradovate_records import TradovateReplyError, parse_timestamp
+from tmtui.core.orders.tradovate_route import BASE_URLS as BASE_URLS
 
-BASE_URLS = {
-    "demo": "https://demo.tradovateapi.com/v1",
-    "live": "https://live.tradovateapi.com/v1",
-}
 RENEW_BEFORE = timedelta(minutes=15)
 MAX_BACKOFF_S = 60.0
 
@@ -59,6 +56,10 @@ class TradovateAuthError(TradovateError):
 
 class TradovateRateLimited(TradovateError):
     """Tradovate keeps refusing for too many requests (429, penalty tickets, a captcha)."""
+
+
+class TradovateRefused(TradovateError):
+    """A 4xx other than 401 and 429: Tradovate said no to the request (an order is rejected)."""
 
 
 class TradovateUnreachable(TradovateError):
@@ -269,7 +270,7 @@ class TradovateSession:
             if status >= 500:
                 raise TradovateNoAnswer(f"Tradovate answered {status} to {path}")
             if status >= 400:
-                raise TradovateError(
+                raise TradovateRefused(
                     f"Tradovate answered {status} to {path}: {self._excerpt(response)}"
                 )
             data = self._decode(response, path)

@@ -14,7 +14,7 @@ give_up_after = 120          # seconds to keep retrying a bridge that cannot be 
 
 Pure apart from reading the environment for `*_env` keys. Any mistake is a `ConfigError` whose
 message is one line naming the key (`routes.tp.url: missing`), and never shows a secret's
-value. A `tradovate` route is known but parsed by its own module: its table is handed through.
+value. A `tradovate` route is parsed by its own module (`tmtui.settings.tradovate_route`).
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from tmtui.core.models import ConfigError
 from tmtui.core.orders.crosstrade import FORBIDDEN
 from tmtui.core.orders.routing import PAPER, ReservedRoute, Route, RouteKind, Routing
 from tmtui.core.orders.webhook_template import TemplateError, check_template
+from tmtui.settings.tradovate_route import tradovate_route
 
 SECRET_KEYS: Final = ("url", "token", "key")
 """Keys that may hold a secret, so each also takes `<key>_env`."""
@@ -116,8 +117,14 @@ def _routes(
         spec = _table(table, where)
         kind = _kind(spec, where)
         if kind is RouteKind.TRADOVATE:
-            rest = {k: v for k, v in spec.items() if k != "kind"}
-            reserved[name] = ReservedRoute(name, kind, rest)
+            routes[name] = tradovate_route(
+                name,
+                spec,
+                where,
+                env,
+                timeout=_seconds(spec, "timeout", where, DEFAULT_TIMEOUT, minimum_exclusive=True),
+                give_up_after=_seconds(spec, "give_up_after", where, DEFAULT_GIVE_UP_AFTER),
+            )
         else:
             routes[name] = _route(name, kind, spec, where, env)
     return routes, reserved
@@ -156,7 +163,12 @@ def _route(
         kind=kind,
         timeout=_seconds(spec, "timeout", where, DEFAULT_TIMEOUT, minimum_exclusive=True),
         give_up_after=_seconds(spec, "give_up_after", where, DEFAULT_GIVE_UP_AFTER),
-        **values,
+        url=values["url"],
+        token=values.get("token", ""),
+        account_id=values.get("account_id", ""),
+        key=values.get("key", ""),
+        account=values.get("account", ""),
+        template=values.get("template", ""),
     )
 
 

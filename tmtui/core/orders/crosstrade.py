@@ -52,9 +52,12 @@ def pairs_of(route: Route, intent: OrderIntent) -> list[tuple[str, str]]:
     return head + order
 
 
+FLATTENS = frozenset({Reason.FLATTEN, Reason.FLATTEN_ALL})
+
+
 def _command(intent: OrderIntent) -> str:
     if intent.effect is Effect.CLOSE:
-        return "FLATTEN" if intent.reason is Reason.FLATTEN else "CLOSEPOSITION"
+        return "FLATTEN" if intent.reason in FLATTENS else "CLOSEPOSITION"
     if intent.effect is Effect.REDUCE:
         return "CLOSEPOSITION"
     return "PLACE"

@@ -49,6 +49,8 @@ class Reason(StrEnum):
     SIGNAL = "signal"
     CLOSE = "close"
     FLATTEN = "flatten"
+    FLATTEN_ALL = "flatten_all"
+    """`F`: everything flattened (a Tradovate route liquidates the account's contracts)."""
     MANUAL = "manual"
     RISK = "risk"
 

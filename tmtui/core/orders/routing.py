@@ -9,9 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 from typing import Any, Final
 from urllib.parse import parse_qsl, urlsplit
+
+from tmtui.core.models import UnknownContract
+from tmtui.core.orders.tradovate_route import TradovateSpec
 
 PAPER: Final = "paper"
 """The route name meaning books only: nothing is sent."""
@@ -23,7 +27,7 @@ class RouteKind(StrEnum):
     CROSSTRADE = "crosstrade"
     WEBHOOK = "webhook"
     TRADOVATE = "tradovate"
-    """Known, parsed by its own module: its table is handed through as `ReservedRoute`."""
+    """The broker's own API: a `Route` whose `tradovate` holds its login and account."""
 
     @property
     def label(self) -> str:
@@ -63,6 +67,8 @@ class Route:
     """Seconds to wait for the bridge's reply before the order's fate is unknown."""
     give_up_after: float = 120.0
     """Seconds to keep retrying a bridge that cannot be reached."""
+    tradovate: TradovateSpec | None = None
+    """A Tradovate route's login, account, contract months and poll (None for a bridge)."""
 
     @property
     def one_order_reversal(self) -> bool:
@@ -72,6 +78,8 @@ class Route:
     def secrets(self) -> tuple[str, ...]:
         """Every secret string of this route, longest first, for redaction."""
         found = {*url_secrets(self.url, self.kind), self.token, self.key}
+        if self.tradovate is not None:
+            found.update(self.tradovate.secrets)
         return tuple(sorted((s for s in found if s), key=len, reverse=True))
 
     @property
@@ -113,6 +121,18 @@ class Routing:
     def route_for(self, strategy: str) -> Route | None:
         """The bridge route of a strategy, or None on paper (or a reserved kind)."""
         return self.routes.get(self.route_name_for(strategy))
+
+    def contract_for(self, strategy: str, root: str, day: date) -> str | None:
+        """The contract month a strategy's Tradovate route trades for `root` on `day`
+        (`NQZ6`); None on paper, at a bridge (it maps the continuous contract itself), or
+        for a root without a listing cycle."""
+        route = self.route_for(strategy)
+        if route is None or route.tradovate is None:
+            return None
+        try:
+            return route.tradovate.contract(root, day)
+        except UnknownContract:
+            return None
 
     def destination_for(self, strategy: str) -> str:
         """What a close/flatten/order dialog says: `→ TradersPost (tp)` or `books only (paper)`."""

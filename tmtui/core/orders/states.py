@@ -40,6 +40,8 @@ class Answer:
     state: OrderState
     message: str
     bridge_id: str | None = None
+    final: bool = False
+    """A failure not worth retrying (a refused login: more attempts only lock it out)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -96,7 +96,8 @@ def _cell(key: str, p: PositionView, ctx: RowContext, tick: Decimal | None) -> C
 
 def _symbol(p: PositionView) -> Cell:
     """`NQ`; `NQ ≠2` when its strategy's alert meant another size; `NQ →tp` when its orders
-    go to a bridge, `NQ →tp≠0` when the bridge holds something else than the books."""
+    go to a bridge, `NQ →tp≠0` when the bridge holds something else than the books, `NQ →tv
+    broker +3` when the Tradovate account's net differs from the routed strategies' books."""
     text, style = p.symbol, "bold"
     if p.drift is not None:  # the strategy's last alert meant another size
         text, style = f"{p.symbol} ≠{p.drift.reported}", DRIFT_STYLE
@@ -104,4 +105,6 @@ def _symbol(p: PositionView) -> Cell:
         text += f" →{p.bridge.route}"
         if p.bridge_drift:
             text, style = f"{text}≠{p.bridge.held}", DRIFT_STYLE
+        if p.bridge.broker is not None:  # the Tradovate account holds another net
+            text, style = f"{text} broker {p.bridge.broker:+d}", DRIFT_STYLE
     return text, style
