@@ -149,6 +149,26 @@ async def test_tab_reaches_the_price_field_to_type_another_price(engine: Engine)
     assert manual_signals(engine)[0]["price_source"] == "typed"
 
 
+async def test_a_typed_close_price_far_from_the_mark_is_asked_again(engine: Engine) -> None:
+    """A typo such as 6500 for 6800 would book a loss at the next mark: the first Enter
+    names both prices and keeps the dialog; the same price confirmed again closes."""
+    app = TmtuiApp(engine.config, engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        await send_alert(engine, "sell", "MES1!", 2, "6800", "Trend")
+        await until(pilot, lambda: cell(app, "Trend|MES", "last") != "—", "a live mark")
+        await pilot.press("c")
+        dialog = await close_dialog(app, pilot)
+        await pilot.press("tab", *"6500", "enter")
+        question = text_of(dialog, "#error")
+        assert "6500" in question and "from the mark" in question and "again" in question
+        assert has_row(app, "Trend|MES")  # nothing closed yet
+        await pilot.press("enter")
+        await until(pilot, lambda: not has_row(app, "Trend|MES"), "the row to go")
+        [trade] = await engine.ledger.trades()
+        assert trade.exit_price == Decimal("6500")
+
+
 async def test_flatten_with_the_feed_down_since_start_has_no_dead_end(tmp_path: Path) -> None:
     engine, app = await unfed_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:

@@ -25,6 +25,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from tmtui.core.alerts.manual_orders import ManualPrice, PriceSource, parse_price
+from tmtui.core.alerts.order_checks import band_question
 from tmtui.core.models import TmtuiError
 from tmtui.core.views import MarkState, PositionView
 from tmtui.ui.screens.price_labels import mark_label, mark_warning, price_source
@@ -194,10 +195,16 @@ class ConfirmScreen(ModalScreen[ClosePrices | None]):
         Binding("n,escape", "cancel", "Cancel", id="cancel"),
     ]
 
-    def __init__(self, request: CloseRequest, source: CloseSource) -> None:
+    def __init__(
+        self, request: CloseRequest, source: CloseSource, price_band: Decimal = Decimal(0)
+    ) -> None:
         super().__init__()
         self.request = request
         self.source = source
+        self.price_band = price_band
+        """`[ui] order_price_band` (percent): a typed price farther from the mark is asked
+        again (a typo such as 25480 for 25540 would book a loss at the next mark)."""
+        self._asked: ClosePrices | None = None
         views = sorted(request.positions, key=lambda p: p.key)  # the table's order
         self.rows = [PriceRow(view, i) for i, view in enumerate(views)]
 
@@ -317,7 +324,23 @@ class ConfirmScreen(ModalScreen[ClosePrices | None]):
                 return
         if not prices:
             self.notify("Every position was closed meanwhile: nothing to close.", markup=False)
+        question = self._band_question(prices)
+        if question is not None and prices != self._asked:
+            self._asked = prices  # the same prices confirmed again: the trader means them
+            self.query_one("#error", Static).update(Text(question, style="bold yellow"))
+            return
         self.dismiss(prices or None)
+
+    def _band_question(self, prices: ClosePrices) -> str | None:
+        """The first typed price beyond the band from its position's mark, asked about."""
+        for row in self.rows:
+            chosen = prices.get(row.key)
+            if chosen is None or chosen.source is not PriceSource.TYPED:
+                continue
+            question = band_question(chosen.price, row.view.last_price, self.price_band)
+            if question is not None:
+                return f"{row.key[1]} ({row.key[0]}): {question}"
+        return None
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -58,7 +58,10 @@ class TradingActions(Screen[None]):
             return
         where = (f"close: {engine.destination(view.strategy)}",)
         request = CloseRequest(f"Close {view.symbol} ({view.strategy})", (view,), where)
-        self.app.push_screen(ConfirmScreen(request, engine), partial(self._close_confirmed, key))
+        self.app.push_screen(
+            ConfirmScreen(request, engine, self.config.ui.order_price_band),
+            partial(self._close_confirmed, key),
+        )
 
     def _close_confirmed(self, key: PositionKey, prices: ClosePrices | None) -> None:
         if prices and self.engine is not None and key in prices:
@@ -86,7 +89,11 @@ class TradingActions(Screen[None]):
             return
         title = "Flatten everything" if strategy is None else f"Flatten strategy {strategy}"
         self.app.push_screen(
-            ConfirmScreen(CloseRequest(title, views, destinations(engine, views)), engine),
+            ConfirmScreen(
+                CloseRequest(title, views, destinations(engine, views)),
+                engine,
+                self.config.ui.order_price_band,
+            ),
             partial(self._flatten_confirmed, strategy),
         )
 
