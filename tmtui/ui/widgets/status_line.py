@@ -154,6 +154,11 @@ class StatusLine(Static):
         short.append("Feed ", style="dim")
         short.append_text(state)
         short.append(f" {quote_age_text(s.quote_age, short=True)}")
+        if s.unquoted:  # positions waiting for a first quote: say which
+            names = ", ".join(s.unquoted)
+            lead = ": " if s.quote_age is None else " · no quotes: "
+            full.append(lead + names, style=f"bold {WARN}")
+            short.append((": " if s.quote_age is None else " · none: ") + names, style=WARN)
         return Segment(full, short, droppable=False)
 
     def _alerts(self, s: Snapshot) -> Segment:
