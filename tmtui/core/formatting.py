@@ -114,9 +114,26 @@ def profit_factor_text(value: Decimal | None, wins: int) -> str:
     return ratio_text(value)
 
 
-def seconds_text(value: float, places: int = 1) -> str:
+def seconds_text(value: float | Decimal, places: int = 1) -> str:
     """A duration in seconds for a log line (`1.5`, `34`), the unit written by the caller."""
     return f"{value:.{places}f}"
+
+
+def signed_ratio(value: Decimal | None, places: int = 2) -> str:
+    """A signed figure that is not money (ticks of slippage): `+1.50`, `-0.25`, `0.00`."""
+    if value is None:
+        return NO_VALUE
+    return f"{value:+.{places}f}" if value else f"{0:.{places}f}"
+
+
+def short_percent(fraction: Decimal) -> str:
+    """A fraction as a percentage to one place, trailing zero trimmed: `5%`, `12.5%`."""
+    return f"{(fraction * 100).quantize(Decimal('0.1')).normalize():f}%"
+
+
+def exact_text(value: Decimal) -> str:
+    """A Decimal written exactly, trailing zeros trimmed, never in exponent form: `6800`."""
+    return f"{value.normalize():f}"
 
 
 def count_text(value: int) -> str:

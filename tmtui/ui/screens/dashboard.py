@@ -33,6 +33,7 @@ from tmtui.ui.screens.strategies import StrategiesScreen
 from tmtui.ui.screens.strategy_switch import ask_to_switch, switched_note
 from tmtui.ui.screens.trading_actions import TradingActions
 from tmtui.ui.screens.webhook_setup import WebhookSetupScreen, listener_info
+from tmtui.ui.widgets.desk_footer import DeskFooter
 from tmtui.ui.widgets.event_log import EventLog
 from tmtui.ui.widgets.log_panel import LogPanel
 from tmtui.ui.widgets.orders_banner import OrdersBanner
@@ -109,7 +110,7 @@ class DashboardScreen(TradingActions):
         yield PnlCharts(id="charts")
         yield LogPanel(session.timezone, ui.max_log_lines, id="log-panel")
         yield StatusLine(session.timezone, self.config.listener.path, demo=self.demo, id="status")
-        yield Footer(show_command_palette=False)
+        yield DeskFooter(show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one(PositionsTable).border_title = "Positions"

@@ -17,6 +17,7 @@ from rich.text import Text
 from textual import events
 from textual.widgets import Static
 
+from tmtui.core.formatting import seconds_text
 from tmtui.core.trading_day import zone
 from tmtui.core.views import Snapshot
 from tmtui.ui.widgets.figure_style import GAIN, LOSS, WARN, clock_text, duration_text
@@ -52,7 +53,7 @@ def quote_age_text(age: float | None, short: bool = False) -> str:
     """How old the freshest quote is: `quote 0.4s old` (`0.4s`), `quote 0:02:10 old`."""
     if age is None:
         return "no quotes"
-    shown = f"{max(age, 0.0):.1f}s" if age < 60 else duration_text(timedelta(seconds=age))
+    shown = f"{seconds_text(max(age, 0.0))}s" if age < 60 else duration_text(timedelta(seconds=age))
     return shown if short else f"quote {shown} old"
 
 
