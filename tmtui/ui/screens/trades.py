@@ -224,7 +224,7 @@ class TradesScreen(HistoryScreen):
 
     def _room(self) -> int:
         """Cells the table's rows may take: its width less border and scrollbar."""
-        width = self.table.size.width or self.size.width or self.app.size.width
+        width = self.size.width or self.app.size.width  # the table spans the screen
         return max(width - 4, 0)
 
     def _layout(self) -> bool:

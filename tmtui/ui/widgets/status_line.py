@@ -159,7 +159,7 @@ class StatusLine(Static):
             names = ", ".join(s.unquoted)
             lead = ": " if s.quote_age is None else " · no quotes: "
             full.append(lead + names, style=f"bold {WARN}")
-            short.append((": " if s.quote_age is None else " · none: ") + names, style=WARN)
+            short.append((": " if s.quote_age is None else " · no quotes: ") + names, style=WARN)
         return Segment(full, short, droppable=False)
 
     def _alerts(self, s: Snapshot) -> Segment:
