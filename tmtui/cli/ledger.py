@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 
 from tmtui.cli.common import ConfigOpt, JsonOpt, emit_json, err, fail, load, out, run, with_ledger
+from tmtui.core.formatting import count_text, seconds_text
 from tmtui.core.models import TmtuiError
 from tmtui.ledger.backup import BackupFailed, backup_file, default_backup_name
 from tmtui.ledger.instance_lock import InstanceLock
@@ -75,7 +76,7 @@ def rebuild_cmd(config: ConfigOpt = None) -> None:
         fail(f"could not rebuild {cfg.ledger.resolved_path()}: {exc}", 1)
     out.print(
         f"rebuilt {cfg.ledger.resolved_path()}: {trades} round trip(s) "
-        f"in {time.monotonic() - began:.1f} s",
+        f"in {seconds_text(time.monotonic() - began)} s",
         markup=False,
     )
 
@@ -106,7 +107,8 @@ def backup_cmd(
     except BackupFailed as exc:
         fail(str(exc), 1)
     out.print(
-        f"backed up {ledger} to {result.path}: {result.signals} signals, {result.size:,} bytes",
+        f"backed up {ledger} to {result.path}: {result.signals} signals, "
+        f"{count_text(result.size)} bytes",
         markup=False,
         highlight=False,
         soft_wrap=True,

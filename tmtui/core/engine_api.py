@@ -22,7 +22,7 @@ from tmtui.core.history.stats import CurvePoint, TradeStats
 from tmtui.core.models import AlertReply, Trade
 from tmtui.core.orders.states import Order, OrderState
 from tmtui.core.trading_day import TradingCalendar
-from tmtui.core.views import AccountView, PositionView, Snapshot, SymbolMark
+from tmtui.core.views import AccountView, CalendarDay, PositionView, Snapshot, SymbolMark
 
 DRAIN_TIMEOUT_S = 5.0
 """How long the listener's stop lets requests already accepted finish: each is recorded,
@@ -41,6 +41,7 @@ class HistoryReads(Protocol):
 
     def today(self) -> date: ...
     def root_of(self, symbol: str) -> str: ...
+    def tick_size(self, root: str) -> Decimal | None: ...
     async def month(self, month: date, strategy: str | None = None) -> MonthGrid: ...
     async def trades(
         self, where: TradeFilter, limit: int | None = None, offset: int = 0
@@ -59,6 +60,12 @@ class HistoryReads(Protocol):
     async def intraday_curve(
         self, day: date | None = None, points: int = 1000
     ) -> list[CurvePoint[datetime]]: ...
+    async def day_report(
+        self, day: date | None = None, strategy: str | None = None, source: str = "live"
+    ) -> AccountView: ...
+    async def calendar_days(
+        self, first: date, last: date, strategy: str | None = None, source: str = "live"
+    ) -> list[CalendarDay]: ...
 
 
 class ListenerRecord(Protocol):

@@ -9,24 +9,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
 from tmtui.core.book.account import DayAccount
 from tmtui.core.book.book import Position
 from tmtui.core.book.drift import Drift
+from tmtui.core.formatting import CENT, average_price, money
 from tmtui.core.models import Trade
 from tmtui.core.risk.risk_checks import Level, RuleCheck
 from tmtui.core.risk.risk_state import Lock
 
-CENT = Decimal("0.01")
-
-
-def money(value: Decimal) -> Decimal:
-    """Round to cents (banker's rounding, as accounting does); `-0.00` becomes `0.00`."""
-    rounded = value.quantize(CENT, rounding=ROUND_HALF_EVEN)
-    return rounded if rounded else Decimal("0.00")
+__all__ = ["CENT", "money"]  # re-exported: money's rule lives in core.formatting
 
 
 def price(value: Decimal) -> Decimal:
@@ -192,7 +187,7 @@ def position_json(p: PositionView) -> dict[str, Any]:
         "symbol": p.symbol,
         "side": p.side,
         "qty": p.qty,
-        "avg_price": price(p.avg_price),
+        "avg_price": average_price(p.avg_price),
         "last_price": None if p.last_price is None else price(p.last_price),
         "open_pnl": None if p.open_pnl is None else money(p.open_pnl),
         "trade_drawdown": money(p.trade_drawdown),
@@ -282,6 +277,9 @@ class Snapshot:
     secret_set: bool = True
     version: int = 0
     """The engine's change version this snapshot shows (see `tmtui.core.book.changes`)."""
+    unquoted: tuple[str, ...] = ()
+    """Roots of open positions no quote has marked yet, in row order: the status line
+    names them so a feed that never quotes a symbol is not mistaken for a quiet market."""
 
 
 @dataclass(frozen=True, slots=True)

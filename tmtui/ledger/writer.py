@@ -32,6 +32,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any, Final, TypeVar
 
+from tmtui.core.formatting import seconds_text
 from tmtui.core.models import LedgerUnavailable
 from tmtui.ledger.guard import (
     CLOSED,
@@ -210,7 +211,10 @@ class LedgerWriter(WriterWatch):
     def _take_low(self) -> list[WriteJob]:
         cutoff = time.monotonic() - LOW_MAX_AGE_S
         while self._low and self._low[0].queued < cutoff:
-            self._drop(self._low.popleft(), f"waited over {LOW_MAX_AGE_S:.0f} s for the ledger")
+            self._drop(
+                self._low.popleft(),
+                f"waited over {seconds_text(LOW_MAX_AGE_S, 0)} s for the ledger",
+            )
         return take_jobs(self._low, LOW_BATCH)
 
     async def _write(self, jobs: list[WriteJob], *, urgent: bool) -> None:
@@ -251,7 +255,9 @@ class LedgerWriter(WriterWatch):
             self._low_retry_at = time.monotonic() + LOW_RETRY_S
             return
         if state == LOCKED:
-            reason = f"the ledger is locked by another program (waited {waited:.1f} s): {exc}"
+            reason = (
+                f"the ledger is locked by another program (waited {seconds_text(waited)} s): {exc}"
+            )
         else:
             reason = str(exc)
         error = LedgerUnavailable(f"not recorded: {reason}")

@@ -119,6 +119,11 @@ class Queries(StrategyReads):
         except UnknownContract:
             return symbol.strip().upper()
 
+    def tick_size(self, root: str) -> Decimal | None:
+        """The contract's tick (None for a root the table does not know): prices' decimals."""
+        spec = self.contracts.specs.get(root)
+        return None if spec is None else spec.tick_size
+
     async def day_report(
         self, day: date | None = None, strategy: str | None = None, source: str = LIVE
     ) -> AccountView:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from tmtui import __version__
 from tmtui.core.contracts import ContractBook
+from tmtui.core.models import UnknownContract
 from tmtui.ledger.store import Ledger
 from tmtui.runtime.engine import Engine, FeedFactory, utcnow
 from tmtui.services.book_restore import make_calendar
@@ -72,9 +73,19 @@ def feed_factory(config: Config, seed: int | None = None) -> FeedFactory:
             interval=min(feed.poll_interval, 0.5),
             start_prices={s.tv_symbol: DEMO_START_PRICES.get(s.root, Decimal(100)) for s in specs},
             tick_sizes={s.tv_symbol: s.tick_size for s in specs},
+            resolve=lambda ticker: feed_symbol(contracts, ticker),
         )
 
     return make
+
+
+def feed_symbol(contracts: ContractBook, ticker: str) -> str:
+    """The feed symbol a tick file's ticker means, resolved as an alert's would be
+    (`NQ1!`, `NQ`, `CME_MINI:NQ1!` → `CME_MINI:NQ1!`); an unknown one is kept as written."""
+    try:
+        return contracts.resolve(ticker).tv_symbol
+    except UnknownContract:
+        return ticker
 
 
 def listener_factory(config: Config) -> Callable[[Engine], object]:

@@ -21,6 +21,7 @@ from tmtui.core.book.book_state import comparable, restore_position, whole_book
 from tmtui.core.book.rollups import DayRollup, rollups_of
 from tmtui.core.book.trading_state import TradingState
 from tmtui.core.contracts import ContractBook
+from tmtui.core.formatting import exact_text
 from tmtui.core.models import Fill, Trade
 from tmtui.core.trading_day import TradingCalendar
 from tmtui.ledger.history import exit_time_of, last_sample_before, traded_pairs
@@ -194,8 +195,8 @@ def _fill_rows(fills: Iterable[Fill]) -> dict[object, str]:
     """Fills keyed by (signal, round trip, closing?): one signal fills each trade once."""
     return {
         (f.signal_id, f.trade_id, f.closing_qty != 0): (
-            f"{f.strategy} {f.root} qty {f.qty} @ {f.price.normalize()} at {_utc(f.time)}, "
-            f"realized {f.realized.normalize()}, commission {f.commission.normalize()}"
+            f"{f.strategy} {f.root} qty {f.qty} @ {exact_text(f.price)} at {_utc(f.time)}, "
+            f"realized {exact_text(f.realized)}, commission {exact_text(f.commission)}"
         )
         for f in fills
     }
@@ -205,9 +206,9 @@ def _trade_rows(trades: Iterable[Trade]) -> dict[object, str]:
     return {
         t.trade_id: (
             f"{t.strategy} {t.root} {t.side.value} {t.qty} "
-            f"{t.entry_price.normalize()} -> {(t.exit_price or Decimal(0)).normalize()} "
+            f"{exact_text(t.entry_price)} -> {exact_text(t.exit_price or Decimal(0))} "
             f"at {_utc(t.exit_time) if t.exit_time else '-'}, "
-            f"gross {t.gross.normalize()}, commission {t.commission.normalize()}"
+            f"gross {exact_text(t.gross)}, commission {exact_text(t.commission)}"
         )
         for t in trades
     }
@@ -220,7 +221,7 @@ def _utc(moment: datetime) -> str:
 def _rollup_rows(rollups: Iterable[DayRollup]) -> dict[object, str]:
     return {
         r.key: (
-            f"realized {r.realized.normalize()}, commission {r.commission.normalize()}, "
+            f"realized {exact_text(r.realized)}, commission {exact_text(r.commission)}, "
             f"fills {r.fills}, trades {r.trades} ({r.wins} won, {r.losses} lost)"
         )
         for r in rollups

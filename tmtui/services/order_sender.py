@@ -29,6 +29,7 @@ from typing import Final, Protocol
 
 import httpx
 
+from tmtui.core.formatting import seconds_text
 from tmtui.core.orders.bridge_protocol import (
     answer_for_broken_reply,
     answer_for_reply,
@@ -283,7 +284,8 @@ class OrderSender:
             delay = self.backoff.delay(attempt)
             elapsed = loop.time() - started
             if elapsed + delay > route.give_up_after:
-                gave_up = f"{answer.message}; gave up after {attempt} attempts in {elapsed:.0f} s"
+                took = seconds_text(elapsed, 0)
+                gave_up = f"{answer.message}; gave up after {attempt} attempts in {took} s"
                 await self._settle(order, Answer(OrderState.FAILED, gave_up))
                 return
             retry = f"{answer.message}; attempt {attempt + 1} in {delay:g} s"

@@ -28,6 +28,7 @@ from tmtui.core.book.drift import DriftUpdate, drift_after
 from tmtui.core.book.records import SignalRecord, SignalWrite
 from tmtui.core.book.rollups import rollups_of
 from tmtui.core.events import Event, EventKind
+from tmtui.core.formatting import price_text, signed_money
 from tmtui.core.models import (
     Action,
     AlertFields,
@@ -327,8 +328,8 @@ def describe(plan: Plan, now: datetime, price_source: PriceSource | None = None)
     s = plan.signal
     after = plan.after
     state = "flat" if after == 0 else f"{'long' if after > 0 else 'short'} {abs(after)}"
-    price_text = f" @ {plan.price}" if plan.price is not None else ""
-    text = f"{signal_text(s, with_price=False)}{price_text} ({s.strategy}) → {state}"
+    at = f" @ {price_text(plan.price)}" if plan.price is not None else ""
+    text = f"{signal_text(s, with_price=False)}{at} ({s.strategy}) → {state}"
     data: dict[str, Any] = {
         "strategy": s.strategy,
         "symbol": s.root,
@@ -338,7 +339,7 @@ def describe(plan: Plan, now: datetime, price_source: PriceSource | None = None)
     }
     if plan.closed_trades:
         net = sum((t.net for t in plan.closed_trades), Decimal(0))
-        text += f", P&L {net:+,.2f}"
+        text += f", P&L {signed_money(net)}"
         data["pnl"] = str(net)  # the log colors a winning or losing close by it
     if price_source is not None:
         text += f" (price {price_source.value})"

@@ -25,6 +25,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Final
 
 from tmtui.core.contracts import ContractSpec
+from tmtui.core.formatting import whole_amount
 from tmtui.core.models import InvalidSignal, UnusableSignal
 
 MAX_MAGNITUDE: Final = 12
@@ -82,7 +83,8 @@ def validate_price(price: Decimal, spec: ContractSpec) -> Decimal:
     if abs(price) > ceiling:
         raise UnusableSignal(
             f"price {price} for {root} is out of range: one contract would be worth "
-            f"{abs(price) * spec.point_value:,.0f}, more than {MAX_CONTRACT_VALUE:,}",
+            f"{whole_amount(abs(price) * spec.point_value)}, "
+            f"more than {whole_amount(MAX_CONTRACT_VALUE)}",
             rule="price",
             figures={"price": str(price), "max_price": str(ceiling)},
         )

@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Final
 
 from tmtui.core.book.book import Book, PositionKey
+from tmtui.core.formatting import short_percent
 from tmtui.core.models import Signal, UnusableSignal
 
 DEFAULT_PRICE_BAND: Final = Decimal("0.10")
@@ -56,4 +57,4 @@ def check_price_band(signal: Signal, book: Book, band: Decimal) -> None:
 
 
 def _percent(fraction: Decimal) -> str:
-    return f"{(fraction * 100).quantize(Decimal('0.1')).normalize():f}%"
+    return short_percent(fraction)

@@ -8,7 +8,7 @@ I/O; the engine decides when.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -20,6 +20,7 @@ from tmtui.core.book.marking import mark_price
 from tmtui.core.book.open_total import OpenTotal
 from tmtui.core.book.series import PnlSeries
 from tmtui.core.events import Event, EventKind
+from tmtui.core.formatting import row_order
 from tmtui.core.models import TmtuiError
 from tmtui.core.pipeline import Recorded
 from tmtui.core.quotes import FeedState, FeedStatus, Quote, delay_minutes
@@ -266,4 +267,11 @@ class TradingState:
             rejected=self.rejected,
             secret_set=secret_set,
             version=version,
+            unquoted=unquoted_roots(positions),
         )
+
+
+def unquoted_roots(positions: Iterable[PositionView]) -> tuple[str, ...]:
+    """The roots of open positions without a mark, each once, in row order."""
+    roots = {p.symbol for p in positions if p.last_price is None}
+    return tuple(sorted(roots, key=lambda root: row_order(root, "")))

@@ -13,7 +13,15 @@ from decimal import Decimal
 from tmtui.core.broker.fills import BrokerFill
 from tmtui.core.broker.reconcile import SignalOutcome
 from tmtui.core.broker.reconciliation import PositionRow, StrategyTotals
-from tmtui.core.formatting import NO_VALUE, price_text, signed_money
+from tmtui.core.formatting import (
+    NO_VALUE,
+    price_text,
+    signed_money,
+    signed_ratio,
+)
+from tmtui.core.formatting import (
+    seconds_text as seconds_figure,
+)
 
 Ticks = Callable[[str], Decimal | None]
 """A root's tick size (None when the contract is unknown)."""
@@ -83,11 +91,11 @@ def total_cells(t: StrategyTotals) -> list[str]:
 
 
 def ticks_text(value: Decimal | None) -> str:
-    return NO_VALUE if value is None else f"{value:+.2f}" if value else "0.00"
+    return signed_ratio(value)
 
 
 def seconds_text(value: Decimal | None) -> str:
-    return NO_VALUE if value is None else f"{value:.3f}s"
+    return NO_VALUE if value is None else f"{seconds_figure(value, 3)}s"
 
 
 def signed(value: int | None) -> str:

@@ -13,6 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from tmtui.core.formatting import money_amount, price_text, signed_money
 from tmtui.core.risk.breach import BreachPrice
 from tmtui.core.risk.risk_checks import Measure, RuleCheck
 from tmtui.core.risk.risk_state import Lock
@@ -136,10 +137,10 @@ def _shown(value: Decimal | datetime | None, unit: Measure, calendar: TradingCal
     if isinstance(value, datetime):
         return value.astimezone(calendar.tz).strftime("%H:%M")
     if unit is Measure.USD:
-        return f"{money(value):,.2f}"
+        return money_amount(value)
     if unit is Measure.CONTRACTS:
         return str(int(value))
-    return str(price(value))
+    return price_text(value)
 
 
 def _distance_text(check: RuleCheck) -> str:
@@ -152,10 +153,10 @@ def _distance_text(check: RuleCheck) -> str:
         return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{seconds:02d}s"
     if check.unit is Measure.CONTRACTS:
         return f"{int(d)} contracts"
-    return f"${money(d):,.2f}"
+    return signed_money(d)
 
 
 def _breach_text(bp: BreachPrice) -> str:
     """`A NQ @ 17951.25`: the position by strategy and root (side and size are its own)."""
-    where = "—" if bp.price is None else str(price(bp.price))
+    where = price_text(bp.price)
     return f"{bp.strategy} {bp.root} @ {where}"

@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 
+from tmtui.core.formatting import seconds_text
 from tmtui.services.feeds.base import (
     TRADINGVIEW_ORIGIN,
     Backoff,
@@ -134,7 +135,9 @@ class TradingViewScannerFeed(QuoteFeed):
                 if exc.retry_after is not None:
                     delay = max(delay, min(exc.retry_after, self._backoff.cap))
                 log.warning("TradingView scanner: %s; retrying in %.1f s", exc.reason, delay)
-                self._set_status(FeedState.DOWN, f"{exc.reason}; retrying in {delay:.1f} s")
+                self._set_status(
+                    FeedState.DOWN, f"{exc.reason}; retrying in {seconds_text(delay)} s"
+                )
                 await asyncio.sleep(delay)
                 continue
             self._backoff.reset()

@@ -6,6 +6,11 @@ symbols; it still keeps the latest tick of every symbol, so a symbol tracked mid
 its current quote at once (as a websocket snapshot would) and the timing stays faithful.
 An empty bid/ask/lp cell keeps the previous value, the way a qsd delta does.
 
+A tick file may name a symbol the way alerts do (`NQ1!`, `NQ`, `CME_MINI:NQ1!`, `NQZ5`):
+`resolve` maps each to the feed symbol the contract table quotes (the way alerts resolve
+tickers), so the positions it should mark get their quotes; a symbol it cannot resolve is
+played as written.
+
 Without a path every tracked symbol walks in whole ticks from its start price, one tick per
 `interval`; each symbol has its own generator seeded from (seed, symbol), so a path does not
 depend on which other symbols are tracked or when.
@@ -19,7 +24,7 @@ import itertools
 import json
 import logging
 import random
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -204,8 +209,11 @@ class ReplayFeed(QuoteFeed):
         start_prices: dict[str, Decimal] | None = None,
         tick_sizes: dict[str, Decimal] | None = None,
         loop_file: bool = False,
+        resolve: Callable[[str], str] | None = None,
     ) -> None:
         super().__init__(on_quote, on_status)
+        self._resolve = resolve
+        self._resolved: dict[str, str] = {}
         if speed <= 0 or interval <= 0:
             raise ValueError("speed and interval must be positive")
         self._path = Path(path) if path is not None else None
@@ -275,17 +283,26 @@ class ReplayFeed(QuoteFeed):
             since_yield += 1
             self._apply(tick)
 
+    def _feed_symbol(self, written: str) -> str:
+        """The feed symbol a tick file's symbol means (`NQ1!` → `CME_MINI:NQ1!`), cached."""
+        symbol = self._resolved.get(written)
+        if symbol is None:
+            symbol = self._resolve(written) if self._resolve is not None else written
+            self._resolved[written] = symbol
+        return symbol
+
     def _apply(self, tick: Tick) -> None:
-        old = self._latest.get(tick.symbol)
+        symbol = self._feed_symbol(tick.symbol)
+        old = self._latest.get(symbol)
         quote = Quote(
-            tick.symbol,
+            symbol,
             tick.last if tick.last is not None else (old.last if old else None),
             tick.bid if tick.bid is not None else (old.bid if old else None),
             tick.ask if tick.ask is not None else (old.ask if old else None),
             trade_time=tick.time,
         )
-        self._latest[tick.symbol] = quote
-        if tick.symbol in self.symbols:
+        self._latest[symbol] = quote
+        if symbol in self.symbols:
             self._emit(quote)
 
     async def _play_walk(self) -> None:

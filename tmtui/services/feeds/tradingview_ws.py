@@ -31,6 +31,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 from websockets.typing import Origin
 from websockets.uri import parse_uri
 
+from tmtui.core.formatting import seconds_text
 from tmtui.services.feeds.base import (
     TRADINGVIEW_ORIGIN,
     Backoff,
@@ -169,7 +170,9 @@ class TradingViewQuoteFeed(QuoteFeed):
             delay = _retry_delay(self._backoff, outcome, routine)
             level = logging.INFO if routine else logging.WARNING
             log.log(level, "TradingView quote feed down: %s; retrying in %.1f s", outcome, delay)
-            self._set_status(FeedState.DOWN, f"{outcome.reason}; retrying in {delay:.1f} s")
+            self._set_status(
+                FeedState.DOWN, f"{outcome.reason}; retrying in {seconds_text(delay)} s"
+            )
             await asyncio.sleep(delay)
 
     async def _connect_once(self) -> Disconnect:

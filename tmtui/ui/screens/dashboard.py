@@ -31,6 +31,7 @@ from tmtui.settings.config import Config
 from tmtui.ui.screens.coalesce import Coalescer
 from tmtui.ui.screens.strategy_actions import StrategyActions
 from tmtui.ui.screens.webhook_setup import WebhookSetupScreen, listener_info
+from tmtui.ui.widgets.desk_footer import DeskFooter
 from tmtui.ui.widgets.event_log import EventLog
 from tmtui.ui.widgets.log_panel import LogPanel
 from tmtui.ui.widgets.orders_banner import OrdersBanner
@@ -107,7 +108,7 @@ class DashboardScreen(StrategyActions):
         yield PnlCharts(id="charts")
         yield LogPanel(session.timezone, ui.max_log_lines, id="log-panel")
         yield StatusLine(session.timezone, self.config.listener.path, demo=self.demo, id="status")
-        yield Footer(show_command_palette=False)
+        yield DeskFooter(show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one(PositionsTable).border_title = "Positions"

@@ -17,11 +17,12 @@ from textual.binding import BindingType
 from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from tmtui.core.engine_api import HistoryReads as Queries
 from tmtui.settings.config import Config
 from tmtui.ui.screens.history_source import HistorySource
+from tmtui.ui.widgets.desk_footer import DeskFooter
 
 
 @dataclass
@@ -40,9 +41,9 @@ class TitleLine(Static):
     """
 
 
-def history_footer() -> Footer:
+def history_footer() -> DeskFooter:
     """Compact, without the command palette's hint: the screen keys fit 80 columns."""
-    return Footer(compact=True, show_command_palette=False)
+    return DeskFooter(compact=True, show_command_palette=False)
 
 
 class HistoryScreen(Screen[None]):

@@ -3,7 +3,10 @@
 Today plots the day's live samples (total P&L, open included); 30 days, 13 weeks,
 12 months and All plot the cumulative net at each trading day's close, from zero at the
 range's start, so All ends at the all-time net. Figures come from the read side; the
-screen only picks the largest and the smallest of them to print.
+screen only picks the largest and the smallest of them to print. Today's figures (net,
+peak, low, drawdown, max drawdown) are the day's account view, the one the dashboard's
+totals and `tmtui report` show: the samples drawn are thinned and taken once a second, so
+extremes between them would otherwise read differently on each screen.
 
 The account (every strategy's live trading) is shown by default; `s` steps through the
 strategies, and a strategy with an imported TradingView backtest has the backtest's equity
@@ -25,6 +28,7 @@ from textual.widgets import Static
 from tmtui.core.engine_api import HistoryReads as Queries
 from tmtui.core.history.chart_range import RANGES, ChartRange
 from tmtui.core.history.stats import CurvePoint, max_drawdown
+from tmtui.core.views import AccountView
 from tmtui.settings.config import Config
 from tmtui.ui.screens.history_screen import HistoryScreen, TitleLine, history_footer
 from tmtui.ui.screens.history_source import HistorySource
@@ -70,6 +74,8 @@ class PnlChartScreen(HistoryScreen):
         """The strategies `s` steps through (as of the last load)."""
         self.backtest_points: list[CurvePoint[date]] = []
         """The selected strategy's backtest equity over the range (none for the account)."""
+        self.today_account: AccountView | None = None
+        """Today's account view (Today range): the source of its figures."""
 
     def compose(self) -> ComposeResult:
         yield TitleLine("P&L chart", id="chart-title")
@@ -110,8 +116,10 @@ class PnlChartScreen(HistoryScreen):
         strategies = await queries.strategy_names()
         points: list[CurvePoint[Any]]
         backtest: list[CurvePoint[date]] = []
+        account: AccountView | None = None
         if chosen.intraday:
             points = list(await queries.intraday_curve(today))
+            account = await queries.day_report(today)
         else:
             first = chosen.first_day(today)
             points = list(await queries.equity_curve(first, today, strategy))
@@ -120,6 +128,7 @@ class PnlChartScreen(HistoryScreen):
         if (chosen, strategy) != (self.range, self.strategy):  # picked another meanwhile
             return
         self.strategies, self.points, self.backtest_points = strategies, points, backtest
+        self.today_account = account
         self._show(chosen, today, queries)
 
     def _show(self, chosen: ChartRange, today: date, q: Queries) -> None:
@@ -169,13 +178,7 @@ class PnlChartScreen(HistoryScreen):
             if self.strategy is not None and not chosen.intraday:
                 empty = "no live trades in range"
             return Text(empty.capitalize() + ".", style="dim") + backtest
-        figures = (
-            ("Net now" if chosen.intraday else "Net", points[-1].equity),
-            ("Peak", max(ZERO, *(p.equity for p in points))),
-            ("Low", min(ZERO, *(p.equity for p in points))),
-            ("Drawdown", points[-1].drawdown),
-            ("Max DD", max_drawdown(points)),
-        )
+        figures = self._range_figures(points)
         text = Text()
         for label, value in figures:
             text.append(f"{label} ", style="dim")
@@ -184,6 +187,28 @@ class PnlChartScreen(HistoryScreen):
         unit = "sample(s)" if chosen.intraday else "day close(s)"
         text.append(f"{len(points)} {unit}", style="dim")
         return text + backtest
+
+    def _range_figures(
+        self, points: list[CurvePoint[Any]]
+    ) -> tuple[tuple[str, Decimal | None], ...]:
+        """Net, peak, low, drawdown and max drawdown: today's from the account view (as on
+        the dashboard and in `tmtui report`), a longer range's from its day closes."""
+        a = self.today_account
+        if self.range.intraday and a is not None:
+            return (
+                ("Net now", a.known_total),
+                ("Peak", a.max_mtm),
+                ("Low", a.min_mtm),
+                ("Drawdown", a.drawdown),
+                ("Max DD", a.max_drawdown),
+            )
+        return (
+            ("Net", points[-1].equity),
+            ("Peak", max(ZERO, *(p.equity for p in points))),
+            ("Low", min(ZERO, *(p.equity for p in points))),
+            ("Drawdown", points[-1].drawdown),
+            ("Max DD", max_drawdown(points)),
+        )
 
     def _backtest_figures(self) -> Text:
         """The backtest's net and max drawdown over the range, after the live figures."""

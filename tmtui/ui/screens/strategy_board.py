@@ -19,13 +19,14 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Static
 
 from tmtui.core.engine_api import HistoryReads as Queries
+from tmtui.core.formatting import percent_text, profit_factor_text
 from tmtui.core.history.history_views import StrategySummary
 from tmtui.settings.config import Config
 from tmtui.ui.screens.history_screen import HistoryScreen, TitleLine, history_footer
 from tmtui.ui.screens.history_source import HistorySource
 from tmtui.ui.screens.strategy_switch import ask_to_switch, switched_note
 from tmtui.ui.widgets.figure_style import NO_VALUE, money_text
-from tmtui.ui.widgets.history_cells import percent_text, ratio_text, source_text
+from tmtui.ui.widgets.history_cells import source_text
 from tmtui.ui.widgets.side_by_side_table import SideBySideTable
 
 BACKTEST_FORMAT = "tradingview"
@@ -84,7 +85,7 @@ def strategy_cells(s: StrategySummary) -> tuple[str | Text, ...]:
         money_text(s.open_pnl) if s.positions else no_position,
         Text(str(s.stats.trades), justify="right"),
         Text(percent_text(s.stats.win_rate), justify="right"),
-        Text(ratio_text(s.stats.profit_factor), justify="right"),
+        Text(profit_factor_text(s.stats.profit_factor, s.stats.wins), justify="right"),
         money_text(s.max_drawdown),
         position_text(s),
     )

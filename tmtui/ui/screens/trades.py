@@ -6,19 +6,28 @@ strategies' imported TradingView backtests); every row names its book.
 The table holds only what the trader has scrolled to: a page of trades at first, the next
 page when the cursor nears the end, so years of history never land in it at once. The
 summary line covers every trade the filter matches, from the read side's statistics.
+
+A number is never cut: each column is as wide as its widest loaded cell, and when the window
+is too narrow for all of them the lowest-priority columns are left out whole, the table's
+border saying how many and which (`+3 cols: Gross Comm MFE →`). Opened on a calendar day
+whose net differs from its trades' (commissions of positions still open count on the day
+they were paid), a line under the title says so.
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import ClassVar
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Input, Static
 
 from tmtui.core.engine_api import HistoryReads as Queries
+from tmtui.core.formatting import money, signed_money
 from tmtui.core.history.filter_text import FilterError, FilterFields, parse_filter
 from tmtui.core.history.history_views import TradeFilter
 from tmtui.core.history.stats import TradeStats
@@ -26,7 +35,15 @@ from tmtui.core.models import Trade
 from tmtui.settings.config import Config
 from tmtui.ui.screens.history_screen import HistoryScreen, TitleLine, history_footer
 from tmtui.ui.screens.history_source import HistorySource
-from tmtui.ui.widgets.history_cells import TRADE_COLUMNS, stats_line, trade_cells
+from tmtui.ui.widgets.history_cells import (
+    Cells,
+    TradeColumn,
+    column_widths,
+    fit_columns,
+    hidden_note,
+    stats_line,
+    trade_cells,
+)
 
 PAGE = 200
 """Trades read per page."""
@@ -58,6 +75,7 @@ class TradesScreen(HistoryScreen):
     TradesScreen #trade-table { height: 1fr; border: round $primary; }
     TradesScreen #trade-table:focus { border: round $accent; }
     TradesScreen #trade-stats { height: auto; padding: 0 1; }
+    TradesScreen #trade-note { height: auto; padding: 0 1; color: $warning; display: none; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         # `f` is named in the filter bar: the footer keeps 80 columns for `s` and the screens
@@ -77,9 +95,15 @@ class TradesScreen(HistoryScreen):
         self.stats: TradeStats | None = None
         self._generation = 0
         self._paging = False
+        self.rows: dict[str, Cells] = {}
+        """Every loaded trade's cells by key, newest first: re-laid out on a resize."""
+        self.columns: list[TradeColumn] = []
+        """The columns shown (those that fit whole)."""
+        self._widths: dict[str, int] = {}
 
     def compose(self) -> ComposeResult:
         yield TitleLine("Trades", id="trade-title")
+        yield Static("", id="trade-note")
         with Horizontal(id="trade-filter"):
             yield Static(Text.assemble(("f", "bold"), " Filter"), classes="label")
             for input_id, placeholder, width in FILTER_INPUTS:
@@ -87,12 +111,7 @@ class TradesScreen(HistoryScreen):
                 field.styles.width = width
                 yield field
             yield Static("Enter applies, x clears", classes="label")
-        table: DataTable[str | Text] = DataTable(
-            id="trade-table", cursor_type="row", zebra_stripes=True
-        )
-        for key, header, width in TRADE_COLUMNS:
-            table.add_column(header, key=key, width=width)
-        yield table
+        yield DataTable(id="trade-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="trade-stats")
         yield history_footer()
 
@@ -136,6 +155,7 @@ class TradesScreen(HistoryScreen):
     def _apply(self, fields: FilterFields) -> None:
         self.fields = fields
         self.table.clear()
+        self.rows = {}
         self.reload()
 
     def _filter(self, queries: Queries) -> TradeFilter:
@@ -151,28 +171,84 @@ class TradesScreen(HistoryScreen):
         where = self._filter(queries)
         trades = await queries.trades(where, limit=max(PAGE, self.table.row_count))
         stats = await queries.trade_stats(where)
+        note = await self._calendar_note(queries, where, stats)
         self.where = where
-        self._show(queries, trades, stats)
+        self._show(queries, trades, stats, note)
 
-    def _show(self, queries: Queries, trades: list[Trade], stats: TradeStats) -> None:
+    async def _calendar_note(self, queries: Queries, where: TradeFilter, stats: TradeStats) -> str:
+        """One line when the calendar's net for these days is not these trades' net."""
+        first, last = where.first, where.last
+        if first is None or last is None or where.root is not None or where.source != "live":
+            return ""
+        days = await queries.calendar_days(first, last, where.strategy)
+        calendar_net = sum((d.net_pnl for d in days), Decimal(0))
+        if money(calendar_net) == money(stats.net):
+            return ""
+        return (
+            f"The calendar shows {signed_money(calendar_net)} for these days: it counts "
+            f"{signed_money(calendar_net - stats.net)} of commissions on entries of positions "
+            "still open (or closed later), which count here when their trade closes."
+        )
+
+    def _show(
+        self, queries: Queries, trades: list[Trade], stats: TradeStats, note: str = ""
+    ) -> None:
         table = self.table
         selected = self._selected_key()
         with self.app.batch_update():
             table.clear()
+            self.rows = {}
             self._add(queries, trades)
             if selected is not None and selected in table.rows:
                 table.move_cursor(row=table.get_row_index(selected), animate=False)
             self.total, self.stats = stats.trades, stats
             self.query_one("#trade-stats", Static).update(stats_line(stats))
+            shown = self.query_one("#trade-note", Static)
+            shown.update(note)
+            shown.display = bool(note)
             self._title()
 
     def _add(self, queries: Queries, trades: list[Trade]) -> None:
-        table, calendar = self.table, queries.calendar
+        calendar = queries.calendar
+        fresh: dict[str, Cells] = {}
         for t in trades:
             key = str(t.trade_id)
-            if key in table.rows or t.exit_time is None:
+            if key in self.rows or t.exit_time is None:
                 continue
-            table.add_row(*trade_cells(t, calendar.day_of(t.exit_time), calendar.tz), key=key)
+            tick = queries.tick_size(t.root)
+            fresh[key] = trade_cells(t, calendar.day_of(t.exit_time), calendar.tz, tick)
+        self.rows.update(fresh)
+        if not self._layout():  # same columns: only the new rows to add
+            for key, cells in fresh.items():
+                self.table.add_row(*(cells[c.key] for c in self.columns), key=key)
+
+    def _room(self) -> int:
+        """Cells the table's rows may take: its width less border and scrollbar."""
+        width = self.size.width or self.app.size.width  # the table spans the screen
+        return max(width - 4, 0)
+
+    def _layout(self) -> bool:
+        """Choose the columns that fit; rebuild the table (keeping the cursor) when they or
+        their widths changed. True when it rebuilt."""
+        widths = column_widths(list(self.rows.values()))
+        columns = fit_columns(widths, self._room())
+        if columns == self.columns and widths == self._widths and self.table.columns:
+            return False
+        self.columns, self._widths = columns, widths
+        table, selected = self.table, self._selected_key()
+        with self.app.batch_update():
+            table.clear(columns=True)
+            for c in columns:
+                table.add_column(c.header, key=c.key, width=widths[c.key])
+            for key, cells in self.rows.items():
+                table.add_row(*(cells[c.key] for c in columns), key=key)
+            if selected is not None and selected in table.rows:
+                table.move_cursor(row=table.get_row_index(selected), animate=False)
+            table.border_title = hidden_note(columns) or None
+        return True
+
+    def on_resize(self, _: events.Resize) -> None:
+        self._layout()
 
     def _selected_key(self) -> str | None:
         table = self.table

@@ -14,6 +14,8 @@ from datetime import datetime, timedelta, tzinfo
 
 from textual_plot import AxisFormatter, HiResMode, LegendLocation, NumericAxisFormatter, PlotWidget
 
+from tmtui.core.formatting import axis_labels
+
 LABEL_SPACING = 14
 """Columns per x label: fewer labels on a narrow terminal, never overlapping."""
 
@@ -22,9 +24,7 @@ class MoneyAxis(NumericAxisFormatter):
     """Ticks at nice steps, written `12,500` (cents only when the steps are that small)."""
 
     def get_labels_for_ticks(self, ticks: Sequence[float]) -> list[str]:
-        step = abs(ticks[1] - ticks[0]) if len(ticks) > 1 else 1.0
-        places = 0 if step >= 1 else 2
-        return [f"{0.0 if abs(t) < step / 1e6 else t:,.{places}f}" for t in ticks]
+        return axis_labels(list(ticks))
 
 
 class _SpreadAxis(AxisFormatter):

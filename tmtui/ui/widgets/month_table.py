@@ -17,9 +17,10 @@ from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 
+from tmtui.core.formatting import compact_thousands
 from tmtui.core.history.calendar_grid import GridCell, GridWeek, MonthGrid
 from tmtui.core.views import money
-from tmtui.ui.widgets.figure_style import pnl_style, signed_money
+from tmtui.ui.widgets.figure_style import pnl_style
 
 GAIN_SHADES = ("#16351c", "#1f5a2a", "#2b8a3e")
 LOSS_SHADES = ("#3d1a1a", "#6b2323", "#a33131")
@@ -38,15 +39,7 @@ def shade_level(net: Decimal, largest: Decimal, levels: int = len(GAIN_SHADES)) 
 
 def fitted_money(value: Decimal, width: int) -> str:
     """`+1,250.00`, or `+1.3k` / `-12k` when the column is too narrow for cents."""
-    text = signed_money(value)
-    if len(text) <= width:
-        return text
-    thousands = value / 1000
-    for places in (1, 0):
-        short = f"{thousands:+,.{places}f}k"
-        if len(short) <= width:
-            return short
-    return f"{thousands / 1000:+,.0f}M"
+    return compact_thousands(value, width)
 
 
 def day_cell(

@@ -3,7 +3,8 @@
 Strategy, symbol, side, qty, average, last and open P&L always show; trade drawdown, run-up,
 time in trade and the feed column follow, in that order, as the width allows. The strategy
 column takes what its names need up to a cap. Widths only grow while tmtui runs, so figures
-never jump left and right as prices change.
+never jump left and right as prices change. A figure is never cut: on a terminal too narrow
+even for those (60 columns), last, then average, then side are left out whole instead.
 """
 
 from __future__ import annotations
@@ -49,6 +50,9 @@ COLUMNS: tuple[Column, ...] = (
     Column("stale", "Feed", "left", 7, optional=True),
 )
 BY_KEY = {c.key: c for c in COLUMNS}
+NARROW_DROPS = ("last", "avg", "side")
+"""Required columns left out, in this order, when even they do not fit beside the strategy
+column at its least: open P&L, qty and symbol stay (a cut `+105` for +105.00 misleads)."""
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,11 @@ def fit_columns(available: int, widths: Mapping[str, int]) -> Layout:
     wanted = min(max(widths["strategy"], len("Strategy")), STRATEGY_CAP)
     chosen = [c for c in COLUMNS if not c.optional and c.key != "strategy"]
     used = wanted + pad + sum(widths[c.key] + pad for c in chosen)
+    for key in NARROW_DROPS:
+        if used - wanted + STRATEGY_MIN <= available:
+            break
+        chosen.remove(BY_KEY[key])
+        used -= widths[key] + pad
     for column in (c for c in COLUMNS if c.optional):
         need = widths[column.key] + pad
         if used + need > available:

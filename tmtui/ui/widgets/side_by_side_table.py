@@ -18,9 +18,10 @@ from textual.widgets import Static
 
 from tmtui.core.backtest.side_by_side import SideBySide
 from tmtui.core.backtest.tv_stats import TvSummary
+from tmtui.core.formatting import percent_text, profit_factor_text
 from tmtui.core.history.history_views import StrategySummary
 from tmtui.ui.widgets.figure_style import money_text
-from tmtui.ui.widgets.history_cells import percent_text, ratio_text, source_text
+from tmtui.ui.widgets.history_cells import source_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +65,7 @@ def figure_cells(strategy: str, book: str, f: TvSummary, days: Text) -> dict[str
         "net": money_text(t.net, bold=True),
         "trades": Text(str(t.trades), justify="right"),
         "win_rate": Text(percent_text(t.win_rate), justify="right"),
-        "profit_factor": Text(ratio_text(t.profit_factor), justify="right"),
+        "profit_factor": Text(profit_factor_text(t.profit_factor, t.wins), justify="right"),
         "avg_trade": money_text(t.expectancy),
         "max_drawdown": money_text(f.max_drawdown),
         "days": days,

@@ -17,6 +17,7 @@ from rich.text import Text
 from textual import events
 from textual.widgets import Static
 
+from tmtui.core.formatting import seconds_text
 from tmtui.core.trading_day import zone
 from tmtui.core.views import Snapshot
 from tmtui.ui.widgets.figure_style import GAIN, LOSS, WARN, clock_text, duration_text
@@ -52,7 +53,7 @@ def quote_age_text(age: float | None, short: bool = False) -> str:
     """How old the freshest quote is: `quote 0.4s old` (`0.4s`), `quote 0:02:10 old`."""
     if age is None:
         return "no quotes"
-    shown = f"{max(age, 0.0):.1f}s" if age < 60 else duration_text(timedelta(seconds=age))
+    shown = f"{seconds_text(max(age, 0.0))}s" if age < 60 else duration_text(timedelta(seconds=age))
     return shown if short else f"quote {shown} old"
 
 
@@ -154,6 +155,11 @@ class StatusLine(Static):
         short.append("Feed ", style="dim")
         short.append_text(state)
         short.append(f" {quote_age_text(s.quote_age, short=True)}")
+        if s.unquoted:  # positions waiting for a first quote: say which
+            names = ", ".join(s.unquoted)
+            lead = ": " if s.quote_age is None else " · no quotes: "
+            full.append(lead + names, style=f"bold {WARN}")
+            short.append((": " if s.quote_age is None else " · no quotes: ") + names, style=WARN)
         return Segment(full, short, droppable=False)
 
     def _alerts(self, s: Snapshot) -> Segment:
