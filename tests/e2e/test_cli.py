@@ -30,6 +30,8 @@ POSITION_FIELDS = [
     "trade_runup",
     "stale",
     "drift",
+    "route",
+    "contract",
 ]
 TRADE_FIELDS = [
     "strategy",

@@ -43,7 +43,7 @@ def verify_cmd(config: ConfigOpt = None, json: JsonOpt = False) -> None:
         emit_json({"ledger": path, "signals": count, "ok": not diffs, "differences": diffs})
     else:
         for diff in diffs:
-            out.print(diff, highlight=False, markup=False)
+            out.print(diff, highlight=False, markup=False, soft_wrap=True)  # one line each
         if diffs:
             err.print(f"{len(diffs)} difference(s) between {path} and a replay of its signals")
         else:

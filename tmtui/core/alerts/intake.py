@@ -28,7 +28,7 @@ from tmtui.core.book.drift import DriftUpdate, drift_after
 from tmtui.core.book.records import SignalRecord, SignalWrite
 from tmtui.core.book.rollups import rollups_of
 from tmtui.core.events import Event, EventKind
-from tmtui.core.formatting import price_text, signed_money
+from tmtui.core.formatting import signed_money
 from tmtui.core.models import (
     Action,
     AlertFields,
@@ -328,7 +328,7 @@ def describe(plan: Plan, now: datetime, price_source: PriceSource | None = None)
     s = plan.signal
     after = plan.after
     state = "flat" if after == 0 else f"{'long' if after > 0 else 'short'} {abs(after)}"
-    at = f" @ {price_text(plan.price)}" if plan.price is not None else ""
+    at = f" @ {plan.price}" if plan.price is not None else ""  # as recorded (tick decimals)
     text = f"{signal_text(s, with_price=False)}{at} ({s.strategy}) → {state}"
     data: dict[str, Any] = {
         "strategy": s.strategy,

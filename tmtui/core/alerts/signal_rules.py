@@ -23,7 +23,6 @@ from tmtui.core.alerts.bridges.vocabulary import (
 )
 from tmtui.core.alerts.number_checks import to_decimal, to_whole, validate_price
 from tmtui.core.contracts import ContractBook
-from tmtui.core.formatting import price_text
 from tmtui.core.models import (
     Action,
     AlertFields,
@@ -256,7 +255,7 @@ def signal_text(signal: Signal, with_price: bool = True) -> str:
     elif signal.target_side is not None:
         text += f" (strategy {signal.target_side})"
     if with_price and signal.price is not None:
-        text += f" @ {price_text(signal.price)}"
+        text += f" @ {signal.price}"  # as sent (its tick decimals need the contract)
     return text
 
 
