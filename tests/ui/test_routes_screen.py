@@ -158,3 +158,17 @@ async def test_dismissing_an_order_lowers_the_banner(tmp_path: Path, bridge: Fak
         await until(pilot, lambda: not banner.display, "the banner gone")
         assert len(bridge.received) == 1
     await engine.stop()
+
+
+async def test_an_empty_orders_view_says_paper_sends_nothing(tmp_path: Path) -> None:
+    """With every strategy on paper the view is empty, and says why instead of a bare table."""
+    engine = await desk_engine(tmp_path, desk_config(), feed=False)
+    app = TmtuiApp(engine.config, engine=engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await started(pilot)
+        await pilot.press("o")
+        view = await on_screen(pilot, app, OrdersScreen)
+        note = view.query_one("#orders-note", Static)
+        await until(pilot, lambda: "No orders yet" in str(note.render()), "the note")
+        assert "paper" in str(note.render())
+    await engine.stop()

@@ -78,7 +78,8 @@ class OrdersScreen(ModalScreen[None]):
         super().__init__()
         self.source = source
         self.tz_name = tz_name
-        self.shown: list[Order] = []
+        self.shown: list[Order] | None = None
+        """What the table shows (None: not loaded yet, so an empty first load says so)."""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="orders-box") as box:
@@ -105,7 +106,10 @@ class OrdersScreen(ModalScreen[None]):
         for order in orders:
             table.add_row(*order_cells(order, self.tz_name), key=str(order.id))
         if not orders:
-            self.note("No orders yet: orders appear here when a routed strategy trades.")
+            self.note(
+                "No orders yet: orders appear here when a routed strategy trades; "
+                "strategies on paper (the default) send nothing, their closes stay in the books."
+            )
         ids = [o.id for o in orders]
         if keep is not None and keep.id in ids:
             table.move_cursor(row=ids.index(keep.id))
