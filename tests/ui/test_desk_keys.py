@@ -91,14 +91,14 @@ async def test_close_with_a_stale_mark_shows_the_warning(tmp_path: Path) -> None
         row = dialog.rows[0]
         assert "STALE (1m3" in str(row.query_one(".source", Static).render())
         assert "the mark is STALE" in text_of(dialog, "#warnings")
-        assert row.field.value == "25610.5"
+        assert row.field.value == "25610.50"  # the tick's decimals
         assert app.focused is None  # y acts at once
         await pilot.press("y")
         await until(pilot, lambda: not has_row(app, "ORB|NQ"), "the row to go")
         trades = await engine.ledger.trades()
         assert [t.exit_price for t in trades] == [Decimal("25610.5")]
     [close] = manual_signals(engine)
-    assert (close["action"], close["price"], close["price_source"]) == ("close", "25610.5", "stale")
+    assert (close["action"], close["price"], close["price_source"]) == ("close", "25610.50", "stale")
     await engine.stop()
 
 

@@ -65,7 +65,7 @@ async def test_b_without_a_row_starts_in_strategy_and_shows_the_mark(
         form.query_one("#price", Input).value = "25480"
         await pilot.press("enter")
         error = text_of(form, "#order-error")
-        assert "25480 is 56 (0.22%) from the mark 25536" in error, error
+        assert "25480.00 is 56.00 (0.22%) from the mark 25536.00" in error, error
         assert app.screen is form and not engine.book.positions
         await pilot.press("enter")  # asked again: the second Enter uses it
         await until(pilot, lambda: has_row(app, "ORB|NQ"), "the ORB row")

@@ -82,6 +82,8 @@ class PositionView:
     delay_minutes: int | None = None
     bridge: BridgeMark | None = None
     """Where its orders go when its strategy is routed (None: books only)."""
+    tick: Decimal | None = None
+    """The contract's tick, so every view writes its prices with the tick's decimals."""
 
     @property
     def key(self) -> tuple[str, str]:
@@ -98,7 +100,11 @@ class PositionView:
 
 
 def position_view(
-    pos: Position, now: datetime, stale_after: float, delay_minutes: int | None = None
+    pos: Position,
+    now: datetime,
+    stale_after: float,
+    delay_minutes: int | None = None,
+    tick: Decimal | None = None,
 ) -> PositionView:
     """`delay_minutes`: how late the feed that marks this position is (None: real time)."""
     age = (now - pos.mark_time).total_seconds() if pos.mark_time else None
@@ -119,6 +125,7 @@ def position_view(
         mark_age=age,
         mark_state=mark_state(age if pos.mark is not None else None, stale_after, delay_minutes),
         delay_minutes=delay_minutes,
+        tick=tick,
     )
 
 
@@ -131,6 +138,7 @@ class SymbolMark:
     age: float | None
     state: MarkState
     delay_minutes: int | None = None
+    tick: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -164,14 +164,16 @@ class TradingState:
         pos = self.book.positions.get(key)
         if pos is None:
             return None
-        view = position_view(pos, now, self.stale_after, self.delay_for(pos.root))
+        view = position_view(
+            pos, now, self.stale_after, self.delay_for(pos.root), self.tick_of(pos.root)
+        )
         drift = self.drift.get(key)
         view = view if drift is None else replace(view, drift=drift)
         return view if self.bridge is None else replace(view, bridge=self.bridge(key))
 
     def positions(self, now: datetime) -> list[PositionView]:
         views = [
-            position_view(p, now, self.stale_after, self.delay_for(p.root))
+            position_view(p, now, self.stale_after, self.delay_for(p.root), self.tick_of(p.root))
             for p in self.book.open_positions()
         ]
         if self.drift:
@@ -179,6 +181,10 @@ class TradingState:
         if self.bridge is not None:
             views = [replace(v, bridge=self.bridge(v.key)) for v in views]
         return views
+
+    def tick_of(self, root: str) -> Decimal | None:
+        spec = self.book.contracts.specs.get(root)
+        return spec.tick_size if spec is not None else None
 
     def delay_for(self, root: str) -> int | None:
         """Minutes the quotes marking `root` are late: the quote's own mode, else the feed's."""
@@ -202,13 +208,18 @@ class TradingState:
                 age = (now - quote.received).total_seconds()
                 delay = self.delay_for(spec.root)
                 state = mark_state(age, self.stale_after, delay)
-                return SymbolMark(spec.root, price, age, state, delay)
+                return SymbolMark(spec.root, price, age, state, delay, spec.tick_size)
         for view in self.positions(now):
             if view.symbol == spec.root and view.last_price is not None:
                 return SymbolMark(
-                    spec.root, view.last_price, view.mark_age, view.mark_state, view.delay_minutes
+                    spec.root,
+                    view.last_price,
+                    view.mark_age,
+                    view.mark_state,
+                    view.delay_minutes,
+                    spec.tick_size,
                 )
-        return SymbolMark(spec.root, None, None, MarkState.NONE)
+        return SymbolMark(spec.root, None, None, MarkState.NONE, tick=spec.tick_size)
 
     def pnl_at(self, key: PositionKey, price: Decimal) -> Decimal | None:
         """A position's gross open P&L if closed at `price` (the close dialog's estimate)."""

@@ -70,7 +70,7 @@ def describe(p: PositionView) -> Text:
     text.append(f" {p.qty} ")
     text.append(p.symbol, style="bold")
     text.append(f" ({p.strategy})")
-    text.append(f" avg {price_text(p.avg_price)}", style="dim")
+    text.append(f" avg {price_text(p.avg_price, p.tick)}", style="dim")
     return text
 
 
@@ -81,7 +81,7 @@ class PriceRow(Horizontal):
         super().__init__(classes="price-row")
         self.view = view
         self.key = view.key
-        self.prefill = price_text(view.last_price) if view.last_price is not None else ""
+        self.prefill = price_text(view.last_price, view.tick) if view.last_price is not None else ""
         self.gone = False
         self.copied = False
         """The field holds a price typed on another row of the same symbol (no mark here)."""
@@ -133,7 +133,7 @@ class PriceRow(Horizontal):
         self.view = view
         self.query_one(".source", Static).update(self._label())
         if untouched and view.last_price is not None:
-            self.prefill = price_text(view.last_price)
+            self.prefill = price_text(view.last_price, view.tick)
             self.set_value(self.prefill)
 
     def set_value(self, value: str) -> None:
@@ -337,7 +337,9 @@ class ConfirmScreen(ModalScreen[ClosePrices | None]):
             chosen = prices.get(row.key)
             if chosen is None or chosen.source is not PriceSource.TYPED:
                 continue
-            question = band_question(chosen.price, row.view.last_price, self.price_band)
+            question = band_question(
+                chosen.price, row.view.last_price, self.price_band, row.view.tick
+            )
             if question is not None:
                 return f"{row.key[1]} ({row.key[0]}): {question}"
         return None

@@ -156,10 +156,13 @@ class OrderScreen(ModalScreen[ManualOrder | None]):
             self.mark = None
         new = self.mark.price if self.mark is not None else None
         if untouched or price.value.strip() != self.prefill:
-            self.prefill = price_text(new) if new is not None else ""
+            self.prefill = price_text(new, self._tick()) if new is not None else ""
         if untouched and price.value != self.prefill:
             price.value = self.prefill
         self._describe()
+
+    def _tick(self) -> Decimal | None:
+        return self.mark.tick if self.mark is not None else None
 
     def _describe(self) -> None:
         mark, label = self.mark, Text("")
@@ -167,7 +170,7 @@ class OrderScreen(ModalScreen[ManualOrder | None]):
         if mark is not None:
             label = Text("mark ", style="dim")
             if mark.price is not None:
-                label.append(f"{price_text(mark.price)} ", style="bold")
+                label.append(f"{price_text(mark.price, mark.tick)} ", style="bold")
             label.append_text(mark_label(mark.state, mark.age, mark.delay_minutes))
             if not self._touched():
                 warning = mark_warning(mark.state, mark.root, mark.age, mark.delay_minutes)
@@ -202,8 +205,9 @@ class OrderScreen(ModalScreen[ManualOrder | None]):
         after = before + self.sign * order.qty
         side = "flat" if after == 0 else f"{'long' if after > 0 else 'short'} {abs(after)}"
         verb = "Buy" if self.action is Action.BUY else "Sell"
+        at = price_text(order.price.price, self._tick())
         return Text(
-            f"{verb} {order.qty} {root} for {order.strategy} at {price_text(order.price.price)}: "
+            f"{verb} {order.qty} {root} for {order.strategy} at {at}: "
             f"{order.strategy} goes from {position_text(view)} to {side}.",
             style="bold",
         )
@@ -252,7 +256,7 @@ class OrderScreen(ModalScreen[ManualOrder | None]):
             return
         price = order.price.price
         mark = self.mark.price if self.mark is not None else None
-        question = band_question(price, mark, self.price_band)
+        question = band_question(price, mark, self.price_band, self._tick())
         if question is not None and self._band_ok != price:
             self._band_ok = price
             self.query_one("#order-error", Static).update(Text(question))
