@@ -70,7 +70,8 @@ def validate_price(price: Decimal, spec: ContractSpec) -> Decimal:
     elif price.is_finite():
         price = _check_size(price, "price")
     else:
-        raise InvalidSignal(f"price must be a finite number, got {price_text(price, spec.tick_size)}")
+        shown = price_text(price, spec.tick_size)
+        raise InvalidSignal(f"price must be a finite number, got {shown}")
     root = spec.root
     if price <= 0 and not spec.allow_negative:
         raise UnusableSignal(
