@@ -244,7 +244,8 @@ async def test_calendar_switches_to_the_backtest_and_opens_its_days(running: Run
     calendar = await shown(running.pilot, PnlCalendarScreen, loads=2)
     assert calendar.book == "backtest" and calendar.grid is not None
     assert (calendar.grid.net_pnl, calendar.grid.trades) == (tested.net_pnl, tested.trades)
-    assert "source backtest" in str(calendar.query_one("#calendar-title").render())
+    title = str(calendar.query_one("#calendar-title").render())
+    assert "March 2026  backtest  net per trading day, after commissions" in title
     day = next(c for w in tested.weeks for c in w.cells if c and c.active and c.trades)
     row, column = next(
         (r, k)

@@ -110,8 +110,8 @@ class PnlCalendarScreen(HistoryScreen):
             self.table.show(grid, today, self._table_space())
             title = Text("P&L calendar", style="bold")
             title.append(f"  {grid.month:%B %Y}", style="bold")
-            title.append(f"  source {self.book}", style="bold" if self.book == BACKTEST else "")
-            title.append("  net P&L per trading day, after commissions", style="dim")
+            title.append(f"  {self.book}", style="bold" if self.book == BACKTEST else "")
+            title.append("  net per trading day, after commissions", style="dim")  # fits 80
             self.query_one("#calendar-title", TitleLine).update(title)
             self.query_one("#month-totals", Static).update(self._totals(grid))
 
