@@ -81,7 +81,7 @@ async def test_headless_enforces_the_daily_loss_limit(tmp_path: Path) -> None:
     lines = stdout.splitlines()
     assert any("[risk_lock] LOCKED OUT: daily_loss_limit breached" in line for line in lines)
     exits = [line for line in lines if "[risk_exit]" in line]
-    assert len(exits) == 1 and "close NQ @ 17990 (ORB) → flat" in exits[0]
+    assert len(exits) == 1 and "close NQ @ 17990.00 (ORB) → flat" in exits[0]
     assert "daily_loss_limit" in exits[0]
     verify = tmtui("ledger", "verify", "--config", str(config))
     assert verify.returncode == 0, verify.stdout + verify.stderr

@@ -226,3 +226,17 @@ async def test_intraday_curve_thins_but_keeps_extremes(tmp_path: Path) -> None:
     assert thin[-1].equity == totals[-1]
     assert await q.intraday_curve(date(2026, 3, 10)) == []
     await ledger.close()
+
+
+async def test_strategy_names_ignore_case_as_every_list_does(tmp_path: Path) -> None:
+    """`strategy_names` (the `E` picker, `3`, the chart's strategy key) in `row_order`."""
+    config = make_config(tmp_path)
+    when = utc("2026-03-09 15:00")
+    steps = [
+        s for name in ("orb", "beta", "ORB", "Alpha") for s in round_trip(when, "1", "2", name)
+    ]
+    engine = await engine_with(config, [(w, a, t, q, "25600", s) for w, a, t, q, _, s in steps])
+    q = Queries(engine.ledger, config)
+    expected = ["Alpha", "beta", "ORB", "orb"]
+    assert await q.strategy_names() == expected
+    assert [s.strategy for s in await q.strategies()] == expected

@@ -120,7 +120,7 @@ async def test_the_daily_loss_lock_holds_across_a_restart_until_the_roll(tmp_pat
         alert("buy", "NQ1!", 1, "17990", strategy="C", received=clock.tick())
     )
     assert reply.outcome is Outcome.IGNORED
-    assert reply.message == "buy 1 NQ @ 17990: ignored: locked out by daily_loss_limit"
+    assert reply.message == "buy 1 NQ @ 17990.00: ignored: locked out by daily_loss_limit"
     assert engine.snapshot().risk.banner.startswith("LOCKED OUT by daily_loss_limit (account)")
     await engine.stop()
 

@@ -69,7 +69,7 @@ async def test_alerts_appear_as_rows_and_log_lines(engine: Engine) -> None:
         assert cell(app, "ORB|NQ", "avg") == "25600.00"
         await until(pilot, lambda: "(Trend) → short 2" in log_text(app), "the log line")
         text = log_text(app)
-        assert "buy 1 NQ @ 25600 (ORB) → long 1" in text
+        assert "buy 1 NQ @ 25600.00 (ORB) → long 1" in text
         assert "listening on http://127.0.0.1:" in text
         assert table(app).cursor_row == 0
         assert table(app).selected_key == ("ORB", "NQ")

@@ -32,6 +32,7 @@ from tmtui.runtime.engine import Engine
 from tmtui.runtime.factory import build_engine
 from tmtui.settings.config import Config
 from tmtui.ui.app import TmtuiApp
+from tmtui.ui.screens.pnl_calendar import PnlCalendarScreen
 from tmtui.ui.screens.pnl_chart import PnlChartScreen
 from tmtui.ui.screens.strategy_board import StrategyBoardScreen
 from tmtui.ui.screens.trades import TradesScreen
@@ -225,6 +226,52 @@ async def test_chart_overlays_orbs_backtest_on_its_live_equity(running: Running)
     await running.press("s")  # back to the account: ORB is the only strategy
     chart = await shown(running.pilot, PnlChartScreen, loads=3)
     assert chart.strategy is None and plot.series == ["drawdown", "cumulative net"]
+
+
+async def test_calendar_switches_to_the_backtest_and_opens_its_days(running: Running) -> None:
+    """`s` on `4`: live by default, then the backtest's month; Enter opens that book's day."""
+    await running.press("4")
+    calendar = await shown(running.pilot, PnlCalendarScreen)
+    q, march = running.queries, date(2026, 3, 1)
+    live = await q.month(march, source="live")
+    tested = await q.month(march, source="backtest")
+    assert tested.trades > 0 and tested.net_pnl != live.net_pnl
+    assert calendar.book == "live" and calendar.grid is not None
+    assert calendar.grid.net_pnl == live.net_pnl and calendar.grid.trades == len(LIVE_DAYS)
+    shown_ids = {b.binding.id for b in calendar.active_bindings.values() if b.binding.show}
+    assert "calendar_source" in shown_ids
+    await running.press("s")
+    calendar = await shown(running.pilot, PnlCalendarScreen, loads=2)
+    assert calendar.book == "backtest" and calendar.grid is not None
+    assert (calendar.grid.net_pnl, calendar.grid.trades) == (tested.net_pnl, tested.trades)
+    title = str(calendar.query_one("#calendar-title").render())
+    assert "March 2026  backtest  net per trading day, after commissions" in title
+    day = next(c for w in tested.weeks for c in w.cells if c and c.active and c.trades)
+    row, column = next(
+        (r, k)
+        for r, w in enumerate(tested.weeks)
+        for k, c in enumerate(w.cells)
+        if c is not None and c.day == day.day
+    )
+    calendar.table.move_cursor(row=row, column=column, animate=False)
+    await running.press("enter")
+    trades = await shown(running.pilot, TradesScreen)
+    await until(
+        running.pilot,
+        lambda: trades.fields.first == day.day and trades.book == "backtest",
+        "the backtest's day",
+    )
+    trades = await shown(running.pilot, TradesScreen)
+    wanted = TradeFilter(day.day, day.day, source="backtest")
+    assert trades.total == (await q.trade_stats(wanted)).trades == day.trades
+    assert {plain(row["source"]) for row in trades.rows.values()} == {"backtest"}
+    await running.press("4", "s")  # and back to live
+    calendar = await shown(running.pilot, PnlCalendarScreen, loads=3)
+    assert calendar.book == "live" and calendar.grid is not None
+    assert calendar.grid.net_pnl == live.net_pnl
+    await running.press("question_mark")
+    ids = {k.binding_id: k.keys for k in running.pilot.app.screen.keys}  # type: ignore[attr-defined]
+    assert ids["calendar_source"] == "s"
 
 
 def test_strategies_screen_snapshot_at_80_columns(

@@ -98,7 +98,8 @@ async def test_close_with_a_stale_mark_shows_the_warning(tmp_path: Path) -> None
         trades = await engine.ledger.trades()
         assert [t.exit_price for t in trades] == [Decimal("25610.5")]
     [close] = manual_signals(engine)
-    assert (close["action"], close["price"], close["price_source"]) == ("close", "25610.50", "stale")
+    shown = (close["action"], close["price"], close["price_source"])
+    assert shown == ("close", "25610.50", "stale")
     await engine.stop()
 
 

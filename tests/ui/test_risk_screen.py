@@ -82,7 +82,7 @@ async def test_panel_shows_distance_breach_price_and_drift(risk_app: TmtuiApp) -
         assert panel.display
         text = panel_text(risk_app)
         assert "daily_loss_limit account  -200.00 / -500.00  +300.00 left" in text
-        assert "breach ORB NQ @ 25575" in text
+        assert "breach ORB NQ @ 25575.00" in text
         assert "max_position account NQ  1 / 1  0 contracts left" in text
         table = risk_app.dashboard.query_one(PositionsTable)
         assert table.get_cell("ORB|NQ", "symbol").plain == "NQ ≠2"

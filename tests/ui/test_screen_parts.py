@@ -14,8 +14,10 @@ from rich.text import Text
 from tmtui.core.alerts.alert_setup import alert_message, masked, tunnel_commands
 from tmtui.core.book.changes import ChangeLog
 from tmtui.core.events import Event, EventKind
-from tmtui.core.views import AccountView
+from tmtui.core.views import AccountView, PositionView
 from tmtui.ui.screens.coalesce import Coalescer
+from tmtui.ui.screens.confirm import CloseRequest, ConfirmScreen
+from tmtui.ui.screens.trading_actions import destinations
 from tmtui.ui.widgets.event_log import event_text
 from tmtui.ui.widgets.figure_style import GAIN, LOSS
 from tmtui.ui.widgets.panel_heights import plan_heights
@@ -233,3 +235,27 @@ def test_room_a_drop_frees_goes_back_to_the_first_segments() -> None:
     line = fit(parts, 70).plain
     assert line == "Feed live · quote 0.3s old │ Alerts :8787 last 09:30 │ Rej 0 Err 0"
     assert fit(parts, 80).plain.endswith("│ Rejected 0 · Errors 0")
+
+
+def _held(strategy: str) -> PositionView:
+    now = datetime(2026, 3, 18, 15, 0, tzinfo=UTC)
+    return PositionView(
+        strategy, "NQ", "long", 1, D(25600), D(25600), D(0), D(0), D(0), False, now, 1, None
+    )
+
+
+def test_the_flatten_dialog_lists_positions_in_the_tables_order() -> None:
+    """One row order everywhere: ignoring case, as the positions table and the CLI do."""
+    request = CloseRequest("Flatten", tuple(_held(s) for s in ("orb", "beta", "ORB", "Alpha")))
+    rows = ConfirmScreen(request, None).rows  # type: ignore[arg-type]
+    assert [row.key[0] for row in rows] == ["Alpha", "beta", "ORB", "orb"]
+
+
+def test_a_flattens_destinations_are_in_row_order() -> None:
+    class Routes:
+        def destination(self, strategy: str) -> str:
+            return "books only (paper)" if strategy.islower() else "→ TradersPost (tp)"
+
+    views = tuple(_held(s) for s in ("orb", "beta", "Alpha"))
+    lines = destinations(Routes(), views)  # type: ignore[arg-type]
+    assert [line.split(":")[0] for line in lines] == ["Alpha", "beta", "orb"]

@@ -69,7 +69,7 @@ def test_an_ignored_alert_names_the_rule_that_stopped_it() -> None:
         alert("close", "NQ1!", None, "25600"), Book(ContractBook({})), rules(), None, NOW
     )
     assert decision.outcome is Outcome.IGNORED
-    assert decision.message == "close NQ @ 25600: ignored: nothing open to close for NQ (S)"
+    assert decision.message == "close NQ @ 25600.00: ignored: nothing open to close for NQ (S)"
     assert decision.events[0].data["rule"] == "nothing_to_close"
     off = decide_alert(alert("buy", "NQ1!", 1, "25600"), long_nq(), rules(S=False), None, NOW)
     assert off.events[0].data["rule"] == "strategy_switch"
@@ -87,7 +87,7 @@ def test_a_locked_out_entry_is_ignored_and_a_reversal_only_closes() -> None:
     book = long_nq()
     add = decide_alert(alert("buy", "NQ1!", 1, "25610"), book, rules(locked), None, NOW)
     assert add.outcome is Outcome.IGNORED and add.plan is None
-    assert add.message == "buy 1 NQ @ 25610: ignored: locked out by daily_loss_limit"
+    assert add.message == "buy 1 NQ @ 25610.00: ignored: locked out by daily_loss_limit"
     assert add.events[0].data["figures"]["daily_loss_limit.value"] == "-1000"
     assert add.write.record.reason == "locked out by daily_loss_limit"
     assert add.drift is not None and add.drift[1].drift is not None  # strategy means 3, held 2

@@ -121,7 +121,7 @@ def test_profit_lock_does_nothing_until_armed() -> None:
     d.trade("buy", "NQ", 1, "18000")
     assert d.walk("NQ", ["18009.75", "18001", "17990"]) is None
     check = d.check("profit_lock", "A", "NQ")
-    assert "not armed: arms at 18010" in check.note  # type: ignore[attr-defined]
+    assert "not armed: arms at 18010.00" in check.note  # type: ignore[attr-defined]
 
 
 def test_profit_lock_armed_exits_when_the_gain_falls_back_to_the_lock() -> None:

@@ -196,6 +196,11 @@ def row_order(strategy: str, symbol: str) -> tuple[str, str, str, str]:
     return (strategy.casefold(), symbol.casefold(), strategy, symbol)
 
 
+def name_order(name: str) -> tuple[str, str, str, str]:
+    """Sort key for a list of strategy names: the order `row_order` gives their rows."""
+    return row_order(name, "")
+
+
 def ellipsize(text: str, width: int) -> str:
     """`text` cut to `width` characters, ending in `…` when it was longer."""
     if width <= 0:

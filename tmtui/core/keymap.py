@@ -84,6 +84,7 @@ DEFAULT_KEYS: dict[str, dict[str, str]] = {
         "calendar_month_back": "left,left_square_bracket",
         "calendar_month_on": "right,right_square_bracket",
         "calendar_this_month": "t",
+        "calendar_source": "s",
         "calendar_open_trades": "enter",
         "calendar_day_back": "h",
         "calendar_day_on": "l",

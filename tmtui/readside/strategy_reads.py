@@ -18,6 +18,7 @@ from tmtui.core.backtest.side_by_side import side_by_side, strategy_trades, summ
 from tmtui.core.book.book import Book
 from tmtui.core.book.rollups import DayRollup
 from tmtui.core.contracts import ContractBook
+from tmtui.core.formatting import name_order
 from tmtui.core.history.history_views import (
     OpenLeg,
     StrategySummary,
@@ -57,7 +58,7 @@ class StrategyReads:
     async def strategy_names(self) -> list[str]:
         """Every strategy ever seen: traded, switched, imported, open or disabled in config."""
         names = await history.strategy_names(self.ledger)
-        return sorted(names | set(self.config.strategies.disabled))
+        return sorted(names | set(self.config.strategies.disabled), key=name_order)
 
     async def strategies(self, source: str | None = None) -> list[StrategySummary]:
         """One summary per strategy and book ever seen (`source`: one book's rows only).

@@ -28,7 +28,7 @@ from tmtui.core.book.drift import DriftUpdate, drift_after
 from tmtui.core.book.records import SignalRecord, SignalWrite
 from tmtui.core.book.rollups import rollups_of
 from tmtui.core.events import Event, EventKind
-from tmtui.core.formatting import signed_money
+from tmtui.core.formatting import price_text, signed_money
 from tmtui.core.models import (
     Action,
     AlertFields,
@@ -133,9 +133,10 @@ def decide_alert(
     key = (signal.strategy, signal.root)
     current = book.positions.get(key)
     before = current.signed_qty if current else 0
+    tick = _tick(book, signal.root)
     if plan is None:
         assert screening.stop is not None
-        decision = _ignored(alert, signal, screening.stop, now)
+        decision = _ignored(alert, signal, tick, screening.stop, now)
         update = drift_after(signal, before, before, now, screening.stop.message)
         return replace(decision, drift=None if update is None else (key, update))
     record = SignalRecord(
@@ -147,7 +148,7 @@ def decide_alert(
         idem_key=alert.idem_key,
         reason="; ".join(hit.message for hit in screening.trims) or None,
     )
-    decision = routed(accept(plan, record, rules.day_of, now, screening.trims), rules, now)
+    decision = routed(accept(plan, tick, record, rules.day_of, now, screening.trims), rules, now)
     why = "; ".join(hit.rule for hit in screening.trims)
     update = drift_after(signal, before, plan.after, now, why)
     return replace(decision, drift=None if update is None else (key, update))
@@ -170,7 +171,7 @@ def decide_close(
         raise UnusableSignal(f"no open position for {key[1]} ({key[0]})")
     validate_price(price.price, book.contracts[pos.root])
     signal = Signal(pos.strategy, pos.root, Action.CLOSE, None, price.price, now, source="manual")
-    return _manual(book.plan(signal), price, reason, rules, now)
+    return _manual(book.plan(signal), _tick(book, pos.root), price, reason, rules, now)
 
 
 def decide_order(order: ManualOrder, book: Book, rules: IntakeRules, now: datetime) -> Decision:
@@ -195,11 +196,21 @@ def decide_order(order: ManualOrder, book: Book, rules: IntakeRules, now: dateti
         refusal = order_refusal(verdict)
         if refusal is not None:
             raise UnusableSignal(refusal, rule=verdict.hits[0].rule if verdict.hits else None)
-    return _manual(plan, order.price, "manual order", rules, now)
+    return _manual(plan, _tick(book, signal.root), order.price, "manual order", rules, now)
+
+
+def _tick(book: Book, root: str) -> Decimal:
+    """The contract's tick: every price on a log line is written with its decimals."""
+    return book.contracts[root].tick_size
 
 
 def _manual(
-    plan: Plan, price: ManualPrice, reason: str, rules: IntakeRules, now: datetime
+    plan: Plan,
+    tick: Decimal,
+    price: ManualPrice,
+    reason: str,
+    rules: IntakeRules,
+    now: datetime,
 ) -> Decision:
     """A manual plan accepted with the raw the ledger keeps: what, at what price, from where."""
     if plan.skipped is not None:
@@ -207,7 +218,7 @@ def _manual(
     s = plan.signal
     raw = manual_raw(s.action, s.strategy, s.root, s.qty, price, reason)
     record = SignalRecord(now, "manual", Outcome.ACCEPTED, raw=raw)
-    decision = accept(plan, record, rules.day_of, now, price_source=price.source)
+    decision = accept(plan, tick, record, rules.day_of, now, price_source=price.source)
     return routed(decision, rules, now, reason_of("manual", s.action, reason))
 
 
@@ -239,7 +250,7 @@ def decide_risk_exit(book: Book, exit_: RiskExit, rules: IntakeRules, now: datet
     reason = f"{exit_.rule}: {exit_.reason}"
     record = SignalRecord(now, "risk", Outcome.ACCEPTED, raw=raw, reason=reason)
     hit = RuleHit(exit_.rule, exit_.reason, exit_.figures)
-    decision = accept(book.plan(signal), record, rules.day_of, now, (hit,))
+    decision = accept(book.plan(signal), _tick(book, root), record, rules.day_of, now, (hit,))
     return routed(decision, rules, now, Reason.RISK)
 
 
@@ -269,6 +280,7 @@ def with_hits(events: list[Event], hits: list[RuleHit] | tuple[RuleHit, ...]) ->
 
 def accept(
     plan: Plan,
+    tick: Decimal,
     record: SignalRecord,
     day_of: Callable[[datetime], date],
     now: datetime,
@@ -278,9 +290,10 @@ def accept(
     """An accepted plan and its write: signal at its fill price, fills, trades, book, rollups.
 
     `hits` are the rules that shaped it (a trim, a risk exit): named on its log line; a
-    manual signal's `price_source` says where its price came from.
+    manual signal's `price_source` says where its price came from; `tick` is the contract's,
+    for the prices on the log line.
     """
-    events = with_hits(describe(plan, now, price_source), hits)
+    events = with_hits(describe(plan, tick, now, price_source), hits)
     write = SignalWrite(
         replace(record, signal=replace(plan.signal, price=plan.price)),
         tuple(plan.fills),
@@ -320,16 +333,19 @@ def reply_of(decision: Decision, signal_id: int, position: dict[str, Any] | None
     return AlertReply(signal_id, False, decision.outcome, decision.message, position)
 
 
-def describe(plan: Plan, now: datetime, price_source: PriceSource | None = None) -> list[Event]:
-    """The log lines of an accepted plan: what it did, and any position drift it corrected.
+def describe(
+    plan: Plan, tick: Decimal | None, now: datetime, price_source: PriceSource | None = None
+) -> list[Event]:
+    """The log lines of an accepted plan: what it did, and any position drift it corrected;
+    its price with the contract's `tick` decimals (`close ES @ 6800.00`).
 
     A manual signal says where its price came from (live, stale, delayed, typed).
     """
     s = plan.signal
     after = plan.after
     state = "flat" if after == 0 else f"{'long' if after > 0 else 'short'} {abs(after)}"
-    at = f" @ {plan.price}" if plan.price is not None else ""  # as recorded (tick decimals)
-    text = f"{signal_text(s, with_price=False)}{at} ({s.strategy}) → {state}"
+    at = f" @ {price_text(plan.price, tick)}" if plan.price is not None else ""
+    text = f"{signal_text(s, tick, with_price=False)}{at} ({s.strategy}) → {state}"
     data: dict[str, Any] = {
         "strategy": s.strategy,
         "symbol": s.root,
@@ -374,11 +390,13 @@ def _duplicate(alert: IncomingAlert, original: int, now: datetime) -> Decision:
     )
 
 
-def _ignored(alert: IncomingAlert, signal: Signal, hit: RuleHit, now: datetime) -> Decision:
+def _ignored(
+    alert: IncomingAlert, signal: Signal, tick: Decimal, hit: RuleHit, now: datetime
+) -> Decision:
     """Recorded, not applied: the rule that stopped it, its figures, a 200 for the sender."""
     event = Event(
         EventKind.ALERT_IGNORED,
-        f"{signal_text(signal)}: ignored: {hit.message}",
+        f"{signal_text(signal, tick)}: ignored: {hit.message}",
         now,
         {"peer": alert.peer, "rule": hit.rule, "figures": hit.figures},
     )

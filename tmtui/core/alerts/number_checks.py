@@ -25,7 +25,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Final
 
 from tmtui.core.contracts import ContractSpec
-from tmtui.core.formatting import whole_amount
+from tmtui.core.formatting import price_text, whole_amount
 from tmtui.core.models import InvalidSignal, UnusableSignal
 
 MAX_MAGNITUDE: Final = 12
@@ -70,11 +70,13 @@ def validate_price(price: Decimal, spec: ContractSpec) -> Decimal:
     elif price.is_finite():
         price = _check_size(price, "price")
     else:
-        raise InvalidSignal(f"price must be a finite number, got {price}")
+        shown = price_text(price, spec.tick_size)
+        raise InvalidSignal(f"price must be a finite number, got {shown}")
     root = spec.root
     if price <= 0 and not spec.allow_negative:
         raise UnusableSignal(
-            f"price {price} for {root} must be > 0 (set allow_negative in [contracts.{root}] "
+            f"price {price_text(price, spec.tick_size)} for {root} must be > 0 "
+            f"(set allow_negative in [contracts.{root}] "
             "for a market that can trade below zero)",
             rule="price",
             figures={"price": str(price)},
@@ -82,7 +84,8 @@ def validate_price(price: Decimal, spec: ContractSpec) -> Decimal:
     ceiling = max_price(spec)
     if abs(price) > ceiling:
         raise UnusableSignal(
-            f"price {price} for {root} is out of range: one contract would be worth "
+            f"price {price_text(price, spec.tick_size)} for {root} is out of range: "
+            "one contract would be worth "
             f"{whole_amount(abs(price) * spec.point_value)}, "
             f"more than {whole_amount(MAX_CONTRACT_VALUE)}",
             rule="price",

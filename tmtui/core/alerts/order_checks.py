@@ -12,7 +12,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from tmtui.core.alerts.entry_rules import EntryVerdict
-from tmtui.core.formatting import price_text, ratio_text
+from tmtui.core.formatting import exact_text, price_text, ratio_text
 
 
 def order_refusal(verdict: EntryVerdict) -> str | None:
@@ -45,5 +45,6 @@ def band_question(
     points = price_text(abs(price - mark), tick)
     return (
         f"{price_text(price, tick)} is {points} ({ratio_text(distance)}%) from the mark "
-        f"{price_text(mark, tick)}, beyond order_price_band {band_pct}%: Enter again to use it"
+        f"{price_text(mark, tick)}, beyond order_price_band {exact_text(band_pct)}%: "
+        "Enter again to use it"
     )

@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Final
 
 from tmtui.core.book.book import Book, PositionKey
-from tmtui.core.formatting import short_percent
+from tmtui.core.formatting import price_text, short_percent
 from tmtui.core.models import Signal, UnusableSignal
 
 DEFAULT_PRICE_BAND: Final = Decimal("0.10")
@@ -47,9 +47,11 @@ def check_price_band(signal: Signal, book: Book, band: Decimal) -> None:
     distance = abs(price - mark) / mark
     if distance <= band:
         return
+    tick = book.contracts[signal.root].tick_size
     raise UnusableSignal(
-        f"PRICE BAND: price {price} for {signal.root} is {_percent(distance)} away from the "
-        f"mark {mark}, more than [listener] price_band {_percent(band)}: refused as a likely "
+        f"PRICE BAND: price {price_text(price, tick)} for {signal.root} is "
+        f"{_percent(distance)} away from the mark {price_text(mark, tick)}, more than "
+        f"[listener] price_band {_percent(band)}: refused as a likely "
         "typo (fix the alert's price, or widen price_band)",
         rule="price_band",
         figures={"price": str(price), "mark": str(mark), "price_band": str(band)},

@@ -23,6 +23,7 @@ from tmtui.core.alerts.bridges.vocabulary import (
 )
 from tmtui.core.alerts.number_checks import to_decimal, to_whole, validate_price
 from tmtui.core.contracts import ContractBook
+from tmtui.core.formatting import price_text
 from tmtui.core.models import (
     Action,
     AlertFields,
@@ -232,8 +233,9 @@ def _require(given: tuple[str, ...] | None, implied: tuple[str, ...]) -> tuple[s
     return tuple(side for side in given if side in implied) or given
 
 
-def signal_text(signal: Signal, with_price: bool = True) -> str:
-    """How the log names a signal: `buy 2 NQ`, `exit long NQ`, `reverse MNQ (target -2)`."""
+def signal_text(signal: Signal, tick: Decimal | None, with_price: bool = True) -> str:
+    """How the log names a signal: `buy 2 NQ @ 25600.00`, `exit long NQ`, `reverse MNQ
+    (target -2)`; its price with the contract's `tick` decimals (`core.formatting`)."""
     intent = signal.effective_intent
     words = {
         Intent.EXIT: "exit",
@@ -255,7 +257,7 @@ def signal_text(signal: Signal, with_price: bool = True) -> str:
     elif signal.target_side is not None:
         text += f" (strategy {signal.target_side})"
     if with_price and signal.price is not None:
-        text += f" @ {signal.price}"  # as sent (its tick decimals need the contract)
+        text += f" @ {price_text(signal.price, tick)}"
     return text
 
 

@@ -20,6 +20,7 @@ from decimal import Decimal, InvalidOperation
 from tmtui.core.alerts.signal_rules import validate_price
 from tmtui.core.backtest.tv_fills import TvFill, TvRow
 from tmtui.core.contracts import ContractBook
+from tmtui.core.formatting import exact_text
 from tmtui.core.history.import_plan import ImportItem, ImportRefused
 from tmtui.core.models import Action, Signal, UnknownContract, UnusableSignal
 
@@ -130,7 +131,7 @@ def _row(line: int, cells: Sequence[object], columns: dict[str, int], zone: tzin
     entry = words[0] == "entry"
     qty = _number(_cell(cells, columns["qty"]), "size")
     if qty != qty.to_integral_value() or qty <= 0:
-        raise ValueError(f"size {qty} is not a whole number of contracts")
+        raise ValueError(f"size {exact_text(qty)} is not a whole number of contracts")
     net = _cell(cells, columns.get("net"))
     return TvRow(
         line=line,
@@ -247,7 +248,7 @@ def _raw(fill: TvFill) -> str:
     trades = ", ".join(f"#{n}" for n in fill.trades)
     return (
         f"TradingView trade{'s' if len(fill.trades) > 1 else ''} {trades} {fill.kind} {fill.qty} "
-        f"@ {fill.price} at {fill.time.isoformat()} ({fill.names})"
+        f"@ {fill.price!s} at {fill.time.isoformat()} ({fill.names})"
     )
 
 

@@ -25,6 +25,8 @@ class BreachPrice:
     side: str
     qty: int
     price: Decimal | None
+    tick: Decimal | None = None
+    """The contract's tick: the price is written with its decimals (`@ 25575.00`)."""
 
 
 def closing_commission(pos: Position, per_side: Decimal) -> Decimal:
@@ -51,7 +53,8 @@ def breach_price(
     reachable = tick > 0 or spec.allow_negative
     side = "long" if pos.sign > 0 else "short"
     size = pos.qty if qty is None else qty
-    return BreachPrice(pos.strategy, pos.root, side, size, tick if reachable else None)
+    price = tick if reachable else None
+    return BreachPrice(pos.strategy, pos.root, side, size, price, spec.tick_size)
 
 
 def alone_breach(pos: Position, spec: ContractSpec, headroom: Decimal) -> BreachPrice:

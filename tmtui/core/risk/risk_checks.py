@@ -9,13 +9,14 @@ Unknown stays unknown: a scope with an unmarked position has no value and never 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from decimal import Decimal
 from enum import StrEnum
 
 from tmtui.core.book.book import Position
 from tmtui.core.contracts import ContractBook
+from tmtui.core.formatting import NO_VALUE, money_amount, price_text, signed_money
 from tmtui.core.risk.breach import BreachPrice, alone_breach, liquidation_pnl
 from tmtui.core.risk.risk_limits import RiskLimits, TrailingDrawdown
 from tmtui.core.risk.risk_state import RiskState
@@ -101,7 +102,8 @@ class RiskInputs:
 @dataclass(frozen=True, slots=True)
 class RuleCheck:
     """One rule in one scope. `strategy` None is account-wide; `root` names the position
-    (per-position exits) or the contract (max_position). `distance` ≤ 0 means breached."""
+    (per-position exits) or the contract (max_position). `distance` ≤ 0 means breached.
+    `tick` is the contract's, for a check measured in its prices."""
 
     rule: str
     strategy: str | None
@@ -113,6 +115,7 @@ class RuleCheck:
     level: Level
     breach_prices: tuple[BreachPrice, ...] = ()
     note: str = ""
+    tick: Decimal | None = None
 
     @property
     def breached(self) -> bool:
@@ -123,6 +126,19 @@ class RuleCheck:
         if self.strategy is None:
             return "account" if self.root is None else f"account {self.root}"
         return self.strategy if self.root is None else f"{self.strategy} {self.root}"
+
+    def amount_text(self, value: Decimal | datetime | None) -> str:
+        """A limit or value for a log line: signed money, a price with the tick's decimals,
+        contracts whole; a moment is the caller's to write (it needs the session's zone)."""
+        if value is None:
+            return NO_VALUE
+        if isinstance(value, datetime):
+            return value.isoformat()
+        if self.unit is Measure.USD:
+            return signed_money(value)
+        if self.unit is Measure.PRICE:
+            return price_text(value, self.tick)
+        return str(int(value))
 
     def figures(self) -> dict[str, str]:
         """The triggering figures, as exact text for the ledger."""
@@ -200,7 +216,8 @@ def trailing_checks(limits: RiskLimits, state: RiskState, inputs: RiskInputs) ->
     high = trailing_high(td, state, inputs)
     floor = td.floor(high)
     check = money_check("trailing_drawdown", None, inputs, floor, inputs.balance(), td.amount)
-    note = f"{td.mode} high {high}" + (" (floor locked)" if floor != high - td.amount else "")
+    locked = " (floor locked)" if floor != high - td.amount else ""
+    note = f"{td.mode} high {money_amount(high)}{locked}"
     return [_with_note(check, note)]
 
 
@@ -268,18 +285,7 @@ def _count_check(strategy: str | None, root: str, cap: int, held: int) -> RuleCh
 
 
 def _with_note(check: RuleCheck, note: str) -> RuleCheck:
-    return RuleCheck(
-        check.rule,
-        check.strategy,
-        check.root,
-        check.unit,
-        check.limit,
-        check.value,
-        check.distance,
-        check.level,
-        check.breach_prices,
-        note,
-    )
+    return replace(check, note=note)
 
 
 def _text(value: Decimal | datetime) -> str:

@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
 from tmtui.core.contracts import ContractSpec
+from tmtui.core.formatting import exact_text
 
 ZERO = Decimal(0)
 
@@ -72,7 +73,7 @@ class Amount:
         return None
 
     def __str__(self) -> str:
-        return f"{self.value} {self.unit.value}"
+        return f"{exact_text(self.value)} {self.unit.value}"
 
 
 @dataclass(frozen=True)

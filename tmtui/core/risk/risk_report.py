@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from tmtui.core.formatting import money_amount, price_text, signed_money
+from tmtui.core.formatting import NO_VALUE, money_amount, price_text, signed_money
 from tmtui.core.risk.breach import BreachPrice
 from tmtui.core.risk.risk_checks import Measure, RuleCheck
 from tmtui.core.risk.risk_state import Lock
@@ -122,8 +122,8 @@ def check_text(check: RuleCheck, calendar: TradingCalendar) -> CheckText:
     return CheckText(
         check.rule,
         check.scope,
-        _shown(check.limit, check.unit, calendar),
-        _shown(check.value, check.unit, calendar),
+        _shown(check.limit, check, calendar),
+        _shown(check.value, check, calendar),
         _distance_text(check),
         "\n".join(_breach_text(bp) for bp in check.breach_prices),
         check.level.value,
@@ -131,16 +131,16 @@ def check_text(check: RuleCheck, calendar: TradingCalendar) -> CheckText:
     )
 
 
-def _shown(value: Decimal | datetime | None, unit: Measure, calendar: TradingCalendar) -> str:
+def _shown(value: Decimal | datetime | None, check: RuleCheck, calendar: TradingCalendar) -> str:
+    """A limit or value in its unit: money unsigned (a limit reads `1,000.00`), a price with
+    its contract's tick decimals, a moment as the session's clock."""
     if value is None:
-        return "—"
+        return NO_VALUE
     if isinstance(value, datetime):
         return value.astimezone(calendar.tz).strftime("%H:%M")
-    if unit is Measure.USD:
+    if check.unit is Measure.USD:
         return money_amount(value)
-    if unit is Measure.CONTRACTS:
-        return str(int(value))
-    return price_text(value)
+    return check.amount_text(value)
 
 
 def _distance_text(check: RuleCheck) -> str:
@@ -158,5 +158,5 @@ def _distance_text(check: RuleCheck) -> str:
 
 def _breach_text(bp: BreachPrice) -> str:
     """`A NQ @ 17951.25`: the position by strategy and root (side and size are its own)."""
-    where = price_text(bp.price)
+    where = price_text(bp.price, bp.tick)
     return f"{bp.strategy} {bp.root} @ {where}"

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 
 from tmtui.core.book.book import Position, PositionKey
@@ -103,7 +104,8 @@ def _new_locks(checks: Iterable[RuleCheck], state: RiskState, inputs: RiskInputs
             continue
         if any(lk.rule == check.rule and lk.strategy == check.strategy for lk in state.locks):
             continue
-        reason = f"{check.rule} breached ({check.scope}): {check.value} <= {check.limit}"
+        shown = f"{check.amount_text(check.value)} <= {check.amount_text(check.limit)}"
+        reason = f"{check.rule} breached ({check.scope}): {shown}"
         figures = check.figures()
         out.append(Lock(check.rule, check.strategy, inputs.day, inputs.now, reason, figures))
     return out
@@ -129,11 +131,19 @@ def _exit_for(
         if not _applies(check, pos):
             continue
         if check.rule == "flatten_at":
-            return _exit(pos, check.rule, f"flatten_at {check.limit}", check.figures(), inputs)
+            text = f"flatten_at {_clock(check.limit, inputs)}"
+            return _exit(pos, check.rule, text, check.figures(), inputs)
         if check.rule in STOP_RULES:
-            text = f"mark {check.value} reached {check.limit}"
+            text = f"mark {check.amount_text(check.value)} reached {check.amount_text(check.limit)}"
             return _exit(pos, check.rule, text, check.figures(), inputs)
     return None
+
+
+def _clock(moment: Decimal | datetime, inputs: RiskInputs) -> str:
+    """flatten_at's moment as the trader configured it: `15:55` in the session's zone."""
+    if isinstance(moment, datetime):
+        return moment.astimezone(inputs.calendar.tz).strftime("%H:%M")
+    return str(moment)
 
 
 def _applies(check: RuleCheck, pos: Position) -> bool:

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from tmtui.core.book.book import Position
 from tmtui.core.contracts import ContractSpec
+from tmtui.core.formatting import price_text
 from tmtui.core.risk.breach import breach_price
 from tmtui.core.risk.risk_checks import Level, Measure, RiskInputs, RuleCheck, level_of
 from tmtui.core.risk.risk_limits import Amount, Stops
@@ -47,6 +48,10 @@ class _Pricer:
         wanted = sign * amount.value + 2 * self.per_side * self.qty
         return self.avg + wanted / self.per_point
 
+    def text(self, price: Decimal | None) -> str:
+        """A price of this contract for a note: its tick's decimals (`best 18012.50`)."""
+        return price_text(price, self.spec.tick_size)
+
 
 def stop_checks(
     inputs: RiskInputs, state: RiskState, stops: Stops, pos: Position
@@ -62,7 +67,9 @@ def stop_checks(
     if stops.trailing_stop is not None:
         trigger = best - pricer.points(stops.trailing_stop) * pos.sign
         out.append(
-            _price_check("trailing_stop", pricer, trigger, best, down=True, note=f"best {best}")
+            _price_check(
+                "trailing_stop", pricer, trigger, best, down=True, note=f"best {pricer.text(best)}"
+            )
         )
     if (pl := stops.profit_lock) is not None:
         out.append(_profit_lock(pricer, best, pl.after, pl.lock))
@@ -78,12 +85,12 @@ def _profit_lock(pricer: _Pricer, best: Decimal, after: Amount, lock: Amount) ->
     trigger = pricer.at_gain(lock, 1)
     arm_at = pricer.at_gain(after, 1)
     if (best - arm_at) * pos.sign >= 0:
-        return _price_check(
-            "profit_lock", pricer, trigger, best, down=True, note=f"armed (best {best})"
-        )
+        note = f"armed (best {pricer.text(best)})"
+        return _price_check("profit_lock", pricer, trigger, best, down=True, note=note)
     arm = breach_price(pos, pricer.spec, arm_at, pos.sign < 0, pricer.qty).price
     check = _price_check("profit_lock", pricer, trigger, best, down=True)
-    return replace(check, distance=None, level=Level.OK, note=f"not armed: arms at {arm}")
+    note = f"not armed: arms at {pricer.text(arm)}"
+    return replace(check, distance=None, level=Level.OK, note=note)
 
 
 def _price_check(
@@ -105,9 +112,20 @@ def _price_check(
     falling = (pos.sign > 0) == down
     shown = breach_price(pos, pricer.spec, trigger, falling, pricer.qty)
     limit = shown.price if shown.price is not None else trigger
+    tick = pricer.spec.tick_size
     if pos.mark is None:
         return RuleCheck(
-            rule, pos.strategy, pos.root, Measure.PRICE, limit, None, None, Level.OK, (shown,), note
+            rule,
+            pos.strategy,
+            pos.root,
+            Measure.PRICE,
+            limit,
+            None,
+            None,
+            Level.OK,
+            (shown,),
+            note,
+            tick,
         )
     to_trigger = (pos.mark - trigger) * pricer.per_point
     distance = to_trigger if down else -to_trigger
@@ -125,4 +143,5 @@ def _price_check(
         level,
         (shown,),
         note,
+        tick,
     )

@@ -26,6 +26,7 @@ from textual.widgets import Input, Static
 
 from tmtui.core.alerts.manual_orders import ManualPrice, PriceSource, parse_price
 from tmtui.core.alerts.order_checks import band_question
+from tmtui.core.formatting import row_order
 from tmtui.core.models import TmtuiError
 from tmtui.core.views import MarkState, PositionView
 from tmtui.ui.screens.price_labels import mark_label, mark_warning, price_source
@@ -205,7 +206,7 @@ class ConfirmScreen(ModalScreen[ClosePrices | None]):
         """`[ui] order_price_band` (percent): a typed price farther from the mark is asked
         again (a typo such as 25480 for 25540 would book a loss at the next mark)."""
         self._asked: ClosePrices | None = None
-        views = sorted(request.positions, key=lambda p: p.key)  # the table's order
+        views = sorted(request.positions, key=lambda p: row_order(*p.key))  # the table's order
         self.rows = [PriceRow(view, i) for i, view in enumerate(views)]
 
     @property

@@ -25,6 +25,7 @@ from textual.widgets import Footer
 from tmtui.core.contracts import ContractBook
 from tmtui.core.engine_api import EngineApi
 from tmtui.core.events import Event, EventKind
+from tmtui.core.formatting import name_order
 from tmtui.core.trading_day import TradingCalendar
 from tmtui.core.views import Snapshot
 from tmtui.settings.config import Config
@@ -178,7 +179,7 @@ class DashboardScreen(StrategyActions):
 
     @staticmethod
     def _disabled(snapshot: Snapshot) -> list[str]:
-        return sorted(s for s, on in snapshot.strategies.items() if not on)
+        return sorted((s for s, on in snapshot.strategies.items() if not on), key=name_order)
 
     # --- the quote → cell path -----------------------------------------------------------
 

@@ -3,6 +3,9 @@
 Days are trading days (the session roll at `session.day_start` in `session.timezone`;
 weekend columns only when weekends do not roll into Monday). `←/→` or `[`/`]` change the
 month, `t` comes back to this one; Enter on a day (or on a week total) opens its trades.
+`s` switches the book the month reads, as on the Trades screen: live (the trading
+account's, the default) or backtest (the strategies' imported TradingView backtests); Enter
+opens the day's trades in the same book.
 """
 
 from __future__ import annotations
@@ -26,6 +29,9 @@ from tmtui.ui.screens.history_source import HistorySource
 from tmtui.ui.screens.trades import TradesScreen
 from tmtui.ui.widgets.figure_style import money_text
 from tmtui.ui.widgets.month_table import MonthTable
+
+LIVE, BACKTEST = "live", "backtest"
+"""The books `s` switches between (`HistoryReads`' `source`)."""
 
 
 def shift_month(month: date, months: int) -> date:
@@ -63,6 +69,7 @@ class PnlCalendarScreen(HistoryScreen):
             id="calendar_month_on",
         ),
         Binding("t", "this_month", "This month", show=False, id="calendar_this_month"),
+        Binding("s", "switch_source", "Source", id="calendar_source"),
     ]
 
     def __init__(self, source: HistorySource, config: Config) -> None:
@@ -71,6 +78,8 @@ class PnlCalendarScreen(HistoryScreen):
         """First of the month shown; None until the first load picks this month."""
         self.grid: MonthGrid | None = None
         self._today: date | None = None
+        self.book = LIVE
+        """The book shown: `live` (the account's days, the default) or `backtest`."""
 
     def compose(self) -> ComposeResult:
         yield TitleLine("P&L calendar", id="calendar-title")
@@ -89,7 +98,7 @@ class PnlCalendarScreen(HistoryScreen):
     async def load(self, queries: Queries) -> None:
         today = queries.today()
         month = self.month or today.replace(day=1)
-        grid = await queries.month(month)
+        grid = await queries.month(month, source=self.book)
         self.month, self.grid, self._today = month, grid, today
         self._draw()
 
@@ -101,7 +110,8 @@ class PnlCalendarScreen(HistoryScreen):
             self.table.show(grid, today, self._table_space())
             title = Text("P&L calendar", style="bold")
             title.append(f"  {grid.month:%B %Y}", style="bold")
-            title.append("  net P&L per trading day, after commissions", style="dim")
+            title.append(f"  {self.book}", style="bold" if self.book == BACKTEST else "")
+            title.append("  net per trading day, after commissions", style="dim")  # fits 80
             self.query_one("#calendar-title", TitleLine).update(title)
             self.query_one("#month-totals", Static).update(self._totals(grid))
 
@@ -135,15 +145,21 @@ class PnlCalendarScreen(HistoryScreen):
         self.month = None
         self.reload()
 
+    def action_switch_source(self) -> None:
+        """Live ↔ backtest: the same month, in the other book."""
+        self.book = BACKTEST if self.book == LIVE else LIVE
+        self.reload()
+
     def on_data_table_cell_selected(self, event: DataTable.CellSelected) -> None:
         event.stop()
         days = self.table.days_at(event.coordinate.row, event.coordinate.column)
         if days is None:
             return
-        self.run_worker(self._open_trades(*days), name="open the day's trades")
+        self.run_worker(self._open_trades(*days, self.book), name="open the day's trades")
 
-    async def _open_trades(self, first: date, last: date) -> None:
+    async def _open_trades(self, first: date, last: date, book: str) -> None:
+        """The Trades screen on these days, in the book this month was read from."""
         await self.app.switch_mode(TRADES)
         screen = self.app.screen
         if isinstance(screen, TradesScreen):
-            screen.show_days(FilterFields(first=first, last=last), "live")
+            screen.show_days(FilterFields(first=first, last=last), book)

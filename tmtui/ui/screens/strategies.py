@@ -11,7 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from tmtui.core.formatting import row_order
+from tmtui.core.formatting import name_order
 
 
 class StrategiesScreen(ModalScreen[str | None]):
@@ -39,7 +39,7 @@ class StrategiesScreen(ModalScreen[str | None]):
 
     def __init__(self, strategies: dict[str, bool], selected: str | None = None) -> None:
         super().__init__()
-        self.strategies = dict(sorted(strategies.items(), key=lambda kv: row_order(kv[0], "")))
+        self.strategies = dict(sorted(strategies.items(), key=lambda kv: name_order(kv[0])))
         self.selected = selected
 
     def compose(self) -> ComposeResult:

@@ -176,7 +176,9 @@ class TradesScreen(HistoryScreen):
         self._show(queries, trades, stats, note)
 
     async def _calendar_note(self, queries: Queries, where: TradeFilter, stats: TradeStats) -> str:
-        """One line when the calendar's net for these days is not these trades' net."""
+        """One line when the calendar's net for these days is not these trades' net: the
+        calendar counts an entry's commission on its day, this list when its trade closes.
+        Short enough for one line at 80 columns."""
         first, last = where.first, where.last
         if first is None or last is None or where.root is not None or where.source != "live":
             return ""
@@ -185,9 +187,8 @@ class TradesScreen(HistoryScreen):
         if money(calendar_net) == money(stats.net):
             return ""
         return (
-            f"The calendar shows {signed_money(calendar_net)} for these days: it counts "
-            f"{signed_money(calendar_net - stats.net)} of commissions on entries of positions "
-            "still open (or closed later), which count here when their trade closes."
+            f"Calendar {signed_money(calendar_net)}: includes "
+            f"{signed_money(calendar_net - stats.net)} commission of entries closed later or open"
         )
 
     def _show(

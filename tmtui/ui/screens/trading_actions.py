@@ -15,6 +15,7 @@ from textual.screen import Screen
 
 from tmtui.core.alerts.manual_orders import ManualOrder
 from tmtui.core.engine_api import EngineApi
+from tmtui.core.formatting import name_order
 from tmtui.core.models import Action
 from tmtui.core.views import PositionView
 from tmtui.settings.config import Config
@@ -32,7 +33,8 @@ def destinations(engine: EngineApi, views: tuple[PositionView, ...]) -> tuple[st
     where = {p.strategy: engine.destination(p.strategy) for p in views}
     if len(set(where.values())) == 1:
         return (f"flatten: {next(iter(where.values()))}",)
-    return tuple(f"{strategy}: {text}" for strategy, text in sorted(where.items()))
+    ordered = sorted(where.items(), key=lambda item: name_order(item[0]))
+    return tuple(f"{strategy}: {text}" for strategy, text in ordered)
 
 
 class TradingActions(Screen[None]):
