@@ -34,7 +34,7 @@ from tmtui.core.models import (
     Trade,
     os_error_reason,
 )
-from tmtui.ledger.backup import BackupResult, DailyBackups, backup_file
+from tmtui.ledger.backup import FIRST_AFTER_S, BackupResult, DailyBackups, backup_file
 from tmtui.ledger.guard import (
     FileGuard,
     LedgerGone,
@@ -198,7 +198,9 @@ class Ledger(LedgerReads, LedgerUpkeep, LedgerOrders):
         if keep <= 0 or self._backups is not None:
             return
         backups = DailyBackups(self.path, folder, keep, day_of)
-        self._backups = asyncio.create_task(backups.run(), name="tmtui-ledger-backups")
+        self._backups = asyncio.create_task(
+            backups.run(first_after=FIRST_AFTER_S), name="tmtui-ledger-backups"
+        )
 
     async def backup(self, target: Path) -> BackupResult:
         """A consistent copy (SQLite online backup) while writes go on; see ledger_backup."""
