@@ -41,6 +41,7 @@ from tmtui.ledger.guard import (
     LedgerReadOnly,
     LedgerStatus,
 )
+from tmtui.ledger.key_lookups import KeyLookups
 from tmtui.ledger.opening import (
     check_or_create,
     check_read_only,
@@ -95,6 +96,7 @@ class Ledger(LedgerReads, LedgerUpkeep, LedgerOrders):
         self._writer = writer
         self._closing: asyncio.Future[None] | None = None
         self._backups: asyncio.Task[None] | None = None
+        self._keys = KeyLookups(self.keys_recorded)
         writer.after_loss(self._close_reader)
 
     @classmethod
@@ -152,6 +154,11 @@ class Ledger(LedgerReads, LedgerUpkeep, LedgerOrders):
             raise
         guard.remember()
         return cls(db, path, writer)
+
+    async def find_by_idem_key(self, key: str) -> int | None:
+        """The signal an alert key was recorded as; LedgerUnavailable if it cannot be read.
+        Read together with the keys of the alerts arriving meanwhile (`key_lookups`)."""
+        return await self._keys.find(key)
 
     @property
     def _db(self) -> aiosqlite.Connection:
