@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -31,30 +31,16 @@ from tmtui.cli.common import (
     run,
     with_ledger,
 )
-from tmtui.core.broker.reconcile_rows import (
-    EXTRA_COLUMNS,
-    POSITION_COLUMNS,
-    SIGNAL_COLUMNS,
-    TEXT_COLUMNS,
-    TOTAL_COLUMNS,
-    extra_cells,
-    position_cells,
-    signal_cells,
-    total_cells,
-)
-from tmtui.core.broker.reconciliation import Reconciliation
 from tmtui.core.contracts import ContractBook
 from tmtui.core.models import TmtuiError
 from tmtui.core.trading_day import zone
 from tmtui.ledger.instance_lock import InstanceLock
 from tmtui.ledger.store import Ledger
-from tmtui.readside.broker_import import (
-    BrokerImportResult,
-    read_broker_export,
-    record_broker_export,
-)
-from tmtui.readside.reconcile_reads import ReconcileQueries
 from tmtui.settings.config import Config
+
+if TYPE_CHECKING:  # the broker's side loads only for `tmtui import` and `tmtui reconcile`
+    from tmtui.core.broker.reconciliation import Reconciliation
+    from tmtui.readside.broker_import import BrokerImportResult
 
 
 def import_broker(
@@ -62,6 +48,8 @@ def import_broker(
 ) -> None:
     """Read the whole export (bad rows: exit 2, nothing recorded), then record it under the
     instance lock."""
+    from tmtui.readside.broker_import import read_broker_export, record_broker_export
+
     try:
         export = read_broker_export(file, fmt, timezone or cfg.session.timezone, account)
     except TmtuiError as exc:
@@ -115,6 +103,8 @@ def reconcile(
     config: ConfigOpt = None,
 ) -> None:
     """Match routed signals to the broker's fills: slippage, latency, missed, extra, drift."""
+    from tmtui.readside.reconcile_reads import ReconcileQueries
+
     cfg = load(config)
     start, end = day_range(day, first, last)
 
@@ -143,6 +133,18 @@ def reconcile(
 
 
 def _print(cfg: Config, r: Reconciliation, lo: date | None, hi: date | None) -> None:
+    from tmtui.core.broker.reconcile_rows import (
+        EXTRA_COLUMNS,
+        POSITION_COLUMNS,
+        SIGNAL_COLUMNS,
+        TEXT_COLUMNS,
+        TOTAL_COLUMNS,
+        extra_cells,
+        position_cells,
+        signal_cells,
+        total_cells,
+    )
+
     specs = ContractBook(cfg.contracts).specs
     tz = zone(cfg.session.timezone)
 

@@ -12,7 +12,6 @@ import typer
 
 from tmtui.cli.broker import import_broker
 from tmtui.cli.common import ConfigOpt, day_range, emit_json, err, fail, load, out, run, with_ledger
-from tmtui.core.broker.exports import FORMATS as BROKER_FORMATS
 from tmtui.core.history.history_views import SOURCE_CHOICES, source_filter
 from tmtui.core.models import TmtuiError
 from tmtui.ledger.instance_lock import InstanceLock
@@ -142,6 +141,7 @@ def import_(
     adds nothing.
 
     A TradingView export is the strategy's backtest, apart from live trading (`--source`)."""
+    from tmtui.core.broker.exports import FORMATS as BROKER_FORMATS
     from tmtui.readside.importer import ImportOptions, import_file
 
     cfg = load(config)

@@ -29,6 +29,8 @@ log = logging.getLogger("tmtui.backup")
 
 CHECK_INTERVAL_S: Final = 300.0
 """How often `DailyBackups` looks whether the trading day's backup exists yet."""
+FIRST_AFTER_S: Final = 5.0
+"""`tmtui run` looks for the day's backup this long after it opens the ledger."""
 
 
 class BackupFailed(TmtuiError):
@@ -150,8 +152,12 @@ class DailyBackups:
             old.unlink(missing_ok=True)
         return result
 
-    async def run(self, interval: float = CHECK_INTERVAL_S) -> None:
-        """Forever: a backup when the trading day has none. A failure is logged and retried."""
+    async def run(self, interval: float = CHECK_INTERVAL_S, first_after: float = 0.0) -> None:
+        """Forever: a backup when the trading day has none. A failure is logged and retried.
+
+        `first_after`: seconds before the first look, so the first start of a day answers
+        its listener before the copy (a read of the whole file) competes with it."""
+        await asyncio.sleep(first_after)
         while True:
             try:
                 result = await asyncio.to_thread(self.make_due)

@@ -193,6 +193,10 @@ ACCOUNT_SAMPLE_SQL: Final = (
 RISK_STATE_SQL: Final = "INSERT OR REPLACE INTO risk_state (id, state, time) VALUES (1, ?, ?)"
 
 IDEM_SQL: Final = "SELECT id FROM signals WHERE idem_key = ? AND outcome IN ('accepted', 'ignored')"
+IDEM_KEYS_SQL: Final = (
+    "SELECT idem_key, id FROM signals WHERE idem_key IN ({}) AND outcome IN ('accepted', 'ignored')"
+)
+"""`IDEM_SQL` for several keys at once (`{}`: one `?` per key)."""
 
 
 def signal_row(r: SignalRecord, key: str | None) -> tuple[Any, ...]:

@@ -34,13 +34,14 @@ from tmtui.core.models import (
     Trade,
     os_error_reason,
 )
-from tmtui.ledger.backup import DailyBackups
+from tmtui.ledger.backup import FIRST_AFTER_S, DailyBackups
 from tmtui.ledger.guard import (
     FileGuard,
     LedgerGone,
     LedgerReadOnly,
     LedgerStatus,
 )
+from tmtui.ledger.key_lookups import KeyLookups
 from tmtui.ledger.opening import (
     check_or_create,
     check_read_only,
@@ -95,6 +96,7 @@ class Ledger(LedgerReads, LedgerUpkeep, LedgerOrders):
         self._writer = writer
         self._closing: asyncio.Future[None] | None = None
         self._backups: asyncio.Task[None] | None = None
+        self._keys = KeyLookups(self.keys_recorded)
         writer.after_loss(self._close_reader)
 
     @classmethod
@@ -153,6 +155,11 @@ class Ledger(LedgerReads, LedgerUpkeep, LedgerOrders):
         guard.remember()
         return cls(db, path, writer)
 
+    async def find_by_idem_key(self, key: str) -> int | None:
+        """The signal an alert key was recorded as; LedgerUnavailable if it cannot be read.
+        Read together with the keys of the alerts arriving meanwhile (`key_lookups`)."""
+        return await self._keys.find(key)
+
     @property
     def _db(self) -> aiosqlite.Connection:
         if self._reader is None:
@@ -198,7 +205,9 @@ class Ledger(LedgerReads, LedgerUpkeep, LedgerOrders):
         if keep <= 0 or self._backups is not None:
             return
         backups = DailyBackups(self.path, folder, keep, day_of)
-        self._backups = asyncio.create_task(backups.run(), name="tmtui-ledger-backups")
+        self._backups = asyncio.create_task(
+            backups.run(first_after=FIRST_AFTER_S), name="tmtui-ledger-backups"
+        )
 
     def record(self, write: SignalWrite, *, chained: bool = False) -> PendingWrite:
         """Record a signal and everything it caused, atomically: the one write of a signal.

@@ -24,6 +24,7 @@ from tmtui.core.contracts import ContractBook
 from tmtui.core.formatting import exact_text
 from tmtui.core.models import Fill, Trade
 from tmtui.core.trading_day import TradingCalendar
+from tmtui.ledger.day_reads import FillMoney, fill_money, trades_closed
 from tmtui.ledger.history import exit_time_of, last_sample_before, traded_pairs
 from tmtui.ledger.rows import iso
 from tmtui.ledger.store import Ledger
@@ -228,13 +229,14 @@ def _rollup_rows(rollups: Iterable[DayRollup]) -> dict[object, str]:
     }
 
 
-def realized_curve(fills: Iterable[Fill], curve: DayCurve | None = None) -> DayCurve:
-    """The day's curve as seen at its fills alone: used when no live samples exist."""
+def realized_curve(fills: Iterable[FillMoney], curve: DayCurve | None = None) -> DayCurve:
+    """The day's curve as seen at its fills alone (time, realized, commission in the order
+    made): used when no live samples exist."""
     curve = curve or DayCurve()
     running = ZERO
-    for fill in fills:
-        running += fill.realized - fill.commission
-        curve.observe(running, fill.time)
+    for when, realized, commission in fills:
+        running += realized - commission
+        curve.observe(running, when)
     return curve
 
 
@@ -259,12 +261,12 @@ async def load_day_account(
     """
     start, end = calendar.bounds(day)
     live = source == "live"
-    fills = [f for f in await ledger.fills(start, end, source) if strategy in (None, f.strategy)]
-    trades = [t for t in await ledger.trades(start, end, source) if strategy in (None, t.strategy)]
+    fills = await fill_money(ledger, start, end, source, strategy)
+    closed = await trades_closed(ledger, start, end, source, strategy)
     carried = await open_at(ledger, start, strategy) if live else {}
-    account = DayAccount(day, trades_closed=len(trades), open_base=sum(carried.values(), ZERO))
-    for fill in fills:
-        account.add_fill(fill.realized, fill.commission)
+    account = DayAccount(day, trades_closed=closed, open_base=sum(carried.values(), ZERO))
+    for _, realized, commission in fills:
+        account.add_fill(realized, commission)
     account.open_pnl = open_pnl
     # Fills alone see realized money only: right for a day that began flat. A day that
     # began with a position open takes its curve from the live samples, which saw marks.

@@ -38,6 +38,8 @@ class SignedChart(Widget):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.series: tuple[Series, ...] = ()
+        self._drawn: list[Text] | None = None
+        """The lines last drawn (None: none yet at this size)."""
 
     @property
     def data(self) -> list[float]:
@@ -45,13 +47,24 @@ class SignedChart(Widget):
         return list(self.series[0].values) if self.series else []
 
     def show(self, *series: Series) -> None:
-        if series != self.series:
-            self.series = series
+        """New data; repainted only when the picture changed (a flat curve that gained a
+        sample, the usual case once a second in a quiet market, looks the same)."""
+        if series == self.series:
+            return
+        self.series = series
+        if self._drawn is None or self._lines() != self._drawn:
             self.refresh()
 
-    def render(self) -> Group:
+    def _lines(self) -> list[Text]:
         width, height = self.size
-        return Group(*plot(self.series, width, height))
+        return plot(self.series, width, height)
+
+    def render(self) -> Group:
+        self._drawn = self._lines()
+        return Group(*self._drawn)
+
+    def on_resize(self) -> None:
+        self._drawn = None
 
 
 class ChartLabel(Static):

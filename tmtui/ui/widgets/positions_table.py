@@ -157,7 +157,9 @@ class PositionsTable(ScrollView, can_focus=True):
             self._relist(layout, selected)
         else:
             self._set_rows(views.values())
-        self.border_subtitle = f"{len(views)} open" if views else "no open positions"
+        subtitle = f"{len(views)} open" if views else "no open positions"
+        if subtitle != self.border_subtitle:  # setting it repaints the whole table
+            self.border_subtitle = subtitle
 
     def update_positions(self, views: Iterable[PositionView], now: datetime) -> int:
         """Redraw the rows of these positions only (a quote moved them); returns rows redrawn.

@@ -125,7 +125,9 @@ class StatusLine(Static):
         text = fit(self.segments(self._snapshot), width)
         if text.markup != self.shown.markup:
             self.shown = text
-            self.update(text)
+            # One row whatever it says: no layout pass of the whole screen (the clock and
+            # the ages in it change every second).
+            self.update(text, layout=False)
 
     def render_status(self, s: Snapshot) -> Text:
         """The whole line with every segment at full length."""

@@ -91,6 +91,7 @@ class TotalsBar(Static):
         self._account: AccountView | None = None
         self._disabled: tuple[str, ...] = ()
         self._shown = ""
+        self._rows = -1
 
     def show(self, account: AccountView, disabled: Sequence[str] = ()) -> None:
         """Redraw only when the text changed, so an idle market costs nothing."""
@@ -113,8 +114,12 @@ class TotalsBar(Static):
         width = max(self.size.width, 20)
         text = lay_out(account_fields(self._account, self._widths), width, extra)
         if text.markup != self._shown:
+            # A layout pass of the whole screen only when the bar's height changes, not for
+            # every new figure in it (a quote moves them several times a second).
+            rows = text.plain.count("\n")
             self._shown = text.markup
-            self.update(text)
+            self.update(text, layout=rows != self._rows)
+            self._rows = rows
 
     @property
     def shown(self) -> str:
