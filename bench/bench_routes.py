@@ -27,7 +27,7 @@ from aiohttp import web
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from alerts import TV_SYMBOLS
+from alerts import MARKETS, TV_SYMBOLS
 from harness import (
     SECRET,
     Background,
@@ -98,6 +98,10 @@ class Receiver:
         return self.arrived[count - 1]
 
 
+NQ_AT = MARKETS["NQ"].start
+"""Where the fake feed starts NQ: alerts priced near it pass the listener's price band."""
+
+
 def alert_body(number: int, price: float) -> bytes:
     action = "buy" if number % 2 == 0 else "sell"
     position = 1 if action == "buy" else 0
@@ -126,7 +130,9 @@ async def load(url: str, receiver: Receiver | None) -> tuple[list[float], list[f
             slot += PERIOD_S
             await asyncio.sleep(max(0.0, slot - time.perf_counter()))
             began = time.perf_counter()
-            async with session.post(url, data=alert_body(number, 25600 + number % 7)) as reply:
+            async with session.post(
+                url, data=alert_body(number, float(NQ_AT) + number % 7)
+            ) as reply:
                 await reply.read()
                 assert reply.status == 200, reply.status
             answered = time.perf_counter()
