@@ -10,7 +10,6 @@ a refused login one clear line; no password, token or `sec` anywhere. Waits have
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sqlite3
 from collections.abc import AsyncIterator
@@ -33,6 +32,7 @@ from tmtui.readside.reconcile_reads import ReconcileQueries
 from tmtui.runtime.engine import Engine
 from tmtui.runtime.engine_orders import OrderTransport
 from tmtui.services.order_sender import Backoff
+from tmtui.services.tradovate_poller import AUTH_PAUSE_S
 from tmtui.settings.config import Config, config_from_dict
 
 pytestmark = pytest.mark.timeout(60)
@@ -275,7 +275,9 @@ async def test_a_refused_login_is_one_clear_line_and_no_secret_shows(
     await wait_for(lambda: any(reading in line for line in run.lines()), 10.0, "the poll line")
     assert sum(reading in line for line in run.lines()) == 1  # said once
     # the poller does not retry a refused login every `poll` (0.05 s): a few logins an hour
-    await asyncio.sleep(0.3)  # six polls' time: nothing to wait for, the point is no change
+    poller = run.engine.router.tradovate.pollers["tv"]
+    await wait_for(lambda: poller.pause is not None, 10.0, "the poller to pause")
+    assert poller.pause == AUTH_PAUSE_S and AUTH_PAUSE_S >= 60
     assert len(fake.requests_to("/auth/accesstokenrequest")) == 2  # the order's, the poll's
     text = "\n".join(run.lines())
     await run.stop()

@@ -60,6 +60,9 @@ class TradovatePoller:
         self._seen: dict[str, LiveDrift] | None = None
         self._problem = ""
         self._refused = False
+        self.pause: float | None = None
+        """How long the loop now waits before its next poll (a refused login: AUTH_PAUSE_S,
+        Tradovate allows a few logins an hour; otherwise the route's `poll`)."""
 
     @property
     def route(self) -> str:
@@ -74,7 +77,8 @@ class TradovatePoller:
                 raise
             except Exception as exc:  # a ledger fault, a bug: said, and the next poll tries
                 self._failed(self.link.safe(f"{type(exc).__name__}: {exc}"))
-            await asyncio.sleep(AUTH_PAUSE_S if self._refused else self.link.spec.poll)
+            self.pause = AUTH_PAUSE_S if self._refused else self.link.spec.poll
+            await asyncio.sleep(self.pause)
 
     async def poll_once(self) -> None:
         try:
