@@ -79,3 +79,5 @@ def test_the_lines_name_the_date_across_days() -> None:
     assert "2026-11-17" in lines[0] and "(24 h 0 min)" in lines[1]
     assert downtime_lines(LastRun(None), START, UTC) == []
     assert span_text(34) == "34 s" and span_text(125) == "2 min 5 s"
+    assert span_text(3 * 3600 + 120) == "3 h 2 min"
+    assert span_text(331 * 86400 + 11 * 3600 + 5) == "331 d 11 h"  # not "7955 h 0 min"

@@ -117,3 +117,39 @@ def test_side_by_side_drops_whole_columns_by_priority_never_cuts_a_number() -> N
         "max_drawdown",
     ]
     assert "max_drawdown" not in [c.key for c in fit_columns(rows, 31 + 8 + 8 + 8 + 10)]
+
+
+async def test_the_strategies_table_shows_a_year_of_figures_whole() -> None:
+    """After a year a strategy's max drawdown reads -111,794.50 and its name is 15 wide:
+    each column takes its widest cell, so neither is cut (fixed widths cut them)."""
+    from textual.app import App
+    from textual.widgets import DataTable
+
+    from tmtui.settings.config import Config
+    from tmtui.ui.screens.history_source import HistorySource
+    from tmtui.ui.screens.strategy_board import StrategyBoardScreen
+
+    year = StrategySummary(
+        "Overnight Swing",
+        True,
+        False,
+        (),
+        None,
+        D(0),
+        D(0),
+        D("-79997.50"),
+        TradeStats(),
+        D("-111794.50"),
+    )
+    board = StrategyBoardScreen(HistorySource(), Config())
+    app: App[None] = App()
+    async with app.run_test(size=(160, 45)) as pilot:
+        await app.push_screen(board)
+        await pilot.pause()
+        board._show([year])
+        await pilot.pause()
+        table = board.query_one("#strategy-table", DataTable)
+        widths = {str(k.value): c.get_render_width(table) - 2 for k, c in table.columns.items()}
+        assert widths["max_drawdown"] >= len("-111,794.50")
+        assert widths["all"] >= len("-79,997.50")
+        assert widths["strategy"] >= len("Overnight Swing")

@@ -38,13 +38,15 @@ def _clock(moment: datetime, other: datetime, tz: tzinfo) -> str:
 
 
 def span_text(seconds: float) -> str:
-    """`34 s`, `12 min 5 s`, `3 h 2 min`."""
+    """`34 s`, `12 min 5 s`, `3 h 2 min`, `331 d 11 h` (a downtime of days reads in days)."""
     whole = max(round(seconds), 0)
     if whole < 60:
         return f"{whole} s"
     if whole < 3600:
         return f"{whole // 60} min {whole % 60} s"
-    return f"{whole // 3600} h {whole % 3600 // 60} min"
+    if whole < 2 * 86400:
+        return f"{whole // 3600} h {whole % 3600 // 60} min"
+    return f"{whole // 86400} d {whole % 86400 // 3600} h"
 
 
 def downtime_lines(last: LastRun, listening_since: datetime, tz: tzinfo) -> list[str]:

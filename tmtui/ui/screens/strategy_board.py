@@ -34,21 +34,22 @@ BACKTEST_FORMAT = "tradingview"
 LIVE_REFRESH_S = 5.0
 """How often the shown board reloads for its open P&L."""
 
-STRATEGY_COLUMNS: tuple[tuple[str, str, int], ...] = (
-    ("strategy", "Strategy", 12),
-    ("enabled", "On", 3),
-    ("source", "Source", 8),
-    ("today", "Today", 9),
-    ("month", "Month", 10),
-    ("all", "All time", 10),
-    ("open", "Open P&L", 9),
-    ("trades", "Trades", 6),
-    ("win_rate", "Win %", 7),
-    ("profit_factor", "PF", 5),
-    ("max_drawdown", "Max DD", 10),
-    ("position", "Position", 14),
+STRATEGY_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("strategy", "Strategy"),
+    ("enabled", "On"),
+    ("source", "Source"),
+    ("today", "Today"),
+    ("month", "Month"),
+    ("all", "All time"),
+    ("open", "Open P&L"),
+    ("trades", "Trades"),
+    ("win_rate", "Win %"),
+    ("profit_factor", "PF"),
+    ("max_drawdown", "Max DD"),
+    ("position", "Position"),
 )
-"""Most telling first: at 80 columns the table scrolls sideways for the rest."""
+"""Most telling first: at 80 columns the table scrolls sideways for the rest. Each column is
+as wide as its widest cell, so a figure is never cut (`-111,794.50` after a year)."""
 
 
 def position_text(s: StrategySummary) -> str:
@@ -113,8 +114,8 @@ class StrategyBoardScreen(HistoryScreen):
     def compose(self) -> ComposeResult:
         yield TitleLine("Strategies", id="strategy-title")
         table: DataTable[str | Text] = DataTable(id="strategy-table", cursor_type="row")
-        for key, header, width in STRATEGY_COLUMNS:
-            table.add_column(header, key=key, width=width)
+        for key, header in STRATEGY_COLUMNS:
+            table.add_column(header, key=key)  # as wide as its widest cell: never cut
         yield table
         yield SideBySideTable(id="side-by-side")
         yield Static(
